@@ -1,0 +1,1 @@
+"""Text analysis: language, sentiment, intent, complaint and offensive language."""

@@ -1,0 +1,42 @@
+"""Splitting mention text into the tokens the analysers read."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Masked profanity: "xxxx", "%%%%", "p*ta", "f***", "m!erda"; never plain "!!!" or "???".
+MASKED = re.compile(r"^(?:[%#@$&*]{3,}|\w+[*%#@$]+\w*|[*%#@$]+\w+)$")
+TOKEN = re.compile(
+    r"[\w'’]*[*%#@$][\w*%#@$]*"  # words with masking symbols
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)?"  # words, with English contractions
+    r"|[:;=]-?[()DPp/\\|]"  # emoticons
+    r"|[!?¡¿]"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"  # emoji
+)
+ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def tokenize(text: str) -> list[str]:
+    return [t.replace("’", "'") for t in TOKEN.findall(text.lower())]
+
+
+def squeeze(token: str) -> str:
+    """'buenooooo' → 'bueno': runs of three or more letters become one."""
+    return ELONGATED.sub(r"\1", token)
+
+
+def is_elongated(token: str) -> bool:
+    return ELONGATED.search(token) is not None
+
+
+def is_masked_profanity(token: str) -> bool:
+    if len(token) >= 3 and set(token) == {"x"}:
+        return True
+    return MASKED.match(token) is not None
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents, for matching cue phrases written either way."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")

@@ -1,0 +1,215 @@
+"""The `escucha` command line."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from config.settings import Settings, get_settings
+from escucha.context import PipelineContext
+from escucha.ingest import IngestReport, Row, ingest
+from escucha.models import DeadLetter
+
+app = typer.Typer(help="escucha: social listening and customer care.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead-letter lists: what could not be processed, and why.")
+db_app = typer.Typer(help="The SQL system of record.")
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(db_app, name="db")
+console = Console()
+err = Console(stderr=True)
+
+SAMPLE = "sample_mentions.jsonl"
+
+
+@contextmanager
+def pipeline_context() -> Iterator[tuple[Settings, PipelineContext]]:
+    """A live broker (private if REDIS_URL is unset) and this process's view of the pipeline."""
+    from workers.stack import broker, use_redis
+
+    with broker(get_settings()) as url:
+        settings = use_redis(url)
+        from workers.resources import context
+
+        context.cache_clear()
+        yield settings, context()
+
+
+def report_ingest(report: IngestReport) -> None:
+    console.print(f"accepted [bold]{len(report.accepted)}[/] mentions in {report.batches} batches")
+    if report.duplicates:
+        console.print(f"[yellow]{len(report.duplicates)} repeated ids[/] (the later row wins): "
+                      + ", ".join(report.duplicates[:5]))
+    for letter in report.rejected[:20]:
+        err.print(f"[red]rejected[/] {letter.location or letter.mention_id}: {letter.reason}")
+    if len(report.rejected) > 20:
+        err.print(f"... and {len(report.rejected) - 20} more: see `escucha dlq list --stage ingest`")
+    if report.rejected:
+        err.print(f"{len(report.rejected)} rows dead-lettered to 'ingest'")
+
+
+@app.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .jsonl")],
+    source: Annotated[str, typer.Option(help="source for rows that name none")] = "import",
+) -> None:
+    """Import mentions from a CSV or JSONL file (columns: id, text, author, created_at, source)."""
+    from escucha.imports import read_file
+
+    with pipeline_context() as (_, ctx):
+        report = ingest(ctx, read_file(path, source))
+    report_ingest(report)
+
+
+@app.command()
+def analyze() -> None:
+    """Analyse JSONL {"id", "text"} lines from stdin; one JSONL result per line to stdout. No broker."""
+    from escucha.analysis.batch import analyze_lines
+
+    for line in analyze_lines(sys.stdin):
+        sys.stdout.write(line + "\n")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database to the current schema."""
+    from escucha.storage.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    console.print(f"schema up to date: {_redact(settings.effective_database_url)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    stage: Annotated[str | None, typer.Option(help="one stage; all when omitted")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+) -> None:
+    """Show dead letters: stage, mention, where, why."""
+    with pipeline_context() as (_, ctx):
+        sizes = ctx.dead_letters.sizes()
+        stages = [stage] if stage else list(sizes)
+        if not any(sizes.get(s) for s in stages):
+            console.print("no dead letters")
+            return
+        for name in stages:
+            table = Table(title=f"dead letters: {name} ({sizes.get(name, 0)})")
+            for column in ("mention", "where", "attempts", "reason", "at"):
+                table.add_column(column)
+            for letter in ctx.dead_letters.list(name, limit):
+                table.add_row(letter.mention_id or "-", letter.location or "-", str(letter.attempts),
+                              letter.reason, letter.at.strftime("%Y-%m-%d %H:%M:%S"))
+            console.print(table)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    stage: Annotated[str | None, typer.Option(help="one stage; all when omitted")] = None,
+) -> None:
+    """Re-drive dead letters through the pipeline (after fixing what sent them there)."""
+    from escucha.replay import redrive
+
+    with pipeline_context() as (_, ctx):
+        stages = [stage] if stage else list(ctx.dead_letters.sizes())
+        for name in stages:
+            count = ctx.dead_letters.replay(name, lambda letter: redrive(ctx, letter))
+            console.print(f"{name}: re-drove {count}")
+
+
+@app.command()
+def status() -> None:
+    """Queue lengths, mentions in flight, dead letters and counters."""
+    from workers.queues import QUEUES
+
+    with pipeline_context() as (_, ctx):
+        table = Table(title="escucha status")
+        table.add_column("what")
+        table.add_column("value", justify="right")
+        for queue in QUEUES:
+            table.add_row(f"queue {queue.name}", str(ctx.redis.llen(queue.name or "")))
+        table.add_row("accepted, not yet stored", str(ctx.ledger.pending()))
+        age = ctx.ledger.oldest_age_s()
+        table.add_row("oldest in flight (s)", f"{age:.1f}" if age is not None else "-")
+        for name, size in ctx.dead_letters.sizes().items():
+            table.add_row(f"dead letters {name}", str(size))
+        for name, value in sorted(ctx.stats.read().items()):
+            table.add_row(f"total {name}", str(value))
+        console.print(table)
+
+
+@app.command()
+def up(
+    beat: Annotated[bool, typer.Option(help="also run Celery beat")] = True,
+    concurrency: Annotated[int | None, typer.Option(help="children for the stage workers")] = None,
+) -> None:
+    """Run Redis (if REDIS_URL is unset), workers for every queue and beat, until Ctrl-C."""
+    from escucha.storage.migrate import upgrade
+    from workers.launcher import Launcher, default_groups
+
+    with pipeline_context() as (settings, _):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.effective_database_url)
+        env = {"REDIS_URL": settings.effective_redis_url}
+        with Launcher(env, settings.data_dir / "logs", default_groups(concurrency), beat) as stack:
+            console.print(f"escucha is up: broker {settings.effective_redis_url}, "
+                          f"store {_redact(settings.effective_database_url)}, "
+                          f"logs in {settings.data_dir / 'logs'}. Ctrl-C stops.")
+            _wait_for_interrupt(stack)
+
+
+def _wait_for_interrupt(stack: Any) -> None:
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            if dead := stack.dead():
+                err.print(f"[red]process exited:[/] {', '.join(dead)}; see the logs")
+                raise typer.Exit(1)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    console.print("stopping: workers finish their current batch")
+
+
+@app.command()
+def demo(
+    sample: Annotated[Path | None, typer.Option(help="JSONL/CSV to use instead of the bundled sample")] = None,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for every mention")] = 300.0,
+) -> None:
+    """Run the whole pipeline on a bundled sample with real workers, then summarise what was stored."""
+    from escucha.demo import run_demo
+
+    path = sample or Path(str(resources.files("escucha.demo") / SAMPLE))
+    outcome = run_demo(path, timeout, console)
+    if not outcome.complete:
+        raise typer.Exit(1)
+
+
+def print_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+__all__ = ["DeadLetter", "Row", "app"]

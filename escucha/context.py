@@ -1,0 +1,46 @@
+"""The Redis-backed collaborators one process uses, built once from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from escucha.deadletter import DeadLetters
+from escucha.deliveries import Deliveries
+from escucha.ledger import Ledger
+from escucha.staging import Staging
+from escucha.stats import Stats
+
+# How a producer or stage hands a batch of ids to a stage: (stage, batch id, mention ids).
+Dispatch = Callable[[str, str, list[str]], None]
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    redis: redis.Redis
+    staging: Staging
+    ledger: Ledger
+    stats: Stats
+    dead_letters: DeadLetters
+    deliveries: Deliveries
+    dispatch: Dispatch
+    batch_size: int
+
+    @classmethod
+    def connect(
+        cls, redis_url: str, dispatch: Dispatch, *, batch_size: int = 250, ttl_s: int = 604800
+    ) -> PipelineContext:
+        client = redis.Redis.from_url(redis_url, health_check_interval=30)
+        ledger, stats = Ledger(client), Stats(client)
+        return cls(
+            redis=client,
+            staging=Staging(client, ttl_s),
+            ledger=ledger,
+            stats=stats,
+            dead_letters=DeadLetters(client, ledger, stats),
+            deliveries=Deliveries(client, ttl_s),
+            dispatch=dispatch,
+            batch_size=batch_size,
+        )

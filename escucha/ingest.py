@@ -1,0 +1,102 @@
+"""The one door every producer uses: validate, stage, record in the ledger, publish.
+
+A mention is accepted once its record and its ledger entry are in Redis; only then is a batch
+message published. If publishing fails after that, the sweeper re-publishes it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from pydantic import ValidationError
+
+from escucha.context import PipelineContext
+from escucha.deadletter import INGEST
+from escucha.models import DeadLetter, RawMention, StagedMention
+
+FIRST_STAGE = "normalize"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One candidate mention and where it came from (for error messages)."""
+
+    data: Mapping[str, Any] | RawMention
+    location: str | None = None
+    problem: str | None = None  # set when the row could not even be parsed
+
+
+@dataclass
+class IngestReport:
+    accepted: list[str] = field(default_factory=list)
+    rejected: list[DeadLetter] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # locations of repeated ids
+    batches: int = 0
+
+
+def describe(error: ValidationError) -> str:
+    """'text: String should have at least 1 character; created_at: Field required'."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "row"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def validate(row: Row) -> StagedMention | DeadLetter:
+    if row.problem:
+        payload = json.dumps(row.data, default=str, ensure_ascii=False)
+        return DeadLetter(stage=INGEST, reason=row.problem, location=row.location, payload=payload)
+    try:
+        raw = row.data if isinstance(row.data, RawMention) else RawMention.model_validate(row.data)
+    except ValidationError as error:
+        payload = json.dumps(row.data, default=str, ensure_ascii=False)
+        return DeadLetter(stage=INGEST, reason=describe(error), location=row.location, payload=payload)
+    return StagedMention(**raw.model_dump(), accepted_at=datetime.now(UTC))
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def ingest(ctx: PipelineContext, rows: Iterable[Row]) -> IngestReport:
+    """Accept every valid row, dead-letter the rest with its reason; never drop one silently."""
+    report = IngestReport()
+    seen: set[str] = set()
+    for chunk in _chunks(rows, ctx.batch_size):
+        batch: dict[str, StagedMention] = {}
+        for row in chunk:
+            result = validate(row)
+            if isinstance(result, DeadLetter):
+                report.rejected.append(result)
+                continue
+            if result.id in seen or result.id in batch:
+                report.duplicates.append(row.location or result.id)
+            batch[result.id] = result  # a repeated id is the newer version of the same post
+        seen.update(batch)
+        accept(ctx, batch)
+        report.accepted.extend(batch)
+        report.batches += bool(batch)
+    ctx.dead_letters.push(report.rejected)
+    return report
+
+
+def accept(ctx: PipelineContext, batch: Mapping[str, StagedMention]) -> None:
+    """Stage one batch and record it in the ledger atomically, then publish it."""
+    if not batch:
+        return
+    with ctx.redis.pipeline(transaction=True) as pipe:
+        ctx.staging.put("raw", batch, pipe)
+        ctx.ledger.accept(batch, pipe, time.time())
+        ctx.stats.add("accepted", len(batch), pipe)
+        pipe.execute()
+    ctx.dispatch(FIRST_STAGE, uuid.uuid4().hex, list(batch))

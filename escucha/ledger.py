@@ -1,0 +1,58 @@
+"""The ingest ledger: every accepted mention until it is stored or dead-lettered.
+
+Redis lists lose a message a worker popped before it recorded it; the ledger closes that gap.
+Producers record ids here before publishing; the sweeper re-publishes any id that outlives
+its deadline, from whichever stage record it still has.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+
+import redis
+
+from escucha import keys
+
+
+class Ledger:
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+
+    def accept(self, ids: Iterable[str], pipe: redis.client.Pipeline, now: float) -> None:
+        mapping = {i: now for i in ids}
+        if mapping:
+            pipe.zadd(keys.LEDGER, mapping)  # type: ignore[arg-type]
+
+    def resolve(self, ids: Sequence[str], pipe: redis.client.Pipeline) -> None:
+        if ids:
+            pipe.zrem(keys.LEDGER, *ids)
+            pipe.hdel(keys.LEDGER_SWEEPS, *ids)
+
+    def pending(self) -> int:
+        return int(self.redis.zcard(keys.LEDGER))
+
+    def pending_among(self, ids: Sequence[str]) -> int:
+        if not ids:
+            return 0
+        scores = self.redis.zmscore(keys.LEDGER, list(ids))
+        return sum(score is not None for score in scores)
+
+    def oldest_age_s(self) -> float | None:
+        oldest = self.redis.zrange(keys.LEDGER, 0, 0, withscores=True)
+        return time.time() - oldest[0][1] if oldest else None
+
+    def overdue(self, deadline_s: float, limit: int = 5000) -> list[str]:
+        cutoff = time.time() - deadline_s
+        found = self.redis.zrangebyscore(keys.LEDGER, "-inf", cutoff, start=0, num=limit)
+        return [i.decode() for i in found]
+
+    def mark_swept(self, ids: Sequence[str]) -> dict[str, int]:
+        """Restart each id's deadline and count the sweep; returns sweeps so far per id."""
+        now = time.time()
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(keys.LEDGER, {i: now for i in ids}, xx=True)
+            for mention_id in ids:
+                pipe.hincrby(keys.LEDGER_SWEEPS, mention_id, 1)
+            results = pipe.execute()
+        return dict(zip(ids, (int(n) for n in results[1:]), strict=True))

@@ -1,0 +1,142 @@
+"""The contracts between pipeline stages.
+
+Each stage reads one model and writes the next; every later model carries the fields of the
+one before it, so a stage reads exactly one staged record per mention.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_TEXT_CHARS = 200_000
+TWITTER_DATE = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$")
+SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+
+
+def mention_id(source: str, external_id: str) -> str:
+    """The stable id a mention gets at the door: the same post always maps to the same id."""
+    return f"{source}:{external_id}"
+
+
+class Sentiment(StrEnum):
+    positive = "positive"
+    negative = "negative"
+    neutral = "neutral"
+
+
+class Intent(StrEnum):
+    claim = "claim"  # demands a remedy: refund, compensation, lost luggage
+    complaint = "complaint"  # states a breach of expectations
+    request = "request"
+    question = "question"
+    praise = "praise"
+    other = "other"
+
+
+class PriorityLabel(StrEnum):
+    urgent = "urgent"
+    high = "high"
+    normal = "normal"
+    low = "low"
+
+
+class RawMention(BaseModel):
+    """A mention as a producer hands it in."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    external_id: str = Field(alias="id", min_length=1, max_length=200)
+    source: SourceName
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    author: str = Field(min_length=1, max_length=200)
+    created_at: datetime
+    tenant: SourceName = "default"
+    author_followers: int | None = Field(default=None, ge=0)
+    url: str | None = None
+    in_reply_to: str | None = None
+
+    @field_validator("text", "author", "external_id")
+    @classmethod
+    def _no_broken_bytes(cls, value: str) -> str:
+        # Files are read with surrogateescape, so bytes that were not UTF-8 surface here.
+        if any("\udc80" <= ch <= "\udcff" for ch in value):
+            raise ValueError("is not valid UTF-8")
+        return value
+
+    @field_validator("created_at", mode="before")
+    @classmethod
+    def _twitter_dates(cls, value: Any) -> Any:
+        # "Wed Oct 11 06:55:44 +0000 2017", as X's v1.1 API and its exports write dates.
+        if isinstance(value, str) and TWITTER_DATE.match(value):
+            return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
+        return value
+
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    @field_validator("author_followers", "in_reply_to", "url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @property
+    def id(self) -> str:
+        return mention_id(self.source, self.external_id)
+
+
+class StagedMention(RawMention):
+    """A raw mention once accepted: what producers put in Redis for the first stage."""
+
+    accepted_at: datetime
+
+
+class NormalizedMention(StagedMention):
+    clean_text: str
+    handles: list[str] = []
+    hashtags: list[str] = []
+    urls: list[str] = []
+    lang: str
+    lang_confidence: float
+
+
+class Analysis(BaseModel):
+    lang: str
+    sentiment: Sentiment
+    sentiment_score: float = Field(ge=-1.0, le=1.0)
+    intent: Intent
+    complaint: bool
+    offensive: bool
+
+
+class AnalyzedMention(NormalizedMention):
+    analysis: Analysis
+
+
+class Triage(BaseModel):
+    priority: int = Field(ge=0, le=100)
+    label: PriorityLabel
+    reasons: list[str]
+    case_key: str | None = None
+
+
+class TriagedMention(AnalyzedMention):
+    triage: Triage
+
+
+class DeadLetter(BaseModel):
+    """Something that could not go on, with what, where and why."""
+
+    stage: str
+    reason: str
+    mention_id: str | None = None
+    attempts: int = 1
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    location: str | None = None  # e.g. "sample.csv line 7"
+    payload: str | None = None  # what to re-drive: the stage's input, or the raw row

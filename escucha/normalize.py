@@ -1,0 +1,20 @@
+"""Stage one: clean the text, pull out entities, identify the language."""
+
+from __future__ import annotations
+
+from escucha import language, text
+from escucha.models import NormalizedMention, StagedMention
+
+
+def normalize(mention: StagedMention) -> NormalizedMention:
+    cleaned = text.clean(mention.text)
+    lang, confidence = language.detect(cleaned.text)
+    return NormalizedMention(
+        **mention.model_dump(),
+        clean_text=cleaned.text,
+        handles=cleaned.handles,
+        hashtags=cleaned.hashtags,
+        urls=cleaned.urls,
+        lang=lang,
+        lang_confidence=confidence,
+    )

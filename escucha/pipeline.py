@@ -1,0 +1,196 @@
+"""How every stage handles one batch message, without knowing which queue system carries it.
+
+A stage reads the staged record of each id, transforms the batch, writes the outputs and drops
+the inputs atomically, dead-letters what failed, and hands the rest to the next stage. Running
+the same batch twice changes nothing: ids already moved on are only handed on again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError
+
+from escucha import keys
+from escucha.context import PipelineContext
+from escucha.ingest import describe
+from escucha.models import AnalyzedMention, DeadLetter, NormalizedMention, StagedMention
+from escucha.models import TriagedMention
+from escucha.staging import decode
+
+# Failures of the infrastructure, not of the data: retry the whole batch later.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    OperationalError,
+)
+Outcome = BaseModel | Exception
+Transform = Callable[[list[Any]], list[Outcome]]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    consumes: str
+    produces: str | None
+    model: type[BaseModel]
+    next: str | None
+
+
+STAGES = {
+    s.name: s
+    for s in (
+        Stage("normalize", "raw", "normalized", StagedMention, "analyze"),
+        Stage("analyze", "normalized", "analyzed", NormalizedMention, "triage"),
+        Stage("triage", "analyzed", "triaged", AnalyzedMention, "persist"),
+        Stage("persist", "triaged", None, TriagedMention, None),
+    )
+}
+STAGE_CONSUMING = {s.consumes: s.name for s in STAGES.values()}
+
+
+@dataclass
+class BatchResult:
+    forward: list[str] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+    done: int = 0
+
+
+def per_item(function: Callable[[Any], BaseModel]) -> Transform:
+    """Lift a one-record function to a batch transform that isolates each record's failure."""
+
+    def transform(records: list[Any]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for record in records:
+            try:
+                outcomes.append(function(record))
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception as error:  # one bad record must not stop the batch
+                outcomes.append(error)
+        return outcomes
+
+    return transform
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return f"invalid {error.title}: {describe(error)}"
+    return f"{type(error).__name__}: {error}"
+
+
+def run_batch(ctx: PipelineContext, stage: Stage, ids: Sequence[str], transform: Transform) -> BatchResult:
+    result = BatchResult()
+    inputs: dict[str, BaseModel] = {}
+    payloads: dict[str, bytes] = {}
+    missing: list[str] = []
+    for mention_id, payload in zip(ids, ctx.staging.load_raw(stage.consumes, ids), strict=True):
+        if payload is None:
+            missing.append(mention_id)
+            continue
+        payloads[mention_id] = payload
+        record = decode(stage.model, payload)
+        if isinstance(record, ValidationError):
+            result.dead.append(_letter(stage, mention_id, _error_text(record), payload))
+        else:
+            inputs[mention_id] = record
+
+    outputs: dict[str, BaseModel] = {}
+    for (mention_id, _), outcome in zip(inputs.items(), transform(list(inputs.values())), strict=True):
+        if isinstance(outcome, Exception):
+            letter = _letter(stage, mention_id, _error_text(outcome), payloads[mention_id])
+            result.dead.append(letter)
+        else:
+            outputs[mention_id] = outcome
+
+    with ctx.redis.pipeline(transaction=True) as pipe:
+        ctx.staging.advance(stage.consumes, stage.produces, outputs, pipe)
+        if stage.next is None:
+            ctx.ledger.resolve(list(outputs), pipe)
+            ctx.stats.add("stored", len(outputs), pipe)
+        pipe.execute()
+    ctx.dead_letters.push(result.dead, [keys.staged(stage.consumes, x.mention_id or "") for x in result.dead])
+
+    # Ids missing their input were moved on by an earlier delivery that died before handing off.
+    already = ctx.staging.existing(stage.produces, missing) if stage.produces else []
+    result.forward = [*outputs, *already]
+    result.done = len(outputs)
+    return result
+
+
+def _letter(stage: Stage, mention_id: str, reason: str, payload: bytes, attempts: int = 1) -> DeadLetter:
+    return DeadLetter(
+        stage=stage.name,
+        mention_id=mention_id,
+        reason=reason,
+        attempts=attempts,
+        payload=payload.decode("utf-8", errors="replace"),
+    )
+
+
+def deliver(
+    ctx: PipelineContext,
+    stage: Stage,
+    batch_id: str,
+    ids: Sequence[str],
+    transform: Transform,
+    max_deliveries: int,
+) -> BatchResult:
+    """Run one delivery of a batch message, stopping batches that keep killing their worker.
+
+    Past `max_deliveries`, a batch is split in two and each half sent again, so a poison mention
+    ends up alone and is dead-lettered while the rest of its batch goes on.
+    """
+    attempts = ctx.deliveries.begin(stage.name, batch_id)
+    if attempts > 1:
+        ctx.stats.add("redelivered", 1)
+    try:
+        if attempts > max_deliveries:
+            return quarantine(ctx, stage, batch_id, ids, attempts)
+        result = run_batch(ctx, stage, ids, transform)
+        if result.forward and stage.next:
+            ctx.dispatch(stage.next, batch_id, result.forward)
+        return result
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:  # a bug at batch level: keep the mentions, say why
+        return dead_letter_batch(ctx, stage, ids, _error_text(error), attempts)
+    finally:
+        _end_quietly(ctx, stage.name, batch_id)
+
+
+def _end_quietly(ctx: PipelineContext, stage: str, batch_id: str) -> None:
+    try:
+        ctx.deliveries.end(stage, batch_id)
+    except TRANSIENT_ERRORS:
+        pass  # the count then expires; the retry will find Redis or fail again
+
+
+def quarantine(
+    ctx: PipelineContext, stage: Stage, batch_id: str, ids: Sequence[str], attempts: int
+) -> BatchResult:
+    if len(ids) > 1:
+        half = len(ids) // 2
+        ctx.dispatch(stage.name, f"{batch_id}.a", list(ids[:half]))
+        ctx.dispatch(stage.name, f"{batch_id}.b", list(ids[half:]))
+        ctx.stats.add("split", 1)
+        return BatchResult()
+    reason = f"its worker died {attempts - 1} times while {stage.name} processed it"
+    return dead_letter_batch(ctx, stage, ids, reason, attempts)
+
+
+def dead_letter_batch(
+    ctx: PipelineContext, stage: Stage, ids: Sequence[str], reason: str, attempts: int
+) -> BatchResult:
+    payloads = ctx.staging.load_raw(stage.consumes, ids)
+    letters = [
+        _letter(stage, mention_id, reason, payload, attempts)
+        for mention_id, payload in zip(ids, payloads, strict=True)
+        if payload is not None
+    ]
+    ctx.dead_letters.push(letters, [keys.staged(stage.consumes, x.mention_id or "") for x in letters])
+    return BatchResult(dead=letters)

@@ -1,0 +1,76 @@
+"""The claim check: stage records live in Redis, messages carry only ids.
+
+A stage reads its input record for each id, writes its output record and deletes the input
+in one MULTI/EXEC, so at any moment a mention in flight has exactly one staged record, and a
+redelivered batch can tell which ids it already moved on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
+
+import redis
+from pydantic import BaseModel, ValidationError
+
+from escucha import keys
+
+Record = TypeVar("Record", bound=BaseModel)
+
+# The order records move through; each stage consumes one kind and writes the next.
+KINDS = ("raw", "normalized", "analyzed", "triaged")
+
+
+class Staging:
+    def __init__(self, client: redis.Redis, ttl_s: int) -> None:
+        self.redis = client
+        self.ttl_s = ttl_s
+
+    def put(self, kind: str, records: Mapping[str, BaseModel], pipe: redis.client.Pipeline) -> None:
+        for mention_id, record in records.items():
+            pipe.set(keys.staged(kind, mention_id), record.model_dump_json(), ex=self.ttl_s)
+
+    def put_raw(self, kind: str, mention_id: str, payload: str, pipe: redis.client.Pipeline) -> None:
+        pipe.set(keys.staged(kind, mention_id), payload, ex=self.ttl_s)
+
+    def load_raw(self, kind: str, ids: Sequence[str]) -> list[bytes | None]:
+        if not ids:
+            return []
+        return list(self.redis.mget([keys.staged(kind, i) for i in ids]))
+
+    def advance(
+        self,
+        from_kind: str,
+        to_kind: str | None,
+        records: Mapping[str, BaseModel],
+        pipe: redis.client.Pipeline,
+    ) -> None:
+        """Write each output record and drop its input, in the caller's transaction."""
+        if to_kind is not None:
+            self.put(to_kind, records, pipe)
+        if records:
+            pipe.delete(*(keys.staged(from_kind, i) for i in records))
+
+    def existing(self, kind: str, ids: Iterable[str]) -> list[str]:
+        ids = list(ids)
+        if not ids:
+            return []
+        with self.redis.pipeline(transaction=False) as pipe:
+            for mention_id in ids:
+                pipe.exists(keys.staged(kind, mention_id))
+            found = pipe.execute()
+        return [i for i, hit in zip(ids, found, strict=True) if hit]
+
+    def furthest_kind(self, mention_id: str) -> str | None:
+        """The kind of record a mention currently has staged, if any."""
+        for kind in reversed(KINDS):
+            if self.redis.exists(keys.staged(kind, mention_id)):
+                return kind
+        return None
+
+
+def decode(model: type[Record], payload: bytes) -> Record | ValidationError:
+    try:
+        return model.model_validate_json(payload)
+    except ValidationError as error:
+        return error

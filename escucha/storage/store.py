@@ -1,0 +1,134 @@
+"""Writing and reading analysed mentions. Every write is an upsert keyed by id: replays change nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from escucha.models import TriagedMention
+from escucha.storage.schema import Base, CaseRow, MentionRow
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # WAL lets readers (the demo summary, the API) run while a worker writes.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _insert(engine: Engine, table: Any) -> Any:
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, Any]:
+    analysis, triage = mention.analysis, mention.triage
+    return {
+        "id": mention.id,
+        "tenant": mention.tenant,
+        "source": mention.source,
+        "external_id": mention.external_id,
+        "author": mention.author,
+        "author_followers": mention.author_followers,
+        "created_at": mention.created_at,
+        "accepted_at": mention.accepted_at,
+        "stored_at": stored_at,
+        "url": mention.url,
+        "in_reply_to": mention.in_reply_to,
+        "text": mention.text,
+        "clean_text": mention.clean_text,
+        "handles": mention.handles,
+        "hashtags": mention.hashtags,
+        "urls": mention.urls,
+        "lang": mention.lang,
+        "lang_confidence": mention.lang_confidence,
+        "sentiment": analysis.sentiment.value,
+        "sentiment_score": analysis.sentiment_score,
+        "intent": analysis.intent.value,
+        "complaint": analysis.complaint,
+        "offensive": analysis.offensive,
+        "priority": triage.priority,
+        "priority_label": triage.label.value,
+        "reasons": triage.reasons,
+        "case_id": triage.case_key,
+    }
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(make_engine(url))
+
+    def create_schema(self) -> None:
+        """For tests and throwaway stores; real deployments run `escucha db upgrade`."""
+        Base.metadata.create_all(self.engine)
+
+    def save(self, mentions: Sequence[TriagedMention]) -> None:
+        """Upsert mentions and refresh the cases they touch, in one transaction."""
+        if not mentions:
+            return
+        now = datetime.now(UTC)
+        rows = [mention_values(m, now) for m in mentions]
+        insert = _insert(self.engine, MentionRow.__table__)
+        updated = {c: insert.excluded[c] for c in rows[0] if c not in ("id", "accepted_at")}
+        with Session(self.engine) as session, session.begin():
+            session.execute(insert.on_conflict_do_update(index_elements=["id"], set_=updated), rows)
+            self._refresh_cases(session, {m.triage.case_key for m in mentions} - {None})
+
+    def _refresh_cases(self, session: Session, case_ids: set[str | None]) -> None:
+        """Recompute each case from its mentions, so replaying a mention cannot double-count it."""
+        if not case_ids:
+            return
+        summary = (
+            select(
+                MentionRow.case_id,
+                func.min(MentionRow.tenant),
+                func.min(MentionRow.source),
+                func.min(MentionRow.author),
+                func.max(MentionRow.priority),
+                func.count(),
+                func.min(MentionRow.created_at),
+                func.max(MentionRow.created_at),
+            )
+            .where(MentionRow.case_id.in_(case_ids))
+            .group_by(MentionRow.case_id)
+        )
+        keys = ("id", "tenant", "source", "author", "priority", "mention_count", "opened_at",
+                "last_mention_at")
+        rows = [dict(zip(keys, row, strict=True)) | {"status": "open"} for row in session.execute(summary)]
+        if not rows:
+            return
+        insert = _insert(self.engine, CaseRow.__table__)
+        refreshed = {c: insert.excluded[c] for c in ("priority", "mention_count", "last_mention_at")}
+        session.execute(insert.on_conflict_do_update(index_elements=["id"], set_=refreshed), rows)
+
+    def count(self, ids: Sequence[str] | None = None) -> int:
+        query = select(func.count()).select_from(MentionRow)
+        if ids is not None:
+            query = query.where(MentionRow.id.in_(list(ids)))
+        with Session(self.engine) as session:
+            return int(session.scalar(query) or 0)
+
+    def get(self, mention_id: str) -> MentionRow | None:
+        with Session(self.engine) as session:
+            return session.get(MentionRow, mention_id)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

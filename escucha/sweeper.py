@@ -1,0 +1,49 @@
+"""Re-publishing accepted mentions that outlived their deadline, from the record they still have."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from escucha.context import PipelineContext
+from escucha.models import DeadLetter
+from escucha.pipeline import STAGE_CONSUMING
+
+
+@dataclass
+class SweepReport:
+    republished: int = 0
+    dead_lettered: int = 0
+
+
+def sweep(ctx: PipelineContext, deadline_s: float, max_sweeps: int) -> SweepReport:
+    report = SweepReport()
+    overdue = ctx.ledger.overdue(deadline_s)
+    if not overdue:
+        return report
+    sweeps = ctx.ledger.mark_swept(overdue)
+    by_stage: dict[str, list[str]] = defaultdict(list)
+    letters: list[DeadLetter] = []
+    for mention_id in overdue:
+        kind = ctx.staging.furthest_kind(mention_id)
+        if kind is None:
+            reason = "accepted, but its staged record is gone (expired or deleted) before storing"
+            letters.append(DeadLetter(stage="sweeper", mention_id=mention_id, reason=reason))
+        elif sweeps[mention_id] > max_sweeps:
+            stage = STAGE_CONSUMING[kind]
+            reason = f"not stored after {max_sweeps} re-publications; stuck before {stage}"
+            payload = ctx.staging.load_raw(kind, [mention_id])[0]
+            text = payload.decode("utf-8", errors="replace") if payload else None
+            letters.append(DeadLetter(stage=stage, mention_id=mention_id, reason=reason,
+                                      attempts=sweeps[mention_id], payload=text))
+        else:
+            by_stage[STAGE_CONSUMING[kind]].append(mention_id)
+    for stage, ids in by_stage.items():
+        for start in range(0, len(ids), ctx.batch_size):
+            ctx.dispatch(stage, f"sweep-{uuid.uuid4().hex}", ids[start : start + ctx.batch_size])
+            report.republished += len(ids[start : start + ctx.batch_size])
+    ctx.dead_letters.push(letters)
+    report.dead_lettered = len(letters)
+    ctx.stats.add("swept", report.republished)
+    return report

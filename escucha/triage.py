@@ -1,0 +1,92 @@
+"""Stage three: how urgently a mention needs an answer, and why; which case it belongs to."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from escucha.analysis.tokens import fold
+from escucha.models import AnalyzedMention, Intent, PriorityLabel, Sentiment, Triage
+from escucha.models import TriagedMention
+from escucha.tenant import Tenant
+
+INTENT_POINTS = {
+    Intent.claim: 40,
+    Intent.complaint: 32,
+    Intent.request: 20,
+    Intent.question: 15,
+    Intent.praise: 5,
+    Intent.other: 0,
+}
+# Words that say the clock is already running, or that the customer is about to escalate.
+URGENCY = re.compile(
+    r"\b(?:urgente|urgencia|ya mismo|ahora mismo|inmediatamente|hoy mismo|otra vez|de nuevo|"
+    r"tercera vez|\d+ (?:dias|horas|semanas)|nadie|denuncia\w*|abogad\w+|ocu|redes sociales|"
+    r"urgent|asap|right now|immediately|again|third time|\d+ (?:days|hours|weeks)|nobody|"
+    r"no one|lawyer|sue|bbb|never again|going viral)\b"
+)
+LABELS = ((70, PriorityLabel.urgent), (50, PriorityLabel.high), (25, PriorityLabel.normal))
+CASE_INTENTS = {Intent.claim, Intent.complaint, Intent.request, Intent.question}
+
+
+def priority_label(score: int) -> PriorityLabel:
+    for floor, label in LABELS:
+        if score >= floor:
+            return label
+    return PriorityLabel.low
+
+
+def _influence(followers: int | None, tenant: Tenant) -> tuple[int, str]:
+    """Up to 15 points on a log scale of reach; the reason names it."""
+    if not followers:
+        return 0, ""
+    scale = math.log10(1 + 10 * max(1, tenant.influencer_followers))
+    points = min(15, round(15 * math.log10(1 + followers) / scale))
+    kind = "influential author" if followers >= tenant.influencer_followers else "author reach"
+    return points, f"{kind} ({followers:,} followers) (+{points})"
+
+
+def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
+    analysis, folded = mention.analysis, fold(mention.clean_text)
+    reasons: list[str] = []
+    points = INTENT_POINTS[analysis.intent]
+    if points:
+        reasons.append(f"{analysis.intent.value} (+{points})")
+    if analysis.sentiment is Sentiment.negative:
+        tone = round(25 * min(1.0, abs(analysis.sentiment_score) * 2))
+        points += tone
+        reasons.append(f"negative tone {analysis.sentiment_score:+.2f} (+{tone})")
+    if analysis.offensive:
+        points += 8
+        reasons.append("offensive or profane language (+8)")
+    if URGENCY.search(folded):
+        points += 10
+        reasons.append("urgency or escalation words (+10)")
+    influence, why = _influence(mention.author_followers, tenant)
+    if influence:
+        points += influence
+        reasons.append(why)
+    competitor = next((c for c in tenant.competitors if fold(c) in folded), None)
+    if competitor and analysis.sentiment is not Sentiment.positive:
+        points += 5
+        reasons.append(f"mentions competitor {competitor} (+5)")
+    total = max(0, min(100, points))
+    return Triage(
+        priority=total,
+        label=priority_label(total),
+        reasons=reasons or ["nothing to act on"],
+        case_key=case_key(mention) if _needs_case(mention) else None,
+    )
+
+
+def _needs_case(mention: AnalyzedMention) -> bool:
+    return mention.analysis.intent in CASE_INTENTS or mention.analysis.sentiment is Sentiment.negative
+
+
+def case_key(mention: AnalyzedMention) -> str:
+    """One open case per customer per channel: later mentions from them join it."""
+    return f"{mention.tenant}:{mention.source}:{mention.author.lower().lstrip('@')}"
+
+
+def triage(mention: AnalyzedMention, tenant: Tenant) -> TriagedMention:
+    return TriagedMention(**mention.model_dump(), triage=score(mention, tenant))

@@ -1,0 +1,22 @@
+"""What every stage task shares: options, and running one delivery of a batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config.settings import get_settings
+from escucha.pipeline import STAGES, TRANSIENT_ERRORS, BatchResult, Transform, deliver
+from workers.resources import context
+
+STAGE_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": None,  # infrastructure outages end; the ledger keeps the mentions meanwhile
+}
+
+
+def run(stage: str, batch_id: str, ids: list[str], transform: Transform) -> BatchResult:
+    return deliver(context(), STAGES[stage], batch_id, ids, transform, get_settings().max_deliveries)

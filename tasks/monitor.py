@@ -1,0 +1,15 @@
+"""Scheduled upkeep: re-publish accepted mentions that outlived their deadline."""
+
+from __future__ import annotations
+
+from config.settings import get_settings
+from escucha.sweeper import sweep as sweep_ledger
+from workers.app import app
+from workers.resources import context
+
+
+@app.task(name="escucha.monitor.sweep")
+def sweep() -> dict[str, int]:
+    settings = get_settings()
+    report = sweep_ledger(context(), settings.ledger_deadline_s, settings.max_sweeps)
+    return {"republished": report.republished, "dead_lettered": report.dead_lettered}

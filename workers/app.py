@@ -1,0 +1,12 @@
+"""The Celery app: `celery -A workers.app worker -Q escucha.normalize,...`."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from config.celery import celery_config
+from config.settings import get_settings
+
+app = Celery("escucha", include=["tasks.normalize", "tasks.analyze", "tasks.triage",
+                                 "tasks.persist", "tasks.monitor"])
+app.config_from_object(celery_config(get_settings()))

@@ -1,0 +1,24 @@
+"""Queue topology: one queue per stage, so each stage can be scaled and watched on its own."""
+
+from __future__ import annotations
+
+from kombu import Queue
+
+STAGES = ("normalize", "analyze", "triage", "persist")
+MONITOR = "monitor"
+QUEUE_PREFIX = "escucha."
+
+
+def queue_name(stage: str) -> str:
+    return f"{QUEUE_PREFIX}{stage}"
+
+
+def task_name(stage: str) -> str:
+    return f"escucha.{stage}"
+
+
+QUEUES = tuple(Queue(queue_name(s), routing_key=queue_name(s)) for s in (*STAGES, MONITOR))
+ROUTES = {task_name(s): {"queue": queue_name(s), "routing_key": queue_name(s)} for s in STAGES} | {
+    "escucha.monitor.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
+}
+ALL_QUEUES = ",".join(q.name for q in QUEUES if q.name)

@@ -1,0 +1,47 @@
+"""What a worker process builds once and reuses: connections, the store, the analyzer.
+
+Built lazily in each child, after the prefork, so no socket is shared across processes.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from config.settings import get_settings
+from escucha.analysis.analyzer import Analyzer
+from escucha.context import PipelineContext
+from escucha.storage.store import Store
+from escucha.tenant import Tenant, load_tenant
+from workers.app import app
+from workers.queues import queue_name, task_name
+
+
+def dispatch(stage: str, batch_id: str, ids: list[str]) -> None:
+    """Hand a batch to a stage by task name, so no stage imports another."""
+    app.send_task(task_name(stage), args=[batch_id, ids], queue=queue_name(stage))
+
+
+@cache
+def context() -> PipelineContext:
+    settings = get_settings()
+    return PipelineContext.connect(
+        settings.effective_redis_url,
+        dispatch,
+        batch_size=settings.batch_size,
+        ttl_s=settings.stage_ttl_s,
+    )
+
+
+@cache
+def store() -> Store:
+    return Store.from_url(get_settings().effective_database_url)
+
+
+@cache
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@cache
+def tenant() -> Tenant:
+    return load_tenant(get_settings().tenant_file)

@@ -1,0 +1,56 @@
+"""Bringing up what a command needs: a broker (the configured one or a private one), the schema, workers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+
+from config.settings import Settings, get_settings
+from workers.redis_server import RedisServer
+
+
+def _marker(data_dir: Path) -> Path:
+    return data_dir / "redis" / "url"
+
+
+def running_embedded(data_dir: Path) -> str | None:
+    """The URL of a private Redis another escucha process started under data_dir, if alive."""
+    marker = _marker(data_dir)
+    if not marker.exists():
+        return None
+    url = marker.read_text().strip()
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=0.5) as client:
+            client.ping()
+        return url
+    except redis.RedisError:
+        return None
+
+
+@contextmanager
+def broker(settings: Settings) -> Iterator[str]:
+    """Yield a live Redis URL: REDIS_URL if set, else a private redis-server for this data dir."""
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    shared = running_embedded(settings.data_dir)
+    if shared:
+        yield shared
+        return
+    with RedisServer(settings.data_dir / "redis") as server:
+        _marker(settings.data_dir).write_text(server.url)
+        try:
+            yield server.url
+        finally:
+            _marker(settings.data_dir).unlink(missing_ok=True)
+
+
+def use_redis(url: str) -> Settings:
+    """Point this process, and the workers it starts, at `url`; returns the refreshed settings."""
+    os.environ["REDIS_URL"] = url
+    get_settings.cache_clear()
+    return get_settings()

@@ -60,11 +60,11 @@ class RawMention(BaseModel):
     url: str | None = None
     in_reply_to: str | None = None
 
-    @field_validator("text", "author", "external_id")
+    @field_validator("text", "author", "external_id", mode="before")
     @classmethod
-    def _no_broken_bytes(cls, value: str) -> str:
+    def _no_broken_bytes(cls, value: Any) -> Any:
         # Files are read with surrogateescape, so bytes that were not UTF-8 surface here.
-        if any("\udc80" <= ch <= "\udcff" for ch in value):
+        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
             raise ValueError("is not valid UTF-8")
         return value
 

@@ -35,7 +35,7 @@ COMPLAINT = _cues(
     # Spanish: broken promises, waiting, failures, anger at the service
     r"me prometieron", r"prometi\w+", r"no lo hicieron", r"ni siquiera", r"sigo esperando",
     r"todavia (?:no|nada|espero)", r"aun no", r"nadie (?:me )?(?:responde|contesta|atiende|ayuda)",
-    r"no (?:me )?(?:responden|contestan|atienden|funciona\w*|sirve\w*|llega\w*)",
+    r"no (?:me )?(?:responden|contestan|atienden|funciona\w*|sirve\w*|lleg\w+)",
     r"retras\w+", r"cancela\w+", r"overbooking", r"perd\w+", r"estafa\w*", r"robo", r"timo",
     r"pesim\w+", r"fatal", r"horrible", r"verguenza", r"vergonzoso", r"lamentable", r"odio",
     r"nunca mas", r"harto", r"harta", r"queja\w*", r"me quejo", r"mal servicio", r"peor",

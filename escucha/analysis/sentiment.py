@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from escucha.analysis import emoji_valence, lexicon, valence_shifters
-from escucha.analysis.tokens import is_elongated, is_masked_profanity, squeeze
+from escucha.analysis.tokens import CLAUSE_BREAKS, is_elongated, is_masked_profanity, squeeze
 from escucha.models import Sentiment
 
 MASKED_PROFANITY = -2.5
@@ -49,6 +49,9 @@ class SentimentScorer:
     def raw_score(self, tokens: list[str]) -> float:
         total, negation_left, scale = 0.0, 0, 1.0
         for token in tokens:
+            if token in CLAUSE_BREAKS:
+                negation_left = 0
+                continue
             if token in self.negators:
                 negation_left = valence_shifters.NEGATION_SPAN
                 continue

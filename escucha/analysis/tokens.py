@@ -12,8 +12,10 @@ TOKEN = re.compile(
     r"|[^\W\d_]+(?:['’][^\W\d_]+)?"  # words, with English contractions
     r"|[:;=]-?[()DPp/\\|]"  # emoticons
     r"|[!?¡¿]"
+    r"|[.,;:]"  # clause boundaries: negation stops here
     r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"  # emoji
 )
+CLAUSE_BREAKS = frozenset(".,;:")
 ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
 
 

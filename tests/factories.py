@@ -1,0 +1,46 @@
+"""Building test mentions with only the fields a test cares about."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from escucha.analysis.analyzer import Analyzer
+from escucha.models import AnalyzedMention, StagedMention, TriagedMention
+from escucha.normalize import normalize
+from escucha.tenant import Tenant
+from escucha.triage import triage
+
+QUOTE_SERVICE = (
+    "Me prometieron que iban a arreglar su problema de servicio, pero no lo hicieron. No sólo eso, "
+    "ni siquiera me fue dada la cortesía de una llamada telefónica. Odio a esa xxxx empresa"
+)
+QUOTE_LUGGAGE = (
+    "Esta aerolínea es una %%%%. Lo siento no hay nada que podamos hacer, fue lo único que me "
+    "dijeron cuando perdí mi equipaje."
+)
+
+
+def raw(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    row = {
+        "id": str(n),
+        "source": "x",
+        "text": f"@aerosol mi vuelo número {n} llegó tarde otra vez",
+        "author": f"cliente{n}",
+        "created_at": "2026-11-20T10:00:00+00:00",
+    }
+    return row | overrides
+
+
+def staged(n: int = 1, **overrides: Any) -> StagedMention:
+    return StagedMention.model_validate(raw(n, **overrides) | {"accepted_at": datetime.now(UTC)})
+
+
+def analyzed(n: int = 1, **overrides: Any) -> AnalyzedMention:
+    mention = normalize(staged(n, **overrides))
+    analysis = Analyzer().analyze(mention.clean_text, mention.lang)
+    return AnalyzedMention(**mention.model_dump(), analysis=analysis)
+
+
+def triaged(n: int = 1, tenant: Tenant | None = None, **overrides: Any) -> TriagedMention:
+    return triage(analyzed(n, **overrides), tenant or Tenant())

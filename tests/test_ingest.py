@@ -1,0 +1,37 @@
+from escucha import keys
+from escucha.ingest import Row, ingest
+from tests.factories import raw
+from tests.pipeline_helpers import recording_context
+
+
+def test_valid_rows_are_staged_recorded_and_published(redis_client, redis_server):
+    ctx, sent = recording_context(redis_server.url, batch_size=2)
+    report = ingest(ctx, [Row(raw(n)) for n in range(5)])
+    assert report.accepted == [f"x:{n}" for n in range(5)] and report.batches == 3
+    assert sent.ids_for("normalize") == report.accepted
+    assert ctx.ledger.pending() == 5
+    assert all(redis_client.exists(keys.staged("raw", i)) for i in report.accepted)
+
+
+def test_invalid_rows_are_dead_lettered_and_the_rest_flow(redis_client, redis_server):
+    ctx, sent = recording_context(redis_server.url)
+    rows = [Row(raw(1), "f.csv line 2"), Row(raw(2, text=""), "f.csv line 3"),
+            Row({"line": "x"}, "f.csv line 4", "expected 5 fields, found 2"), Row(raw(3), "f.csv line 5")]
+    report = ingest(ctx, rows)
+    assert report.accepted == ["x:1", "x:3"]
+    letters = ctx.dead_letters.list("ingest")
+    assert [(x.location, x.reason) for x in letters] == [
+        ("f.csv line 3", "text: String should have at least 1 character"),
+        ("f.csv line 4", "expected 5 fields, found 2"),
+    ]
+    assert ctx.stats.read()["dead_lettered"] == 2
+
+
+def test_duplicate_ids_are_one_mention_and_the_later_row_wins(redis_client, redis_server):
+    ctx, sent = recording_context(redis_server.url, batch_size=2)
+    rows = [Row(raw(1, text="primera"), "l1"), Row(raw(2), "l2"), Row(raw(1, text="editada"), "l3")]
+    report = ingest(ctx, rows)
+    assert report.duplicates == ["l3"]
+    assert ctx.ledger.pending() == 2
+    staged = redis_client.get(keys.staged("raw", "x:1"))
+    assert b"editada" in staged

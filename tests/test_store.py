@@ -1,0 +1,71 @@
+"""The SQL system of record, on SQLite and on a real PostgreSQL server."""
+
+import pytest
+from sqlalchemy import inspect
+
+from escucha.storage.migrate import downgrade, upgrade
+from escucha.storage.persist import save_isolating_failures
+from escucha.storage.schema import CaseRow
+from escucha.storage.store import Store
+from tests.factories import triaged
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def store(database_url):
+    upgrade(database_url)
+    store = Store.from_url(database_url)
+    yield store
+    store.dispose()
+
+
+def test_migrations_create_and_drop_the_schema(database_url):
+    upgrade(database_url)
+    store = Store.from_url(database_url)
+    assert {"mentions", "cases", "alembic_version"} <= set(inspect(store.engine).get_table_names())
+    downgrade(database_url, "base")
+    assert "mentions" not in inspect(store.engine).get_table_names()
+    store.dispose()
+
+
+def test_saving_twice_stores_once(store):
+    mentions = [triaged(n) for n in range(3)]
+    store.save(mentions)
+    store.save(mentions)  # a redelivered batch
+    assert store.count() == 3
+    row = store.get("x:1")
+    assert row is not None and row.sentiment == mentions[1].analysis.sentiment.value
+    assert row.reasons == mentions[1].triage.reasons
+
+
+def test_an_edit_updates_in_place(store):
+    store.save([triaged(1, text="el vuelo fue bien")])
+    store.save([triaged(1, text="el vuelo fue horrible, pésimo servicio")])
+    assert store.count() == 1 and "horrible" in store.get("x:1").text
+
+
+def test_cases_are_recomputed_not_incremented(store):
+    first = triaged(1, author="ana", text="mi maleta no llegó, pésimo")
+    second = triaged(2, author="ana", text="sigo esperando respuesta, qué vergüenza")
+    store.save([first])
+    store.save([first, second])
+    store.save([second])
+    from sqlalchemy.orm import Session
+
+    with Session(store.engine) as session:
+        case = session.get(CaseRow, "default:x:ana")
+    assert case is not None and case.mention_count == 2
+    assert case.priority == max(first.triage.priority, second.triage.priority)
+
+
+def test_one_unstorable_mention_does_not_block_its_batch(store):
+    good = [triaged(n) for n in range(3)]
+    bad = triaged(9).model_copy(update={"author": "a" * 5000})  # longer than the column allows
+    outcomes = save_isolating_failures(store, [good[0], bad, *good[1:]])
+    if store.engine.dialect.name == "sqlite":  # SQLite does not enforce VARCHAR lengths
+        assert store.count() == 4
+        return
+    assert isinstance(outcomes[1], Exception)
+    assert [o for o in outcomes if not isinstance(o, Exception)] == good
+    assert store.count() == 3

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from config.settings import Settings, get_settings
@@ -49,12 +48,16 @@ def pipeline_context() -> Iterator[tuple[Settings, PipelineContext]]:
 def report_ingest(report: IngestReport) -> None:
     console.print(f"accepted [bold]{len(report.accepted)}[/] mentions in {report.batches} batches")
     if report.duplicates:
-        console.print(f"[yellow]{len(report.duplicates)} repeated ids[/] (the later row wins): "
-                      + ", ".join(report.duplicates[:5]))
+        console.print(
+            f"[yellow]{len(report.duplicates)} repeated ids[/] (the later row wins): "
+            + ", ".join(report.duplicates[:5])
+        )
     for letter in report.rejected[:20]:
         err.print(f"[red]rejected[/] {letter.location or letter.mention_id}: {letter.reason}")
     if len(report.rejected) > 20:
-        err.print(f"... and {len(report.rejected) - 20} more: see `escucha dlq list --stage ingest`")
+        err.print(
+            f"... and {len(report.rejected) - 20} more: see `escucha dlq list --stage ingest`"
+        )
     if report.rejected:
         err.print(f"{len(report.rejected)} rows dead-lettered to 'ingest'")
 
@@ -74,7 +77,7 @@ def import_file(
 
 @app.command()
 def analyze() -> None:
-    """Analyse JSONL {"id", "text"} lines from stdin; one JSONL result per line to stdout. No broker."""
+    """Analyse JSONL {"id", "text"} lines from stdin into JSONL results on stdout; no broker."""
     from escucha.analysis.batch import analyze_lines
 
     for line in analyze_lines(sys.stdin):
@@ -115,8 +118,13 @@ def dlq_list(
             for column in ("mention", "where", "attempts", "reason", "at"):
                 table.add_column(column)
             for letter in ctx.dead_letters.list(name, limit):
-                table.add_row(letter.mention_id or "-", letter.location or "-", str(letter.attempts),
-                              letter.reason, letter.at.strftime("%Y-%m-%d %H:%M:%S"))
+                table.add_row(
+                    letter.mention_id or "-",
+                    letter.location or "-",
+                    str(letter.attempts),
+                    letter.reason,
+                    letter.at.strftime("%Y-%m-%d %H:%M:%S"),
+                )
             console.print(table)
 
 
@@ -169,9 +177,11 @@ def up(
         upgrade(settings.effective_database_url)
         env = {"REDIS_URL": settings.effective_redis_url}
         with Launcher(env, settings.data_dir / "logs", default_groups(concurrency), beat) as stack:
-            console.print(f"escucha is up: broker {settings.effective_redis_url}, "
-                          f"store {_redact(settings.effective_database_url)}, "
-                          f"logs in {settings.data_dir / 'logs'}. Ctrl-C stops.")
+            console.print(
+                f"escucha is up: broker {settings.effective_redis_url}, "
+                f"store {_redact(settings.effective_database_url)}, "
+                f"logs in {settings.data_dir / 'logs'}. Ctrl-C stops."
+            )
             _wait_for_interrupt(stack)
 
 
@@ -196,10 +206,12 @@ def _wait_for_interrupt(stack: Any) -> None:
 
 @app.command()
 def demo(
-    sample: Annotated[Path | None, typer.Option(help="JSONL/CSV to use instead of the bundled sample")] = None,
+    sample: Annotated[
+        Path | None, typer.Option(help="JSONL/CSV to use instead of the bundled sample")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for every mention")] = 300.0,
 ) -> None:
-    """Run the whole pipeline on a bundled sample with real workers, then summarise what was stored."""
+    """Run the pipeline on a bundled sample with real workers, then summarise what was stored."""
     from escucha.demo import run_demo
 
     path = sample or Path(str(resources.files("escucha.demo") / SAMPLE))

@@ -62,7 +62,7 @@ class DeadLetters:
             if raw is None:
                 break
             redrive(DeadLetter.model_validate_json(raw))
-            self.redis.lrem(holding, 1, raw)
+            self.redis.lrem(holding, 1, raw)  # type: ignore[arg-type]  # bytes are fine
             self.stats.add("replayed", 1)
             count += 1
         return count

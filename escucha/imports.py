@@ -22,7 +22,8 @@ ALIASES = {
     "content": "text", "body": "text", "message": "text", "full_text": "text",
     "user": "author", "screen_name": "author", "username": "author", "author_id": "author",
     "date": "created_at", "tweet_created": "created_at", "timestamp": "created_at",
-    "published": "created_at", "followers": "author_followers", "followers_count": "author_followers",
+    "published": "created_at",
+    "followers": "author_followers", "followers_count": "author_followers",
 }  # fmt: skip
 
 
@@ -42,7 +43,11 @@ def read_jsonl(handle: TextIO, name: str, default_source: str) -> Iterator[Row]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            yield Row({"line": line.rstrip("\n")}, location, f"not valid JSON: {error.msg} at column {error.colno}")
+            yield Row(
+                {"line": line.rstrip("\n")},
+                location,
+                f"not valid JSON: {error.msg} at column {error.colno}",
+            )
             continue
         if not isinstance(record, dict):
             yield Row({"line": line.rstrip("\n")}, location, "expected a JSON object")

@@ -50,15 +50,29 @@ def describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def row_payload(data: Mapping[str, Any] | RawMention) -> str:
+    """The row as JSON for its dead letter; bytes that were not UTF-8 stay as \\udcXX escapes."""
+    if isinstance(data, RawMention):
+        return data.model_dump_json(by_alias=True)
+    text = json.dumps(data, default=str, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(data, default=str, ensure_ascii=True)
+    return text
+
+
 def validate(row: Row) -> StagedMention | DeadLetter:
     if row.problem:
-        payload = json.dumps(row.data, default=str, ensure_ascii=False)
+        payload = row_payload(row.data)
         return DeadLetter(stage=INGEST, reason=row.problem, location=row.location, payload=payload)
     try:
         raw = row.data if isinstance(row.data, RawMention) else RawMention.model_validate(row.data)
     except ValidationError as error:
-        payload = json.dumps(row.data, default=str, ensure_ascii=False)
-        return DeadLetter(stage=INGEST, reason=describe(error), location=row.location, payload=payload)
+        payload = row_payload(row.data)
+        return DeadLetter(
+            stage=INGEST, reason=describe(error), location=row.location, payload=payload
+        )
     return StagedMention(**raw.model_dump(), accepted_at=datetime.now(UTC))
 
 

@@ -22,3 +22,8 @@ def dead_letters(stage: str) -> str:
 
 
 DEAD_LETTER_PATTERN = f"{PREFIX}:dlq:*"
+
+
+def as_text(value: bytes | str) -> str:
+    """Redis answers bytes unless a client decodes; escucha's own values are UTF-8."""
+    return value.decode() if isinstance(value, bytes) else value

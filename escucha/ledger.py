@@ -22,7 +22,7 @@ class Ledger:
     def accept(self, ids: Iterable[str], pipe: redis.client.Pipeline, now: float) -> None:
         mapping = {i: now for i in ids}
         if mapping:
-            pipe.zadd(keys.LEDGER, mapping)  # type: ignore[arg-type]
+            pipe.zadd(keys.LEDGER, mapping)
 
     def resolve(self, ids: Sequence[str], pipe: redis.client.Pipeline) -> None:
         if ids:
@@ -40,12 +40,12 @@ class Ledger:
 
     def oldest_age_s(self) -> float | None:
         oldest = self.redis.zrange(keys.LEDGER, 0, 0, withscores=True)
-        return time.time() - oldest[0][1] if oldest else None
+        return time.time() - float(oldest[0][1]) if oldest else None
 
     def overdue(self, deadline_s: float, limit: int = 5000) -> list[str]:
         cutoff = time.time() - deadline_s
         found = self.redis.zrangebyscore(keys.LEDGER, "-inf", cutoff, start=0, num=limit)
-        return [i.decode() for i in found]
+        return [keys.as_text(i) for i in found if isinstance(i, bytes | str)]
 
     def mark_swept(self, ids: Sequence[str]) -> dict[str, int]:
         """Restart each id's deadline and count the sweep; returns sweeps so far per id."""

@@ -8,6 +8,7 @@ the same batch twice changes nothing: ids already moved on are only handed on ag
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,13 @@ from sqlalchemy.exc import OperationalError
 from escucha import keys
 from escucha.context import PipelineContext
 from escucha.ingest import describe
-from escucha.models import AnalyzedMention, DeadLetter, NormalizedMention, StagedMention
-from escucha.models import TriagedMention
+from escucha.models import (
+    AnalyzedMention,
+    DeadLetter,
+    NormalizedMention,
+    StagedMention,
+    TriagedMention,
+)
 from escucha.staging import decode
 
 # Failures of the infrastructure, not of the data: retry the whole batch later.
@@ -29,7 +35,7 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
 )
 Outcome = BaseModel | Exception
-Transform = Callable[[list[Any]], list[Outcome]]
+Transform = Callable[[list[Any]], Sequence[Outcome]]
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,9 @@ def _error_text(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def run_batch(ctx: PipelineContext, stage: Stage, ids: Sequence[str], transform: Transform) -> BatchResult:
+def run_batch(
+    ctx: PipelineContext, stage: Stage, ids: Sequence[str], transform: Transform
+) -> BatchResult:
     result = BatchResult()
     inputs: dict[str, BaseModel] = {}
     payloads: dict[str, bytes] = {}
@@ -100,7 +108,9 @@ def run_batch(ctx: PipelineContext, stage: Stage, ids: Sequence[str], transform:
             inputs[mention_id] = record
 
     outputs: dict[str, BaseModel] = {}
-    for (mention_id, _), outcome in zip(inputs.items(), transform(list(inputs.values())), strict=True):
+    for (mention_id, _), outcome in zip(
+        inputs.items(), transform(list(inputs.values())), strict=True
+    ):
         if isinstance(outcome, Exception):
             letter = _letter(stage, mention_id, _error_text(outcome), payloads[mention_id])
             result.dead.append(letter)
@@ -113,7 +123,9 @@ def run_batch(ctx: PipelineContext, stage: Stage, ids: Sequence[str], transform:
             ctx.ledger.resolve(list(outputs), pipe)
             ctx.stats.add("stored", len(outputs), pipe)
         pipe.execute()
-    ctx.dead_letters.push(result.dead, [keys.staged(stage.consumes, x.mention_id or "") for x in result.dead])
+    ctx.dead_letters.push(
+        result.dead, [keys.staged(stage.consumes, x.mention_id or "") for x in result.dead]
+    )
 
     # Ids missing their input were moved on by an earlier delivery that died before handing off.
     already = ctx.staging.existing(stage.produces, missing) if stage.produces else []
@@ -122,7 +134,9 @@ def run_batch(ctx: PipelineContext, stage: Stage, ids: Sequence[str], transform:
     return result
 
 
-def _letter(stage: Stage, mention_id: str, reason: str, payload: bytes, attempts: int = 1) -> DeadLetter:
+def _letter(
+    stage: Stage, mention_id: str, reason: str, payload: bytes, attempts: int = 1
+) -> DeadLetter:
     return DeadLetter(
         stage=stage.name,
         mention_id=mention_id,
@@ -164,10 +178,9 @@ def deliver(
 
 
 def _end_quietly(ctx: PipelineContext, stage: str, batch_id: str) -> None:
-    try:
+    # If Redis is away the count just expires; the retry will find Redis or fail again.
+    with suppress(*TRANSIENT_ERRORS):
         ctx.deliveries.end(stage, batch_id)
-    except TRANSIENT_ERRORS:
-        pass  # the count then expires; the retry will find Redis or fail again
 
 
 def quarantine(
@@ -192,5 +205,7 @@ def dead_letter_batch(
         for mention_id, payload in zip(ids, payloads, strict=True)
         if payload is not None
     ]
-    ctx.dead_letters.push(letters, [keys.staged(stage.consumes, x.mention_id or "") for x in letters])
+    ctx.dead_letters.push(
+        letters, [keys.staged(stage.consumes, x.mention_id or "") for x in letters]
+    )
     return BatchResult(dead=letters)

@@ -30,13 +30,16 @@ class Staging:
         for mention_id, record in records.items():
             pipe.set(keys.staged(kind, mention_id), record.model_dump_json(), ex=self.ttl_s)
 
-    def put_raw(self, kind: str, mention_id: str, payload: str, pipe: redis.client.Pipeline) -> None:
+    def put_raw(
+        self, kind: str, mention_id: str, payload: str, pipe: redis.client.Pipeline
+    ) -> None:
         pipe.set(keys.staged(kind, mention_id), payload, ex=self.ttl_s)
 
     def load_raw(self, kind: str, ids: Sequence[str]) -> list[bytes | None]:
         if not ids:
             return []
-        return list(self.redis.mget([keys.staged(kind, i) for i in ids]))
+        found = self.redis.mget([keys.staged(kind, i) for i in ids])
+        return [keys.as_text(v).encode() if isinstance(v, str) else v for v in found]
 
     def advance(
         self,

@@ -16,4 +16,4 @@ class Stats:
             (pipe or self.redis).hincrby(keys.STATS, name, amount)
 
     def read(self) -> dict[str, int]:
-        return {k.decode(): int(v) for k, v in self.redis.hgetall(keys.STATS).items()}
+        return {keys.as_text(k): int(v) for k, v in self.redis.hgetall(keys.STATS).items()}

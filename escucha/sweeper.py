@@ -35,8 +35,15 @@ def sweep(ctx: PipelineContext, deadline_s: float, max_sweeps: int) -> SweepRepo
             reason = f"not stored after {max_sweeps} re-publications; stuck before {stage}"
             payload = ctx.staging.load_raw(kind, [mention_id])[0]
             text = payload.decode("utf-8", errors="replace") if payload else None
-            letters.append(DeadLetter(stage=stage, mention_id=mention_id, reason=reason,
-                                      attempts=sweeps[mention_id], payload=text))
+            letters.append(
+                DeadLetter(
+                    stage=stage,
+                    mention_id=mention_id,
+                    reason=reason,
+                    attempts=sweeps[mention_id],
+                    payload=text,
+                )
+            )
         else:
             by_stage[STAGE_CONSUMING[kind]].append(mention_id)
     for stage, ids in by_stage.items():

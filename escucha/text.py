@@ -30,7 +30,7 @@ def tidy(text: str) -> str:
 
 
 def clean(text: str) -> CleanText:
-    """Pull out URLs, @handles and #hashtags; keep hashtag words as words ('#MalServicio' → 'Mal Servicio')."""
+    """Pull out URLs, @handles and #hashtags; '#MalServicio' stays as the words 'Mal Servicio'."""
     text = tidy(text)
     urls = URL.findall(text)
     without_urls = URL.sub(" ", text)

@@ -6,8 +6,7 @@ import math
 import re
 
 from escucha.analysis.tokens import fold
-from escucha.models import AnalyzedMention, Intent, PriorityLabel, Sentiment, Triage
-from escucha.models import TriagedMention
+from escucha.models import AnalyzedMention, Intent, PriorityLabel, Sentiment, Triage, TriagedMention
 from escucha.tenant import Tenant
 
 INTENT_POINTS = {
@@ -80,7 +79,9 @@ def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
 
 
 def _needs_case(mention: AnalyzedMention) -> bool:
-    return mention.analysis.intent in CASE_INTENTS or mention.analysis.sentiment is Sentiment.negative
+    return (
+        mention.analysis.intent in CASE_INTENTS or mention.analysis.sentiment is Sentiment.negative
+    )
 
 
 def case_key(mention: AnalyzedMention) -> str:

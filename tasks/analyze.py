@@ -16,6 +16,9 @@ def analyze_one(mention: NormalizedMention) -> AnalyzedMention:
     return AnalyzedMention(**mention.model_dump(), analysis=analysis)
 
 
+transform = per_item(analyze_one)
+
+
 @app.task(name="escucha.analyze", **STAGE_TASK_OPTIONS)
 def analyze(self: Any, batch_id: str, ids: list[str]) -> None:
-    run("analyze", batch_id, ids, per_item(analyze_one))
+    run("analyze", batch_id, ids, transform)

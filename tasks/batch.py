@@ -19,4 +19,6 @@ STAGE_TASK_OPTIONS: dict[str, Any] = {
 
 
 def run(stage: str, batch_id: str, ids: list[str], transform: Transform) -> BatchResult:
-    return deliver(context(), STAGES[stage], batch_id, ids, transform, get_settings().max_deliveries)
+    return deliver(
+        context(), STAGES[stage], batch_id, ids, transform, get_settings().max_deliveries
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from escucha.models import TriagedMention
@@ -12,7 +13,7 @@ from workers.app import app
 from workers.resources import store
 
 
-def save(mentions: list[TriagedMention]) -> list[Outcome]:
+def save(mentions: list[TriagedMention]) -> Sequence[Outcome]:
     return save_isolating_failures(store(), mentions)
 
 

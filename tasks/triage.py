@@ -16,6 +16,9 @@ def triage_one(mention: AnalyzedMention) -> TriagedMention:
     return triage_mention(mention, tenant())
 
 
+transform = per_item(triage_one)
+
+
 @app.task(name="escucha.triage", **STAGE_TASK_OPTIONS)
 def triage(self: Any, batch_id: str, ids: list[str]) -> None:
-    run("triage", batch_id, ids, per_item(triage_one))
+    run("triage", batch_id, ids, transform)

@@ -98,5 +98,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"labelled data not found at {SHARED_DATA} (it lives beside the repo, never in it)")
+        pytest.skip(
+            f"labelled data not found at {SHARED_DATA} (it lives beside the repo, never in it)"
+        )
     return SHARED_DATA

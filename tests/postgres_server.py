@@ -6,6 +6,7 @@ import glob
 import os
 import shutil
 import subprocess
+from contextlib import suppress
 from pathlib import Path
 
 from workers.redis_server import free_port
@@ -16,7 +17,9 @@ class PostgresUnavailable(RuntimeError):
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))), None
+    )
     if not found:
         raise PostgresUnavailable(f"{name} not found (install postgresql)")
     return found
@@ -47,15 +50,33 @@ class PostgresServer:
                 raise PostgresUnavailable("running as root and runuser is missing")
             shutil.chown(self.root, "postgres", "postgres")
             self.as_user = [runuser, "-u", "postgres", "--"]
-        self._run(initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--no-sync")
+        self._run(
+            initdb,
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
-                  "-w", "-t", "60", "start")
+        self._run(
+            pg_ctl,
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def stop(self) -> None:
-        try:
+        with suppress(PostgresUnavailable):
             self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
-        except PostgresUnavailable:
-            pass

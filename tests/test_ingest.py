@@ -14,9 +14,13 @@ def test_valid_rows_are_staged_recorded_and_published(redis_client, redis_server
 
 
 def test_invalid_rows_are_dead_lettered_and_the_rest_flow(redis_client, redis_server):
-    ctx, sent = recording_context(redis_server.url)
-    rows = [Row(raw(1), "f.csv line 2"), Row(raw(2, text=""), "f.csv line 3"),
-            Row({"line": "x"}, "f.csv line 4", "expected 5 fields, found 2"), Row(raw(3), "f.csv line 5")]
+    ctx, _ = recording_context(redis_server.url)
+    rows = [
+        Row(raw(1), "f.csv line 2"),
+        Row(raw(2, text=""), "f.csv line 3"),
+        Row({"line": "x"}, "f.csv line 4", "expected 5 fields, found 2"),
+        Row(raw(3), "f.csv line 5"),
+    ]
     report = ingest(ctx, rows)
     assert report.accepted == ["x:1", "x:3"]
     letters = ctx.dead_letters.list("ingest")
@@ -28,7 +32,7 @@ def test_invalid_rows_are_dead_lettered_and_the_rest_flow(redis_client, redis_se
 
 
 def test_duplicate_ids_are_one_mention_and_the_later_row_wins(redis_client, redis_server):
-    ctx, sent = recording_context(redis_server.url, batch_size=2)
+    ctx, _ = recording_context(redis_server.url, batch_size=2)
     rows = [Row(raw(1, text="primera"), "l1"), Row(raw(2), "l2"), Row(raw(1, text="editada"), "l3")]
     report = ingest(ctx, rows)
     assert report.duplicates == ["l3"]

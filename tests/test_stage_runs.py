@@ -18,7 +18,7 @@ def accepted(ctx, n=4):
 
 
 def test_a_batch_moves_records_forward_and_a_rerun_changes_nothing(redis_client, redis_server):
-    ctx, sent = recording_context(redis_server.url)
+    ctx, _ = recording_context(redis_server.url)
     ids = accepted(ctx)
     first = run_batch(ctx, NORMALIZE, ids, transform)
     assert first.forward == ids and first.done == 4
@@ -43,7 +43,9 @@ def test_a_failing_record_is_dead_lettered_and_the_batch_goes_on(redis_client, r
     assert result.forward == [ids[0], *ids[2:]]
     (letter,) = ctx.dead_letters.list("normalize")
     assert letter.mention_id == ids[1] and letter.reason == "ValueError: cannot read this one"
-    assert ctx.ledger.pending_among([ids[1]]) == 0 and not redis_client.exists(keys.staged("raw", ids[1]))
+    assert ctx.ledger.pending_among([ids[1]]) == 0 and not redis_client.exists(
+        keys.staged("raw", ids[1])
+    )
 
 
 def test_an_undecodable_staged_record_is_dead_lettered(redis_client, redis_server):
@@ -56,7 +58,9 @@ def test_an_undecodable_staged_record_is_dead_lettered(redis_client, redis_serve
     assert letter.reason.startswith("invalid StagedMention")
 
 
-def test_a_batch_that_keeps_killing_its_worker_is_split_then_dead_lettered(redis_client, redis_server):
+def test_a_batch_that_keeps_killing_its_worker_is_split_then_dead_lettered(
+    redis_client, redis_server
+):
     ctx, sent = recording_context(redis_server.url)
     ids = accepted(ctx, 2)
     for _ in range(3):  # three deliveries whose worker died: begun, never ended
@@ -94,5 +98,6 @@ def test_sweeper_republishes_from_the_furthest_record_then_gives_up(redis_client
     sweep(ctx, deadline_s=0, max_sweeps=2)
     final = sweep(ctx, deadline_s=0, max_sweeps=2)
     assert final.dead_lettered == 2 and ctx.ledger.pending() == 0
-    assert {x.stage for x in ctx.dead_letters.list("analyze") + ctx.dead_letters.list("normalize")} == {
-        "analyze", "normalize"}
+    assert {
+        x.stage for x in ctx.dead_letters.list("analyze") + ctx.dead_letters.list("normalize")
+    } == {"analyze", "normalize"}

@@ -1,9 +1,9 @@
 import re
 
+from config.settings import CONFIG_DIR
 from escucha.models import PriorityLabel
 from escucha.tenant import Tenant, load_tenant
 from escucha.triage import priority_label
-from config.settings import CONFIG_DIR
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, triaged
 
 

@@ -7,6 +7,8 @@ from celery import Celery
 from config.celery import celery_config
 from config.settings import get_settings
 
-app = Celery("escucha", include=["tasks.normalize", "tasks.analyze", "tasks.triage",
-                                 "tasks.persist", "tasks.monitor"])
+app = Celery(
+    "escucha",
+    include=["tasks.normalize", "tasks.analyze", "tasks.triage", "tasks.persist", "tasks.monitor"],
+)
 app.config_from_object(celery_config(get_settings()))

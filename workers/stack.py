@@ -1,4 +1,4 @@
-"""Bringing up what a command needs: a broker (the configured one or a private one), the schema, workers."""
+"""Bringing up what a command needs: the configured broker, or a private one."""
 
 from __future__ import annotations
 

@@ -53,13 +53,20 @@ def run_demo(sample: Path, timeout_s: float, console: Console) -> DemoOutcome:
     return outcome
 
 
-def _run(ctx: PipelineContext, sample: Path, timeout_s: float, console: Console) -> tuple[DemoOutcome, list[str]]:
+def _run(
+    ctx: PipelineContext, sample: Path, timeout_s: float, console: Console
+) -> tuple[DemoOutcome, list[str]]:
     started = time.monotonic()
     report = ingest(ctx, read_file(sample, "demo"))
     ids = report.accepted
     for letter in report.rejected:
         console.print(f"[red]rejected[/] {letter.location}: {letter.reason}")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("analysing and storing", total=len(ids))
         pending = len(ids)
@@ -68,7 +75,9 @@ def _run(ctx: PipelineContext, sample: Path, timeout_s: float, console: Console)
             progress.update(task, completed=len(ids) - pending)
             time.sleep(POLL_S) if pending else None
     elapsed = time.monotonic() - started
-    return DemoOutcome(complete=pending == 0, total=len(ids), pending=pending, elapsed_s=elapsed), ids
+    return DemoOutcome(
+        complete=pending == 0, total=len(ids), pending=pending, elapsed_s=elapsed
+    ), ids
 
 
 def render(summary: Summary, outcome: DemoOutcome, console: Console) -> None:
@@ -81,11 +90,15 @@ def render(summary: Summary, outcome: DemoOutcome, console: Console) -> None:
     console.print(counts)
     console.print("[bold]top 5 by priority[/]")
     for rank, row in enumerate(summary.top, start=1):
-        console.print(f"{rank}. [bold]{row.priority} {row.priority_label}[/] · {row.source} · "
-                      f"@{row.author} · {row.lang} · {row.sentiment} {row.intent}")
+        console.print(
+            f"{rank}. [bold]{row.priority} {row.priority_label}[/] · {row.source} · "
+            f"@{row.author} · {row.lang} · {row.sentiment} {row.intent}"
+        )
         console.print(f"   {row.text[:200]}", markup=False, highlight=False)
         console.print(f"   why: {'; '.join(row.reasons)}", markup=False, highlight=False)
     rate = outcome.total / outcome.elapsed_s if outcome.elapsed_s else 0.0
     console.print(f"elapsed {outcome.elapsed_s:.2f} s (accepted → stored), {rate:.0f} mentions/s")
     if not outcome.complete:
-        console.print(f"[red]{outcome.pending} mentions were not stored in time[/]: see `escucha status`")
+        console.print(
+            f"[red]{outcome.pending} mentions were not stored in time[/]: see `escucha status`"
+        )

@@ -1,4 +1,4 @@
-"""Writing and reading analysed mentions. Every write is an upsert keyed by id: replays change nothing."""
+"""Writing and reading analysed mentions; every write is an upsert by id, so replays are no-ops."""
 
 from __future__ import annotations
 
@@ -110,13 +110,26 @@ class Store:
             .where(MentionRow.case_id.in_(case_ids))
             .group_by(MentionRow.case_id)
         )
-        keys = ("id", "tenant", "source", "author", "priority", "mention_count", "opened_at",
-                "last_mention_at")
-        rows = [dict(zip(keys, row, strict=True)) | {"status": "open"} for row in session.execute(summary)]
+        keys = (
+            "id",
+            "tenant",
+            "source",
+            "author",
+            "priority",
+            "mention_count",
+            "opened_at",
+            "last_mention_at",
+        )
+        rows = [
+            dict(zip(keys, row, strict=True)) | {"status": "open"}
+            for row in session.execute(summary)
+        ]
         if not rows:
             return
         insert = _insert(self.engine, CaseRow.__table__)
-        refreshed = {c: insert.excluded[c] for c in ("priority", "mention_count", "last_mention_at")}
+        refreshed = {
+            c: insert.excluded[c] for c in ("priority", "mention_count", "last_mention_at")
+        }
         session.execute(insert.on_conflict_do_update(index_elements=["id"], set_=refreshed), rows)
 
     def count(self, ids: Sequence[str] | None = None) -> int:

@@ -33,7 +33,9 @@ def summarize(store: Store, ids: Sequence[str], top_n: int = 5) -> Summary:
         for chunk in _chunks(ids):
             for name in COUNTED:
                 column = getattr(MentionRow, name)
-                query = select(column, func.count()).where(MentionRow.id.in_(chunk)).group_by(column)
+                query = (
+                    select(column, func.count()).where(MentionRow.id.in_(chunk)).group_by(column)
+                )
                 for value, n in session.execute(query):
                     counts[name][value] = counts[name].get(value, 0) + n
             query = select(MentionRow).where(MentionRow.id.in_(chunk))

@@ -1,0 +1,149 @@
+"""The `escucha` command as a user runs it: a subprocess with its own environment."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import redis
+
+from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE
+
+ESCUCHA = [sys.executable, "-m", "escucha"]
+
+
+def run(args, env=None, stdin=None, timeout=240):
+    environment = {**os.environ, **(env or {}), "COLUMNS": "160"}
+    return subprocess.run(
+        [*ESCUCHA, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+    )
+
+
+def test_analyze_keeps_its_contract_line_for_line():
+    lines = [
+        json.dumps({"id": i, "text": t})
+        for i, t in enumerate([QUOTE_SERVICE, QUOTE_LUGGAGE, "Thanks, great crew!", ""])
+    ]
+    result = run(["analyze"], stdin="\n".join([*lines, "{broken"]) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 5
+    for record in out[:2]:
+        assert set(record) >= {
+            "id",
+            "lang",
+            "sentiment",
+            "sentiment_score",
+            "intent",
+            "complaint",
+            "offensive",
+        }
+        assert (
+            record["sentiment"] == "negative"
+            and record["complaint"] is True
+            and record["lang"] == "es"
+        )
+    assert out[2]["sentiment"] == "positive" and out[2]["lang"] == "en"
+    assert out[3] == {"id": 3, "error": "text is missing or empty"}
+    assert out[4]["line"] == 5 and out[4]["error"].startswith("not valid JSON")
+
+
+def test_import_reports_broken_rows_by_line_and_dead_letters_them(tmp_path, redis_server):
+    redis.Redis.from_url(redis_server.url).flushdb()
+    path = tmp_path / "mentions.csv"
+    path.write_bytes(
+        b"id,text,author,created_at,source\n"
+        b"1,me perdieron la maleta,ana,2026-11-20T10:00:00Z,x\n"
+        b"2,fila,rota\n"
+        b"3,caf\xe9 fr\xedo y malo,luis,2026-11-20T10:00:00Z,x\n"
+        b"4,,eva,2026-11-20T10:00:00Z,x\n"
+        b"1,me perdieron la maleta (editado),ana,2026-11-20T10:00:00Z,x\n"
+    )
+    result = run(["import", str(path)], env={"REDIS_URL": redis_server.url})
+    assert result.returncode == 0, result.stderr
+    assert "accepted 1 mentions" in result.stdout
+    assert "1 repeated ids" in result.stdout
+    assert "mentions.csv line 3: expected 5 fields, found 3" in result.stderr
+    assert "mentions.csv line 4: text: Value error, is not valid UTF-8" in result.stderr
+    assert "mentions.csv line 5: text: String should have at least 1 character" in result.stderr
+    listing = run(["dlq", "list", "--stage", "ingest"], env={"REDIS_URL": redis_server.url})
+    assert listing.returncode == 0 and "dead letters: ingest (3)" in listing.stdout
+
+
+def test_demo_runs_on_a_fresh_data_dir_with_a_private_redis(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env["ESCUCHA_DATA_DIR"] = str(tmp_path / "data")
+    env["COLUMNS"] = "160"
+    result = subprocess.run(
+        [*ESCUCHA, "demo"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "219 mentions stored" in result.stdout
+    assert "top 5 by priority" in result.stdout and "mentions/s" in result.stdout
+    assert (tmp_path / "data" / "escucha.db").exists()
+    assert not (tmp_path / "data" / "redis" / "url").exists()  # the private Redis was stopped
+    shutil.rmtree(tmp_path / "data", ignore_errors=True)
+
+
+def test_demo_sample_has_both_quotes_and_enough_mentions():
+    sample = Path(__file__).resolve().parents[1] / "escucha" / "demo" / "sample_mentions.jsonl"
+    texts = [json.loads(line)["text"] for line in sample.read_text(encoding="utf-8").splitlines()]
+    assert len(texts) >= 200 and QUOTE_SERVICE in texts and QUOTE_LUGGAGE in texts
+
+
+def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
+    """`escucha up` in one terminal; `escucha import` in another finds its private Redis."""
+    import signal
+
+    from tests.processes import wait_until
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env |= {"ESCUCHA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
+    log = (tmp_path / "up.log").open("w+")
+    up = subprocess.Popen(
+        [*ESCUCHA, "up", "--concurrency", "1"], stdout=log, stderr=subprocess.STDOUT, env=env
+    )
+    try:
+        marker = tmp_path / "data" / "redis" / "url"
+        assert wait_until(lambda: "escucha is up" in (tmp_path / "up.log").read_text(), 60)
+        sample = tmp_path / "m.jsonl"
+        sample.write_text(
+            "\n".join(
+                json.dumps(
+                    {
+                        "id": str(n),
+                        "text": QUOTE_LUGGAGE,
+                        "author": f"a{n}",
+                        "created_at": "2026-11-20T10:00:00Z",
+                        "source": "x",
+                        "author_followers": 1000 * n,
+                    }
+                )
+                for n in range(30)
+            )
+        )
+        imported = subprocess.run(
+            [*ESCUCHA, "import", str(sample)], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert imported.returncode == 0 and "accepted 30 mentions" in imported.stdout, (
+            imported.stderr
+        )
+        url = marker.read_text().strip()
+        client = redis.Redis.from_url(url)
+        assert wait_until(lambda: client.zcard("escucha:ledger") == 0, 60)
+        status = subprocess.run(
+            [*ESCUCHA, "status"], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert "total stored" in status.stdout and "30" in status.stdout
+    finally:
+        up.send_signal(signal.SIGINT)
+        code = up.wait(60)
+    assert code == 0, (tmp_path / "up.log").read_text()[-3000:]
+    assert not marker.exists()

@@ -1,0 +1,129 @@
+"""The whole pipeline with real Celery worker processes over a real redis-server."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from escucha import keys
+from escucha.context import PipelineContext
+from escucha.ingest import Row, ingest
+from escucha.storage.migrate import upgrade
+from escucha.storage.store import Store
+from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, raw
+from tests.processes import children, wait_until
+from workers.launcher import Launcher, default_groups
+
+TEXTS = [
+    "@aerosol mi vuelo {n} lleva {h} horas de retraso y nadie informa. Vergonzoso",
+    "Gracias @aerosol por el vuelo {n}, la tripulación fue encantadora 😍",
+    "@aerosol where is my refund for booking {n}? It has been {h} weeks",
+    "¿A qué hora abre el mostrador para el vuelo {n}?",
+    "Lost my bag on flight {n}, {h} days and no answer. Worst airline ever",
+]
+
+
+def mentions(count, start=0):
+    return [
+        Row(
+            raw(
+                n,
+                text=TEXTS[n % len(TEXTS)].format(n=n, h=n % 9 + 2),
+                author=f"c{n % 300}",
+                author_followers=n * 37 % 50_000,
+            )
+        )
+        for n in range(start, start + count)
+    ]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, redis_server):
+    import redis
+
+    redis.Redis.from_url(redis_server.url).flushdb()
+    root = tmp_path_factory.mktemp("stack")
+    database_url = f"sqlite:///{root / 'escucha.db'}"
+    upgrade(database_url)
+    env = {
+        "REDIS_URL": redis_server.url,
+        "DATABASE_URL": database_url,
+        "ESCUCHA_BATCH_SIZE": "100",
+        "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
+        "ESCUCHA_LEDGER_DEADLINE_S": "20",
+        "ESCUCHA_SWEEP_INTERVAL_S": "2",
+    }
+    launcher = Launcher(env, root / "logs", default_groups(2), beat=True).start()
+    from workers.ready import wait_for_workers
+    from workers.resources import dispatch
+
+    wait_for_workers(2, timeout_s=60, launcher=launcher)
+    ctx = PipelineContext.connect(redis_server.url, dispatch, batch_size=100, ttl_s=3600)
+    store = Store.from_url(database_url)
+    yield launcher, ctx, store
+    launcher.stop()
+    store.dispose()
+
+
+def wait_stored(ctx, ids, timeout_s=120):
+    assert wait_until(lambda: ctx.ledger.pending_among(ids) == 0, timeout_s), (
+        f"{ctx.ledger.pending_among(ids)} of {len(ids)} not stored; stats {ctx.stats.read()}"
+    )
+
+
+def test_mentions_flow_to_the_store_analysed_and_triaged(stack):
+    _, ctx, store = stack
+    long_post = "Llevo semanas esperando el reembolso del vuelo cancelado. " * 1800  # ~100 kB
+    rows = [
+        *mentions(500),
+        Row(raw(9001, text=QUOTE_SERVICE)),
+        Row(raw(9002, text=QUOTE_LUGGAGE)),
+        Row(raw(9003, text=long_post)),
+    ]
+    report = ingest(ctx, rows)
+    wait_stored(ctx, report.accepted)
+    assert store.count(report.accepted) == len(rows)
+    for mention_id in ("x:9001", "x:9002"):
+        row = store.get(mention_id)
+        assert row.sentiment == "negative" and row.complaint
+        assert row.priority_label in ("high", "urgent") and row.reasons
+    assert not any(
+        ctx.redis.exists(keys.staged(k, "x:9001"))
+        for k in ("raw", "normalized", "analyzed", "triaged")
+    )
+
+
+def test_bad_rows_are_dead_lettered_while_the_rest_is_stored(stack):
+    _, ctx, store = stack
+    rows = [
+        *mentions(50, start=1000),
+        Row(raw(1100, text=""), "f.csv line 9"),
+        Row(raw(1101, created_at="not a date"), "f.csv line 10"),
+    ]
+    report = ingest(ctx, rows)
+    wait_stored(ctx, report.accepted)
+    assert store.count(report.accepted) == 50
+    reasons = {x.location: x.reason for x in ctx.dead_letters.list("ingest")}
+    assert reasons["f.csv line 9"].startswith("text:")
+    assert reasons["f.csv line 10"].startswith("created_at:")
+
+
+@pytest.mark.crash
+def test_sigkill_of_a_worker_child_mid_batch_loses_and_duplicates_nothing(stack):
+    launcher, ctx, store = stack
+    redelivered_before = ctx.stats.read().get("redelivered", 0)
+    report = ingest(ctx, mentions(6000, start=20_000))
+    stage_worker = launcher.processes["stages"].pid
+    busy = lambda: any(ctx.redis.scan_iter(keys.deliveries("analyze", "*"), count=1000))  # noqa: E731
+    assert wait_until(busy, 30, every_s=0.005), "no analyze batch was ever in progress"
+    victims = children(stage_worker)
+    assert victims, "the stage worker has no pool children"
+    for pid in victims:
+        os.kill(pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    wait_stored(ctx, report.accepted, timeout_s=180)
+    assert store.count(report.accepted) == 6000
+    assert ctx.stats.read().get("redelivered", 0) > redelivered_before, "the kill hit no batch"
+    assert not ctx.dead_letters.list("analyze")
+    assert time.monotonic() - killed_at < 180

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     ledger_deadline_s: int = Field(default=600, ge=5)
     sweep_interval_s: float = Field(default=30.0, gt=0)
     max_sweeps: int = Field(default=5, ge=1)
+    log_format: str = Field(default="console", pattern="^(console|json)$")
+    log_level: str = "INFO"
 
     @property
     def sqlite_path(self) -> Path:

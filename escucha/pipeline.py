@@ -7,6 +7,7 @@ the same batch twice changes nothing: ids already moved on are only handed on ag
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from escucha import keys
 from escucha.context import PipelineContext
 from escucha.ingest import describe
+from escucha.logs import get_logger
 from escucha.models import (
     AnalyzedMention,
     DeadLetter,
@@ -34,6 +36,7 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     redis.TimeoutError,
     OperationalError,
 )
+log = get_logger("escucha.pipeline")
 Outcome = BaseModel | Exception
 Transform = Callable[[list[Any]], Sequence[Outcome]]
 
@@ -159,19 +162,33 @@ def deliver(
     Past `max_deliveries`, a batch is split in two and each half sent again, so a poison mention
     ends up alone and is dead-lettered while the rest of its batch goes on.
     """
+    started = time.perf_counter()
     attempts = ctx.deliveries.begin(stage.name, batch_id)
     if attempts > 1:
         ctx.stats.add("redelivered", 1)
+        log.warning("redelivered", stage=stage.name, batch=batch_id, attempts=attempts)
     try:
         if attempts > max_deliveries:
             return quarantine(ctx, stage, batch_id, ids, attempts)
         result = run_batch(ctx, stage, ids, transform)
         if result.forward and stage.next:
             ctx.dispatch(stage.next, batch_id, result.forward)
+        log.info(
+            "batch",
+            stage=stage.name,
+            batch=batch_id,
+            size=len(ids),
+            done=result.done,
+            forwarded=len(result.forward),
+            dead=len(result.dead),
+            attempts=attempts,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
         return result
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:  # a bug at batch level: keep the mentions, say why
+        log.exception("batch failed", stage=stage.name, batch=batch_id, size=len(ids))
         return dead_letter_batch(ctx, stage, ids, _error_text(error), attempts)
     finally:
         _end_quietly(ctx, stage.name, batch_id)
@@ -186,6 +203,7 @@ def _end_quietly(ctx: PipelineContext, stage: str, batch_id: str) -> None:
 def quarantine(
     ctx: PipelineContext, stage: Stage, batch_id: str, ids: Sequence[str], attempts: int
 ) -> BatchResult:
+    log.error("quarantine", stage=stage.name, batch=batch_id, size=len(ids), attempts=attempts)
     if len(ids) > 1:
         half = len(ids) // 2
         ctx.dispatch(stage.name, f"{batch_id}.a", list(ids[:half]))

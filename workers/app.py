@@ -6,9 +6,11 @@ from celery import Celery
 
 from config.celery import celery_config
 from config.settings import get_settings
+from escucha.logs import configure as configure_logs
 
 app = Celery(
     "escucha",
     include=["tasks.normalize", "tasks.analyze", "tasks.triage", "tasks.persist", "tasks.monitor"],
 )
 app.config_from_object(celery_config(get_settings()))
+configure_logs(get_settings().log_format, get_settings().log_level)

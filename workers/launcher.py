@@ -10,8 +10,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
+from workers.lifecycle import Lifecycle
 from workers.queues import MONITOR, queue_name
 
 
@@ -38,7 +38,7 @@ def default_groups(cpus: int | None = None) -> tuple[WorkerGroup, ...]:
 
 
 @dataclass
-class Launcher:
+class Launcher(Lifecycle):
     env: Mapping[str, str]
     log_dir: Path
     groups: Sequence[WorkerGroup] = field(default_factory=default_groups)
@@ -86,14 +86,3 @@ class Launcher:
                 process.kill()
                 process.wait()
         self.processes.clear()
-
-    def __enter__(self) -> Launcher:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

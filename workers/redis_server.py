@@ -10,9 +10,10 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
 import redis
+
+from workers.lifecycle import Lifecycle
 
 STARTUP_TIMEOUT_S = 15.0
 
@@ -44,7 +45,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class RedisServer:
+class RedisServer(Lifecycle):
     """Start with `with RedisServer(dir) as server:`; `server.url` is then live."""
 
     def __init__(self, data_dir: Path, port: int | None = None, binary: str | None = None) -> None:
@@ -120,14 +121,3 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -5,7 +5,9 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint up bench clean install install-test
+SHARED_DATA ?= ../shared/data
+
+.PHONY: demo test lint up bench clean install install-test model
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "escucha needs Python 3.11 or newer on PATH"; exit 1; }
@@ -23,13 +25,19 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-demo: install
+# The analysis model is trained here from the labelled data beside the repo (research-only,
+# so never shipped); without it, escucha analyses with its lexicons and rules.
+model: install
+	@if [ -d "$(SHARED_DATA)" ]; then $(BIN)/escucha train --if-missing; \
+	else echo "no $(SHARED_DATA): analysis uses the bundled lexicons and rules"; fi
+
+demo: model
 	$(BIN)/escucha demo
 
 up: install
 	$(BIN)/escucha up
 
-test: install-test
+test: install-test model
 	$(BIN)/pytest -q
 
 lint: install-test
@@ -38,4 +46,4 @@ lint: install-test
 	$(BIN)/mypy escucha config workers tasks
 
 clean:
-	rm -rf $(VENV) .escucha .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .escucha models .pytest_cache .mypy_cache .ruff_cache

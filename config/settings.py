@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Path(".escucha")
     tenant_file: Path = CONFIG_DIR / "tenant.example.toml"
+    models_dir: Path = CONFIG_DIR.parent / "models"
+    model_version: str = "latest"
 
     batch_size: int = Field(default=250, ge=1, le=5000)
     visibility_timeout_s: int = Field(default=300, ge=5)

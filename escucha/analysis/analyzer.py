@@ -1,20 +1,32 @@
-"""The whole analysis of one mention: sentiment, intent, complaint, offensive."""
+"""The whole analysis of a batch of mentions: sentiment, intent, complaint, offensive.
+
+With a trained model, sentiment, complaint and offensive language come from its linear heads;
+without one, from the lexicon-and-rules scorer. Intent cues are rules either way, read
+together with the sentiment.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from escucha.analysis import intent, offensive
+from escucha.analysis.features import DENSE_NAMES
+from escucha.analysis.model import LinearModel
 from escucha.analysis.sentiment import SentimentScorer
 from escucha.analysis.tokens import fold, tokenize
-from escucha.models import Analysis, Intent
+from escucha.models import Analysis, Intent, Sentiment
 
 # Long posts are read from their start: that is where customers state the problem.
 MAX_ANALYSED_CHARS = 5_000
 
 
 class Analyzer:
-    """Holds the lexicons once per process; `analyze` is pure."""
+    """Holds the model and lexicons once per process; analysing is pure."""
 
-    def __init__(self) -> None:
+    def __init__(self, model: LinearModel | None = None) -> None:
+        self.model = model
         self._scorers: dict[str, SentimentScorer] = {}
 
     def _scorer(self, lang: str) -> SentimentScorer:
@@ -24,15 +36,100 @@ class Analyzer:
         return self._scorers[key]
 
     def analyze(self, clean_text: str, lang: str) -> Analysis:
-        text = clean_text[:MAX_ANALYSED_CHARS]
+        return self.analyze_many([clean_text], [lang])[0]
+
+    def analyze_many(self, clean_texts: Sequence[str], langs: Sequence[str]) -> list[Analysis]:
+        texts = [t[:MAX_ANALYSED_CHARS] for t in clean_texts]
+        if self.model is None:
+            return [self._by_rules(text, lang) for text, lang in zip(texts, langs, strict=True)]
+        return self._by_model(self.model, texts, langs)
+
+    def _by_rules(self, text: str, lang: str) -> Analysis:
         tokens = tokenize(text)
         sentiment = self._scorer(lang).score(tokens)
-        kind = intent.classify(fold(text), sentiment.label, sentiment.score)
-        return Analysis(
-            lang=lang,
-            sentiment=sentiment.label,
-            sentiment_score=sentiment.score,
-            intent=kind,
-            complaint=kind in (Intent.complaint, Intent.claim),
-            offensive=offensive.is_offensive(text, tokens),
+        return _analysis(
+            text,
+            lang,
+            sentiment.label,
+            sentiment.score,
+            False,
+            offensive.is_offensive(text, tokens),
         )
+
+    def _by_model(
+        self, model: LinearModel, texts: Sequence[str], langs: Sequence[str]
+    ) -> list[Analysis]:
+        blocks = model.featurizer.blocks(texts)
+        scores = model.score_blocks(blocks)
+        cursing = [DENSE_NAMES.index(n) for n in ("masked_profanity", "profane_words")]
+        lexical = np.asarray((blocks[-1][:, cursing] > 0).sum(axis=1)).ravel() > 0
+        english = np.array([lang == "en" for lang in langs], dtype=bool)
+        sentiments = _sentiment(model, scores, english)
+        complaint = _yes(model, "complaint", scores)
+        offended = _yes(model, "offensive_es", scores) & ~english
+        results = []
+        for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+            label, score = (
+                sentiments[i] if sentiments else self._rule_sentiment(tokenize(text), lang)
+            )
+            is_offensive = bool(offended[i] or lexical[i])
+            results.append(_analysis(text, lang, label, score, bool(complaint[i]), is_offensive))
+        return results
+
+    def _rule_sentiment(self, tokens: list[str], lang: str) -> tuple[Sentiment, float]:
+        result = self._scorer(lang).score(tokens)
+        return result.label, result.score
+
+
+def _sentiment(
+    model: LinearModel, scores: np.ndarray, english: np.ndarray
+) -> list[tuple[Sentiment, float]]:
+    """Each text's label from its language's head, with P(positive) - P(negative) as its score.
+
+    Empty when the model has no sentiment head; a language without its own head uses the other's.
+    """
+    heads = [h for h in ("sentiment_es", "sentiment_en") if h in model.heads]
+    if not heads:
+        return []
+    spanish, english_head = heads[0], heads[-1]
+    labels = np.empty(len(scores), dtype=object)
+    polarity = np.zeros(len(scores))
+    for head, rows in ((spanish, ~english), (english_head, english)):
+        if not rows.any():
+            continue
+        block = model.head_scores(head, scores[rows])
+        shifted = np.exp(block - block.max(axis=1, keepdims=True))
+        probability = shifted / shifted.sum(axis=1, keepdims=True)
+        order = model.heads[head].labels  # sorted: negative, neutral, positive
+        labels[rows] = [order[i] for i in probability.argmax(axis=1)]
+        polarity[rows] = (
+            probability[:, order.index("positive")] - probability[:, order.index("negative")]
+        )
+    polarity = np.clip(polarity, -1.0, 1.0).round(4)
+    return [(Sentiment(label), float(p)) for label, p in zip(labels, polarity, strict=True)]
+
+
+def _yes(model: LinearModel, head: str, scores: np.ndarray) -> np.ndarray:
+    if head not in model.heads:
+        return np.zeros(len(scores), dtype=bool)
+    labels, _ = model.decide(head, scores)
+    return np.array([label == "yes" for label in labels], dtype=bool)
+
+
+def _analysis(
+    text: str,
+    lang: str,
+    sentiment: Sentiment,
+    score: float,
+    complaint_signal: bool,
+    is_offensive: bool,
+) -> Analysis:
+    kind = intent.classify(fold(text), sentiment, score, complaint_signal)
+    return Analysis(
+        lang=lang,
+        sentiment=sentiment,
+        sentiment_score=score,
+        intent=kind,
+        complaint=kind in (Intent.complaint, Intent.claim),
+        offensive=is_offensive,
+    )

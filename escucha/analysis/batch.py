@@ -1,36 +1,72 @@
-"""`escucha analyze`: JSONL in, one JSONL analysis out per line, no broker."""
+"""Analysing many raw texts at once: what `escucha analyze` and `escucha eval` run."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from escucha import language, text
 from escucha.analysis.analyzer import Analyzer
+from escucha.models import Analysis, AnalyzedMention, NormalizedMention
+
+CHUNK = 1000
 
 
-def analyze_record(analyzer: Analyzer, record: dict[str, Any]) -> dict[str, Any]:
+def analyze_texts(analyzer: Analyzer, raw_texts: Sequence[str]) -> list[Analysis]:
+    """Clean, identify the language of, and analyse each text."""
+    cleaned = [text.clean(t).text for t in raw_texts]
+    langs = [language.detect(t)[0] for t in cleaned]
+    return analyzer.analyze_many(cleaned, langs)
+
+
+def _parse(number: int, line: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return {"id": None, "line": number, "error": f"not valid JSON: {error.msg}"}
+    if not isinstance(record, dict):
+        return {"id": None, "line": number, "error": "expected a JSON object"}
     raw = record.get("text")
     if not isinstance(raw, str) or not raw.strip():
         return {"id": record.get("id"), "error": "text is missing or empty"}
-    cleaned = text.clean(raw)
-    lang, _ = language.detect(cleaned.text)
-    result = analyzer.analyze(cleaned.text, lang)
-    return {"id": record.get("id"), **result.model_dump(mode="json")}
+    return record
 
 
-def analyze_lines(lines: Iterable[str]) -> Iterator[str]:
-    analyzer = Analyzer()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield json.dumps({"id": None, "line": number, "error": f"not valid JSON: {error.msg}"})
-            continue
-        if not isinstance(record, dict):
-            yield json.dumps({"id": None, "line": number, "error": "expected a JSON object"})
-            continue
-        yield json.dumps(analyze_record(analyzer, record), ensure_ascii=False)
+def analyze_lines(lines: Iterable[str], analyzer: Analyzer) -> Iterator[str]:
+    """One JSONL result per non-blank input line, in order; bad lines get an `error`."""
+    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+    while chunk := list(islice(numbered, CHUNK)):
+        records = [_parse(n, line) for n, line in chunk]
+        valid = [r for r in records if "error" not in r]
+        results = iter(analyze_texts(analyzer, [r["text"] for r in valid]))
+        for record in records:
+            if "error" in record:
+                yield json.dumps(record, ensure_ascii=False)
+            else:
+                analysis = next(results).model_dump(mode="json")
+                yield json.dumps({"id": record.get("id"), **analysis}, ensure_ascii=False)
+
+
+def analyze_mentions(
+    analyzer: Analyzer, mentions: Sequence[NormalizedMention]
+) -> list[AnalyzedMention | Exception]:
+    """The analyze stage: the whole batch at once, or one by one if the batch fails."""
+    try:
+        analyses = analyzer.analyze_many(
+            [m.clean_text for m in mentions], [m.lang for m in mentions]
+        )
+        return [_with(m, a) for m, a in zip(mentions, analyses, strict=True)]
+    except Exception:  # find the mention that broke it, keep the rest
+        outcomes: list[AnalyzedMention | Exception] = []
+        for mention in mentions:
+            try:
+                outcomes.append(_with(mention, analyzer.analyze(mention.clean_text, mention.lang)))
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+
+def _with(mention: NormalizedMention, analysis: Analysis) -> AnalyzedMention:
+    return AnalyzedMention(**mention.model_dump(), analysis=analysis)

@@ -196,11 +196,18 @@ PRAISE = _cues(
 STRONG_NEGATIVE = -0.6
 
 
-def classify(folded: str, sentiment: Sentiment, score: float) -> Intent:
-    """The single most actionable intent of a mention, from accent-folded lower-case text."""
+def classify(
+    folded: str, sentiment: Sentiment, score: float, complaint_signal: bool = False
+) -> Intent:
+    """The single most actionable intent of a mention, from accent-folded lower-case text.
+
+    `complaint_signal` is a trained complaint detector's verdict, where there is one.
+    """
     if CLAIM.search(folded) and score < 0.3:
         return Intent.claim
     if (COMPLAINT.search(folded) and score < 0.3) or score <= STRONG_NEGATIVE:
+        return Intent.complaint
+    if complaint_signal and sentiment is Sentiment.negative:
         return Intent.complaint
     if REQUEST.search(folded):
         return Intent.request

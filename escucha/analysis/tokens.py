@@ -38,7 +38,15 @@ def is_masked_profanity(token: str) -> bool:
     return MASKED.match(token) is not None
 
 
+_ACCENTS = str.maketrans("áéíóúüàèìòùâêîôûäëïöçãõñ", "aeiouuaeiouaeiouaeiocaon")
+COMBINING = re.compile("[\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
-    """Lower-case without accents, for matching cue phrases written either way."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    """Lower-case without accents ('ñ' too), as the cue patterns are written."""
+    lowered = text.lower().translate(_ACCENTS)
+    if not COMBINING.search(unicodedata.normalize("NFD", lowered)):
+        return lowered
+    # Accents the table lacks, or typed as combining marks, go the slow way.
+    decomposed = unicodedata.normalize("NFD", lowered)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

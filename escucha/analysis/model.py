@@ -1,0 +1,108 @@
+"""A trained analysis model: one featurizer, several linear heads, one matrix product.
+
+Every head (Spanish sentiment, English sentiment, complaint, offensive, ...) reads the same
+feature row, so a batch is featurised once and scored for everything with `X @ W + b`.
+Saved as a versioned folder: `weights.npz` (vocabularies, IDF, weights) and `card.json`
+(what data it was trained on, under which licences, and how well it did).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from escucha.analysis.features import Featurizer
+
+WEIGHTS = "weights.npz"
+CARD = "card.json"
+
+
+@dataclass(frozen=True)
+class Head:
+    """Columns of the weight matrix that answer one question."""
+
+    name: str
+    labels: tuple[str, ...]  # one column per label; a yes/no head has one column for "yes"
+    start: int
+    threshold: float = 0.0  # yes/no heads: decision above this means yes
+
+    @property
+    def width(self) -> int:
+        return len(self.labels) if len(self.labels) > 2 else 1
+
+    @property
+    def binary(self) -> bool:
+        return self.width == 1
+
+
+@dataclass
+class LinearModel:
+    featurizer: Featurizer
+    weights: np.ndarray  # featurizer.width × total head columns
+    bias: np.ndarray
+    heads: dict[str, Head]
+    card: dict[str, Any] = field(default_factory=dict)
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        return self.score_blocks(self.featurizer.blocks(texts))
+
+    def score_blocks(self, blocks: Sequence[sparse.csr_matrix]) -> np.ndarray:
+        """X @ W + b, a block at a time: no need to stitch the blocks into one matrix."""
+        total = np.tile(self.bias, (blocks[0].shape[0], 1))
+        start = 0
+        for block in blocks:
+            total += block @ self.weights[start : start + block.shape[1]]
+            start += block.shape[1]
+        return total
+
+    def decide(self, head_name: str, scores: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Labels, and a confidence in [0, 1] per row, from a batch's scores."""
+        head = self.heads[head_name]
+        block = scores[:, head.start : head.start + head.width]
+        if head.binary:
+            margin = block[:, 0] - head.threshold
+            labels = [head.labels[1] if m > 0 else head.labels[0] for m in margin]
+            return labels, 1.0 / (1.0 + np.exp(-np.abs(margin)))
+        shifted = np.exp(block - block.max(axis=1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+        best = probabilities.argmax(axis=1)
+        return [head.labels[i] for i in best], probabilities.max(axis=1)
+
+    def head_scores(self, head_name: str, scores: np.ndarray) -> np.ndarray:
+        head = self.heads[head_name]
+        return scores[:, head.start : head.start + head.width]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        heads = {name: [list(h.labels), h.start, h.threshold] for name, h in self.heads.items()}
+        arrays = {
+            "weights": self.weights.astype(np.float32),
+            "bias": self.bias.astype(np.float32),
+            **self.featurizer.to_arrays(),
+        }
+        np.savez_compressed(folder / WEIGHTS, allow_pickle=False, **arrays)
+        card = {**self.card, "heads": heads}
+        (folder / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> LinearModel:
+        card = json.loads((folder / CARD).read_text())
+        with np.load(folder / WEIGHTS, allow_pickle=False) as arrays:
+            data = {k: arrays[k] for k in arrays.files}
+        heads = {
+            name: Head(name, tuple(labels), int(start), float(threshold))
+            for name, (labels, start, threshold) in card["heads"].items()
+        }
+        return cls(
+            featurizer=Featurizer.from_arrays(data),
+            weights=data["weights"],
+            bias=data["bias"],
+            heads=heads,
+            card=card,
+        )

@@ -1,0 +1,145 @@
+"""`escucha eval`: macro-F1 of each analysis target, by cross-validation on the shared data.
+
+Each fold trains a fresh model on the other folds plus the auxiliary corpora, then analyses the
+held-out texts through the same batch path as `escucha analyze`, so the figures are that
+command's figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.metrics import confusion_matrix, f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from escucha.analysis.analyzer import Analyzer
+from escucha.analysis.batch import analyze_texts
+from escucha.models import Analysis
+from escucha.training.datasets import LOADERS, Corpus
+from escucha.training.train import HEADS, train
+
+
+def _sentiment(a: Analysis) -> str:
+    return a.sentiment.value
+
+
+def _offensive(a: Analysis) -> str:
+    return "yes" if a.offensive else "no"
+
+
+def _complaint(a: Analysis) -> str:
+    return "yes" if a.complaint else "no"
+
+
+@dataclass(frozen=True)
+class Target:
+    title: str
+    corpus: str
+    answer: Callable[[Analysis], str]
+    heads: tuple[str, ...]
+    goal: float | None
+    reference: str
+
+
+TARGETS = (
+    Target(
+        "Spanish sentiment, 3 classes",
+        "tass2020",
+        _sentiment,
+        ("sentiment_es", "sentiment_en"),
+        0.62,
+        "RoBERTuito 0.705, BETO 0.65, mBERT 0.617; TF-IDF + LR about 0.56",
+    ),
+    Target(
+        "Spanish customer tweets, 3 classes",
+        "es_airlines",
+        _sentiment,
+        ("sentiment_es", "sentiment_en"),
+        0.65,
+        "TF-IDF + LR about 0.56",
+    ),
+    Target(
+        "English customer tweets, 3 classes",
+        "us_airlines",
+        _sentiment,
+        ("sentiment_es", "sentiment_en"),
+        0.80,
+        "TF-IDF + LR about 0.78",
+    ),
+    Target(
+        "Offensive, Spanish",
+        "emoevent_offensive",
+        _offensive,
+        ("offensive_es",),
+        None,
+        "report it; masked profanity counts",
+    ),
+)
+
+
+@dataclass
+class Result:
+    target: Target
+    n: int
+    macro_f1: float
+    per_class: dict[str, float]
+    labels: list[str]
+    confusion: list[list[int]]
+    texts_per_s: float
+    folds: list[float] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.target.goal is None else self.macro_f1 >= self.target.goal
+
+
+def _fold(
+    target: Target, corpora: dict[str, Corpus], train_idx: np.ndarray, test_idx: np.ndarray
+) -> tuple[list[str], list[str], float]:
+    held = corpora[target.corpus]
+    part = Corpus(
+        held.name,
+        held.lang,
+        [held.texts[i] for i in train_idx],
+        [held.labels[i] for i in train_idx],
+        weights=[held.weights[i] for i in train_idx] if held.weights else None,
+    )
+    model = train(
+        {**corpora, target.corpus: part}, tuple(h for h in HEADS if h.name in target.heads)
+    )
+    texts = [held.texts[i] for i in test_idx]
+    started = time.perf_counter()
+    predicted = [target.answer(a) for a in analyze_texts(Analyzer(model), texts)]
+    elapsed = time.perf_counter() - started
+    return predicted, [held.labels[i] for i in test_idx], len(texts) / elapsed
+
+
+def evaluate(target: Target, corpora: dict[str, Corpus], folds: int = 5, jobs: int = 2) -> Result:
+    held = corpora[target.corpus]
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=13)
+    runs = Parallel(n_jobs=jobs)(
+        delayed(_fold)(target, corpora, tr, te)
+        for tr, te in splitter.split(held.texts, held.labels)
+    )
+    predicted = [p for run in runs for p in run[0]]
+    gold = [g for run in runs for g in run[1]]
+    labels = sorted(set(held.labels))
+    per_class = f1_score(gold, predicted, labels=labels, average=None)
+    return Result(
+        target=target,
+        n=len(gold),
+        macro_f1=float(f1_score(gold, predicted, labels=labels, average="macro")),
+        per_class={label: round(float(f), 4) for label, f in zip(labels, per_class, strict=True)},
+        labels=labels,
+        confusion=confusion_matrix(gold, predicted, labels=labels).tolist(),
+        texts_per_s=float(np.mean([run[2] for run in runs])),
+        folds=[float(f1_score(run[1], run[0], labels=labels, average="macro")) for run in runs],
+    )
+
+
+def load_corpora() -> dict[str, Corpus]:
+    return {name: load() for name, load in LOADERS.items()}

@@ -1,0 +1,87 @@
+"""Printing `escucha eval`: the targets table, per-class F1 and confusion matrices."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from escucha.training.evaluate import TARGETS, Result, evaluate, load_corpora
+
+
+def run_evaluation(
+    folds: int, names: list[str] | None, as_json: bool, console: Console
+) -> list[Result]:
+    corpora = load_corpora()
+    targets = [t for t in TARGETS if not names or t.corpus in names]
+    results = []
+    for target in targets:
+        with console.status(f"{target.title}: {folds}-fold cross-validation"):
+            result = evaluate(target, corpora, folds)
+        results.append(result)
+        if as_json:
+            sys.stdout.write(json.dumps(as_record(result)) + "\n")
+    if not as_json:
+        render(results, folds, console)
+    return results
+
+
+def as_record(result: Result) -> dict[str, object]:
+    return {
+        "target": result.target.title,
+        "dataset": result.target.corpus,
+        "n": result.n,
+        "macro_f1": round(result.macro_f1, 4),
+        "per_class_f1": result.per_class,
+        "folds": [round(f, 4) for f in result.folds],
+        "texts_per_s": round(result.texts_per_s),
+        "goal": result.target.goal,
+        "passed": result.passed,
+        "labels": result.labels,
+        "confusion": result.confusion,
+    }
+
+
+def render(results: list[Result], folds: int, console: Console) -> None:
+    table = Table(
+        title=f"escucha eval: macro-F1 by {folds}-fold cross-validation, through escucha analyze"
+    )
+    for column in (
+        "task",
+        "dataset",
+        "n",
+        "macro-F1",
+        "per-class F1",
+        "texts/s",
+        "target",
+        "references",
+    ):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        goal = (
+            "report"
+            if r.target.goal is None
+            else f">= {r.target.goal:.2f} " + ("[green]met[/]" if r.passed else "[red]not met[/]")
+        )
+        per_class = ", ".join(f"{k} {v:.3f}" for k, v in r.per_class.items())
+        table.add_row(
+            r.target.title,
+            r.target.corpus,
+            f"{r.n:,}",
+            f"{r.macro_f1:.4f}",
+            per_class,
+            f"{r.texts_per_s:,.0f}",
+            goal,
+            r.target.reference,
+        )
+    console.print(table)
+    for r in results:
+        matrix = Table(title=f"{r.target.corpus}: confusion (rows gold, columns predicted)")
+        matrix.add_column("")
+        for label in r.labels:
+            matrix.add_column(label, justify="right")
+        for label, row in zip(r.labels, r.confusion, strict=True):
+            matrix.add_row(label, *(str(v) for v in row))
+        console.print(matrix)

@@ -1,0 +1,100 @@
+"""Fitting the analysis model: one featurizer over every corpus, one linear head per question."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from scipy import sparse
+from sklearn.svm import LinearSVC
+
+from escucha.analysis.features import Featurizer
+from escucha.analysis.model import Head, LinearModel
+from escucha.training.datasets import SENTIMENT, YES_NO, Corpus
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    name: str
+    labels: tuple[str, ...]
+    corpora: Mapping[str, float]  # corpus → weight of each of its examples
+    C: float
+
+
+HEADS = (
+    HeadSpec(
+        "sentiment_es",
+        SENTIMENT,
+        {"tass2020": 1.0, "es_airlines": 1.0, "tass2012": 0.3, "emoevent_sentiment": 0.3},
+        C=0.3,
+    ),
+    HeadSpec("sentiment_en", SENTIMENT, {"us_airlines": 1.0}, C=0.3),
+    HeadSpec("complaint", YES_NO, {"us_airline_complaints": 1.0}, C=0.3),
+    HeadSpec("offensive_es", YES_NO, {"emoevent_offensive": 1.0}, C=0.3),
+)
+LICENCES = {
+    "tass2020": "TASS 2020 (SEPLN): research use",
+    "tass2012": "TASS 2012 general corpus (SEPLN): research use",
+    "es_airlines": "Spanish airline tweets (Kaggle InClass): research use",
+    "us_airlines": "Twitter US Airline Sentiment (Crowdflower): CC BY-NC-SA 4.0",
+    "us_airline_complaints": "Twitter US Airline Sentiment (Crowdflower): CC BY-NC-SA 4.0",
+    "emoevent_sentiment": "EmoEvent (LREC 2020): research use",
+    "emoevent_offensive": "EmoEvent (LREC 2020): research use",
+}
+
+
+def fit_head(
+    matrix: sparse.csr_matrix, labels: list[str], weights: np.ndarray, spec: HeadSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    """Columns of weights and biases: one per label, or one ("yes") for a yes/no head."""
+    classifier = LinearSVC(C=spec.C, class_weight="balanced")
+    classifier.fit(matrix, labels, sample_weight=weights)
+    expected = sorted(spec.labels)
+    if list(classifier.classes_) != expected:
+        raise ValueError(
+            f"{spec.name}: trained on {list(classifier.classes_)}, expected {expected}"
+        )
+    return classifier.coef_.T.astype(np.float32), classifier.intercept_.astype(np.float32)
+
+
+def _present(spec: HeadSpec, corpora: Mapping[str, Corpus]) -> HeadSpec:
+    present = {name: w for name, w in spec.corpora.items() if name in corpora}
+    return HeadSpec(spec.name, spec.labels, present, spec.C)
+
+
+def _weights(corpus: Corpus, weight: float) -> np.ndarray:
+    trust = np.asarray(corpus.weights if corpus.weights else np.ones(len(corpus)), dtype=np.float64)
+    return trust * weight
+
+
+def train(corpora: Mapping[str, Corpus], heads: tuple[HeadSpec, ...] = HEADS) -> LinearModel:
+    """Train every head on whichever of its corpora are present; skip heads with none."""
+    started = time.monotonic()
+    usable = [_present(h, corpora) for h in heads if any(name in corpora for name in h.corpora)]
+    names = sorted({name for h in usable for name in h.corpora})
+    featurizer = Featurizer.fit(text for name in names for text in corpora[name].texts)
+    matrices = {name: featurizer.transform(corpora[name].texts) for name in names}
+    columns, biases, fitted = [], [], {}
+    start = 0
+    for spec in usable:
+        matrix = sparse.vstack([matrices[name] for name in spec.corpora], format="csr")
+        labels = [label for name in spec.corpora for label in corpora[name].labels]
+        weights = np.concatenate([_weights(corpora[n], w) for n, w in spec.corpora.items()])
+        weight, bias = fit_head(matrix, labels, weights, spec)
+        columns.append(weight)
+        biases.append(bias)
+        fitted[spec.name] = Head(spec.name, tuple(sorted(spec.labels)), start)
+        start += weight.shape[1]
+    card = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "training_seconds": round(time.monotonic() - started, 1),
+        "features": {"terms": featurizer.n_terms, "characters": len(featurizer.chars)},
+        "data": {
+            n: {"rows": len(corpora[n]), "licence": LICENCES.get(n, "your own data")} for n in names
+        },
+        "note": "Weights are derived from research-only corpora: do not redistribute them.",
+    }
+    return LinearModel(featurizer, np.hstack(columns), np.concatenate(biases), fitted, card)

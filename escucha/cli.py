@@ -122,11 +122,17 @@ def evaluate_command(
     folds: Annotated[int, typer.Option(min=2)] = 5,
     target: Annotated[list[str] | None, typer.Option(help="corpus names; all when omitted")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON line per target")] = False,
+    gold_only: Annotated[bool, typer.Option(help="only the hand-labelled gold set")] = False,
 ) -> None:
-    """Cross-validated macro-F1 of every analysis target on ../shared/data."""
-    from escucha.training.report import run_evaluation
+    """Cross-validated macro-F1 on ../shared/data; then the gold set with the current model."""
+    from escucha.analysis import registry
+    from escucha.analysis.analyzer import Analyzer
+    from escucha.training.report import run_evaluation, run_gold
 
-    run_evaluation(folds, target, as_json, console)
+    settings = get_settings()
+    if not gold_only:
+        run_evaluation(folds, target, as_json, console)
+    run_gold(Analyzer(registry.load(settings.models_dir, settings.model_version)), as_json, console)
 
 
 @db_app.command("upgrade")

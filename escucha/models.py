@@ -32,9 +32,12 @@ class Sentiment(StrEnum):
 class Intent(StrEnum):
     claim = "claim"  # demands a remedy: refund, compensation, lost luggage
     complaint = "complaint"  # states a breach of expectations
+    lead = "lead"  # purchase intent: price, availability, wanting to buy
+    suggestion = "suggestion"
     request = "request"
     question = "question"
     praise = "praise"
+    spam = "spam"
     other = "other"
 
 

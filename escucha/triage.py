@@ -12,10 +12,13 @@ from escucha.tenant import Tenant
 INTENT_POINTS = {
     Intent.claim: 40,
     Intent.complaint: 32,
+    Intent.lead: 22,  # a sale waiting for an answer
     Intent.request: 20,
     Intent.question: 15,
+    Intent.suggestion: 8,
     Intent.praise: 5,
     Intent.other: 0,
+    Intent.spam: 0,
 }
 # Words that say the clock is already running, or that the customer is about to escalate.
 URGENCY = re.compile(
@@ -25,7 +28,7 @@ URGENCY = re.compile(
     r"no one|lawyer|sue|bbb|never again|going viral)\b"
 )
 LABELS = ((70, PriorityLabel.urgent), (50, PriorityLabel.high), (25, PriorityLabel.normal))
-CASE_INTENTS = {Intent.claim, Intent.complaint, Intent.request, Intent.question}
+CASE_INTENTS = {Intent.claim, Intent.complaint, Intent.lead, Intent.request, Intent.question}
 
 
 def priority_label(score: int) -> PriorityLabel:
@@ -79,9 +82,10 @@ def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
 
 
 def _needs_case(mention: AnalyzedMention) -> bool:
-    return (
-        mention.analysis.intent in CASE_INTENTS or mention.analysis.sentiment is Sentiment.negative
-    )
+    intent, sentiment = mention.analysis.intent, mention.analysis.sentiment
+    if intent is Intent.spam:
+        return False
+    return intent in CASE_INTENTS or sentiment is Sentiment.negative
 
 
 def case_key(mention: AnalyzedMention) -> str:

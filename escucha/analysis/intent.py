@@ -193,6 +193,143 @@ PRAISE = _cues(
     r"wonderful",
     r"props",
 )
+# Unrelated promotion, bots and scams.
+SPAM = _cues(
+    r"gana\w* (?:dinero|\d+)",
+    r"followback",
+    r"f4f",
+    r"sigueme y te sigo",
+    r"te sigo",
+    r"follow (?:me )?(?:and|&) i follow",
+    r"follow back",
+    r"link en (?:la )?bio",
+    r"link in bio",
+    r"(?:en|in) mi perfil",
+    r"in my profile",
+    r"my profile",
+    r"sorteo",
+    r"giveaway",
+    r"cripto\w*",
+    r"crypto\w*",
+    r"bitcoin",
+    r"trading",
+    r"seguidores",
+    r"followers",
+    r"prestamos? rapidos?",
+    r"fast loans?",
+    r"sin aval",
+    r"no credit check",
+    r"dropshipping",
+    r"replicas?",
+    r"adelgazar",
+    r"lose \d+ pounds",
+    r"bono",
+    r"bonus",
+    r"tarot",
+    r"telegram",
+    r"tu propio jefe",
+    r"your own boss",
+    r"gratis aqui",
+    r"free here",
+    r"reclamalo",
+    r"claim it at",
+    r"click here",
+    r"haz clic",
+    r"generador",
+    r"generator",
+    r"memes",
+    r"trabaja desde",
+    r"work \d+ hours",
+    r"cheque regalo",
+    r"metodo secreto",
+    r"secret method",
+    r"coaching",
+    r"millonari[oa]",
+    r"millionaire",
+    r"cuentas premium",
+    r"ganar seguidores",
+    r"rt si",
+    r"dando rt",
+    r"dar rt",
+)
+# Wanting to buy: price, availability, contracting.
+LEAD = _cues(
+    r"cuanto (?:cuesta|vale|cobrais|costaria|tardariais)",
+    r"que precio",
+    r"precio",
+    r"tarifas? para",
+    r"me interesa\w*",
+    r"quiero (?:comprar|contratar|reservar|suscribirme|apuntarme|poner)",
+    r"lo (?:compro|quiero comprar)",
+    r"quiero uno",
+    r"comprarlo",
+    r"contratarlo",
+    r"presupuesto",
+    r"ofertas? (?:para|tene)\w*",
+    r"que (?:me )?ofreceis",
+    r"que me recomendais",
+    r"financiacion",
+    r"plan (?:familiar|anual)",
+    r"abono (?:anual|mensual)",
+    r"catering",
+    r"menu para grupos",
+    r"busco (?:un|una)",
+    r"vendeis",
+    r"tarjetas? regalo",
+    r"tienen .{0,20}disponible",
+    r"teneis .{0,30}(?:en tienda|disponible|libres)",
+    r"hipoteca",
+    r"how much",
+    r"pric(?:e|es|ing)",
+    r"rates for",
+    r"interested in",
+    r"want to buy",
+    r"(?:like|want) to (?:buy|order|book)",
+    r"buy it",
+    r"sign up",
+    r"in stock",
+    r"any (?:deals|offers)",
+    r"what deals",
+    r"do you sell",
+    r"gift cards?",
+    r"family plan",
+    r"annual (?:pass|membership)",
+    r"cater\w*",
+    r"looking for a",
+    r"rooms? available",
+    r"in store\?",
+    r"mortgage",
+    r"any offers",
+)
+# Improvements proposed without a failure to complain of.
+SUGGESTION = _cues(
+    r"deberiais",
+    r"deberian",
+    r"podriais (?:anadir|poner|incluir|mostrar|mandar|permitir|avisar)",
+    r"podrian (?:anadir|poner|incluir)",
+    r"estaria bien",
+    r"seria (?:genial|util|un detalle|ideal)",
+    r"os sugiero",
+    r"sugiero",
+    r"sugerencia",
+    r"propongo",
+    r"una idea",
+    r"y si anadis",
+    r"faltaria",
+    r"you should",
+    r"(?:it )?would be (?:great|nice|useful|perfect)",
+    r"would help",
+    r"suggestion",
+    r"i'?d suggest",
+    r"idea:",
+    r"how about",
+    r"you could (?:add|alert|email|show)",
+    r"you need more",
+    r"let us (?:pick|send|file|choose)",
+    r"should (?:keep|add|show)",
+    r"just missing",
+    r"would be nice",
+)
 STRONG_NEGATIVE = -0.6
 
 
@@ -203,12 +340,18 @@ def classify(
 
     `complaint_signal` is a trained complaint detector's verdict, where there is one.
     """
+    if SPAM.search(folded):
+        return Intent.spam
     if CLAIM.search(folded) and score < 0.3:
         return Intent.claim
     if (COMPLAINT.search(folded) and score < 0.3) or score <= STRONG_NEGATIVE:
         return Intent.complaint
     if complaint_signal and sentiment is Sentiment.negative:
         return Intent.complaint
+    if LEAD.search(folded):
+        return Intent.lead
+    if SUGGESTION.search(folded):
+        return Intent.suggestion
     if REQUEST.search(folded):
         return Intent.request
     if "?" in folded or QUESTION_START.match(folded):

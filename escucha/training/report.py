@@ -4,11 +4,45 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 
 from rich.console import Console
 from rich.table import Table
 
+from escucha.analysis.analyzer import Analyzer
+from escucha.training import gold
 from escucha.training.evaluate import TARGETS, Result, evaluate, load_corpora
+from escucha.training.gold import GoldScore
+
+
+def run_gold(analyzer: Analyzer, as_json: bool, console: Console) -> list[GoldScore]:
+    scores = gold.score(analyzer)
+    if as_json:
+        for s in scores:
+            sys.stdout.write(json.dumps({"target": f"gold {s.lang} {s.field}", **asdict(s)}) + "\n")
+        return scores
+    model = analyzer.model.card.get("version") if analyzer.model else "lexicons and rules"
+    table = Table(title=f"gold set (hand-labelled, never trained on), model {model}")
+    for column in ("lang", "field", "n", "macro-F1", "per-class F1"):
+        table.add_column(column, overflow="fold")
+    for s in scores:
+        per_class = ", ".join(f"{k} {v:.2f}" for k, v in s.per_class.items())
+        table.add_row(s.lang, s.field, str(s.n), f"{s.macro_f1:.3f}", per_class)
+    console.print(table)
+    for s in scores:
+        if s.field == "intent":
+            _confusion(f"gold {s.lang} intent", s.labels, s.confusion, console)
+    return scores
+
+
+def _confusion(title: str, labels: list[str], confusion: list[list[int]], console: Console) -> None:
+    matrix = Table(title=f"{title}: confusion (rows gold, columns predicted)")
+    matrix.add_column("")
+    for label in labels:
+        matrix.add_column(label[:6], justify="right")
+    for label, row in zip(labels, confusion, strict=True):
+        matrix.add_row(label, *(str(v) for v in row))
+    console.print(matrix)
 
 
 def run_evaluation(
@@ -78,10 +112,4 @@ def render(results: list[Result], folds: int, console: Console) -> None:
         )
     console.print(table)
     for r in results:
-        matrix = Table(title=f"{r.target.corpus}: confusion (rows gold, columns predicted)")
-        matrix.add_column("")
-        for label in r.labels:
-            matrix.add_column(label, justify="right")
-        for label, row in zip(r.labels, r.confusion, strict=True):
-            matrix.add_row(label, *(str(v) for v in row))
-        console.print(matrix)
+        _confusion(r.target.corpus, r.labels, r.confusion, console)

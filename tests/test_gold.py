@@ -1,0 +1,28 @@
+"""The hand-labelled gold set: well formed, and read by the rules alone above a floor."""
+
+from collections import Counter
+
+from escucha.analysis.analyzer import Analyzer
+from escucha.models import Intent, Sentiment
+from escucha.training.gold import rows, score
+
+
+def test_gold_rows_are_complete_and_balanced():
+    spanish, english = rows("es"), rows("en")
+    assert len(spanish) >= 300 and len(english) >= 200
+    for row in spanish + english:
+        assert Intent(row["intent"]) and Sentiment(row["sentiment"]) and row["text"]
+        assert row["complaint"] == (row["intent"] in ("complaint", "claim"))
+    for gold in (spanish, english):
+        counts = Counter(r["intent"] for r in gold)
+        assert set(counts) == {i.value for i in Intent} and min(counts.values()) >= 20
+    assert len({r["text"] for r in spanish + english}) == len(spanish) + len(english)
+
+
+def test_rules_alone_read_the_gold_set_above_their_floor():
+    results = {(s.lang, s.field): s for s in score(Analyzer())}
+    assert results["es", "intent"].macro_f1 >= 0.65 and results["en", "intent"].macro_f1 >= 0.75
+    assert (
+        results["es", "complaint"].macro_f1 >= 0.68 and results["en", "complaint"].macro_f1 >= 0.80
+    )
+    assert sum(map(sum, results["es", "intent"].confusion)) == results["es", "intent"].n

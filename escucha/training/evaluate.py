@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from escucha.analysis.analyzer import Analyzer
 from escucha.analysis.batch import analyze_texts
 from escucha.models import Analysis
 from escucha.training.datasets import LOADERS, Corpus
+from escucha.training.metrics import Scores, measure
 from escucha.training.train import HEADS, train
 
 
@@ -82,14 +82,9 @@ TARGETS = (
 
 
 @dataclass
-class Result:
-    target: Target
-    n: int
-    macro_f1: float
-    per_class: dict[str, float]
-    labels: list[str]
-    confusion: list[list[int]]
-    texts_per_s: float
+class Result(Scores):
+    target: Target = TARGETS[0]
+    texts_per_s: float = 0.0
     folds: list[float] = field(default_factory=list)
 
     @property
@@ -128,16 +123,11 @@ def evaluate(target: Target, corpora: dict[str, Corpus], folds: int = 5, jobs: i
     predicted = [p for run in runs for p in run[0]]
     gold = [g for run in runs for g in run[1]]
     labels = sorted(set(held.labels))
-    per_class = f1_score(gold, predicted, labels=labels, average=None)
     return Result(
+        **vars(measure(gold, predicted, labels)),
         target=target,
-        n=len(gold),
-        macro_f1=float(f1_score(gold, predicted, labels=labels, average="macro")),
-        per_class={label: round(float(f), 4) for label, f in zip(labels, per_class, strict=True)},
-        labels=labels,
-        confusion=confusion_matrix(gold, predicted, labels=labels).tolist(),
         texts_per_s=float(np.mean([run[2] for run in runs])),
-        folds=[float(f1_score(run[1], run[0], labels=labels, average="macro")) for run in runs],
+        folds=[measure(run[1], run[0], labels).macro_f1 for run in runs],
     )
 
 

@@ -10,25 +10,19 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-from sklearn.metrics import confusion_matrix, f1_score
-
 from escucha.analysis.analyzer import Analyzer
 from escucha.analysis.batch import analyze_texts
 from escucha.models import Intent
+from escucha.training.metrics import Scores, measure
 
 LANGUAGES = ("es", "en")
 FIELDS = ("intent", "sentiment", "complaint")
 
 
 @dataclass
-class GoldScore:
-    lang: str
-    field: str
-    n: int
-    macro_f1: float
-    per_class: dict[str, float]
-    labels: list[str]
-    confusion: list[list[int]]
+class GoldScore(Scores):
+    lang: str = ""
+    field: str = ""
 
 
 def rows(lang: str) -> list[dict[str, object]]:
@@ -49,24 +43,6 @@ def score(analyzer: Analyzer) -> list[GoldScore]:
         for field in FIELDS:
             truth = [str(r[field]).lower() for r in gold]
             labels = [i.value for i in Intent] if field == "intent" else sorted(set(truth))
-            per_class = f1_score(
-                truth, predicted[field], labels=labels, average=None, zero_division=0
-            )
-            results.append(
-                GoldScore(
-                    lang=lang,
-                    field=field,
-                    n=len(gold),
-                    macro_f1=float(
-                        f1_score(
-                            truth, predicted[field], labels=labels, average="macro", zero_division=0
-                        )
-                    ),
-                    per_class={
-                        k: round(float(v), 3) for k, v in zip(labels, per_class, strict=True)
-                    },
-                    labels=labels,
-                    confusion=confusion_matrix(truth, predicted[field], labels=labels).tolist(),
-                )
-            )
+            scores = measure(truth, predicted[field], labels)
+            results.append(GoldScore(**vars(scores), lang=lang, field=field))
     return results

@@ -114,3 +114,16 @@ def test_a_saved_model_loads_with_the_same_scores(featurizer, tmp_path):
     assert set(labels) <= {"no", "yes"} and ((confidence >= 0.5) & (confidence <= 1)).all()
     with pytest.raises(FileNotFoundError):
         registry.load(tmp_path, "19990101T000000Z")
+
+
+def test_a_batch_larger_than_the_chunk_cache_is_featurised_like_small_ones(featurizer, monkeypatch):
+    import escucha.analysis.features as features
+
+    expected = featurizer.transform(CORPUS).toarray()
+    small = Featurizer.from_arrays(featurizer.to_arrays())
+    monkeypatch.setattr(features, "CACHE_LIMIT", 4)
+    small._dense_rows = small._dense_rows[:4]
+    many = CORPUS * 3
+    got = small.transform(many).toarray()  # more distinct chunks than the cache holds
+    assert np.allclose(got, np.vstack([expected] * 3), atol=1e-5)
+    assert np.allclose(small.transform(CORPUS).toarray(), expected, atol=1e-5)  # after clearing

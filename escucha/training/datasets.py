@@ -151,6 +151,13 @@ def us_airline_complaints() -> Corpus:
     return _corpus("US airline complaints", "en", pairs)
 
 
+def spanish_airline_complaints() -> Corpus:
+    """A proxy: in tweets to airlines, a negative one nearly always states a broken expectation."""
+    rows = _rows("es_airline_tweets.csv")
+    pairs = [(r["text"], "yes" if r["airline_sentiment"] == "negative" else "no") for r in rows]
+    return _corpus("Spanish airline complaints (negative as proxy)", "es", pairs)
+
+
 LOADERS: dict[str, Callable[[], Corpus]] = {
     "tass2020": tass2020,
     "tass2012": tass2012,
@@ -159,4 +166,5 @@ LOADERS: dict[str, Callable[[], Corpus]] = {
     "emoevent_sentiment": emoevent_sentiment,
     "emoevent_offensive": emoevent_offensive,
     "us_airline_complaints": us_airline_complaints,
+    "es_airline_complaints": spanish_airline_complaints,
 }

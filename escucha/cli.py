@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
@@ -18,8 +17,7 @@ from rich.table import Table
 
 from config.settings import Settings, get_settings
 from escucha.context import PipelineContext
-from escucha.ingest import IngestReport, Row, ingest
-from escucha.models import DeadLetter
+from escucha.ingest import IngestReport, ingest
 
 app = typer.Typer(help="escucha: social listening and customer care.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead-letter lists: what could not be processed, and why.")
@@ -215,7 +213,7 @@ def bench_analysis(
     table.add_row("peak RSS (MB)", f"{result.peak_rss_mb:.0f}")
     console.print(table)
     if as_json:
-        print_json(json.loads(to_json(result)))
+        sys.stdout.write(to_json(result) + "\n")
 
 
 @app.command()
@@ -294,10 +292,3 @@ def demo(
     outcome = run_demo(path, timeout, console)
     if not outcome.complete:
         raise typer.Exit(1)
-
-
-def print_json(data: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-
-
-__all__ = ["DeadLetter", "Row", "app"]

@@ -56,6 +56,7 @@ def run(models_dir: Path, version: str, count: int) -> AnalysisBench:
     model = registry.load(models_dir, version)
     analyzer = Analyzer(model)
     analyzer.analyze_many(["warm up"], ["es"])
+    language.by_model("warm up the language model")  # its load belongs to start-up, not per text
     load_s = time.perf_counter() - started
     batches = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
     cleaned: list[list[str]] = []

@@ -26,6 +26,3 @@ class Deliveries:
 
     def end(self, stage: str, batch_id: str) -> None:
         self.redis.delete(keys.deliveries(stage, batch_id))
-
-    def in_progress(self) -> int:
-        return sum(1 for _ in self.redis.scan_iter(keys.deliveries("*", "*"), count=500))

@@ -97,9 +97,7 @@ def _sentiment(
     for head, rows in ((spanish, ~english), (english_head, english)):
         if not rows.any():
             continue
-        block = model.head_scores(head, scores[rows])
-        shifted = np.exp(block - block.max(axis=1, keepdims=True))
-        probability = shifted / shifted.sum(axis=1, keepdims=True)
+        probability = model.probabilities(head, scores[rows])
         order = model.heads[head].labels  # sorted: negative, neutral, positive
         labels[rows] = [order[i] for i in probability.argmax(axis=1)]
         polarity[rows] = (

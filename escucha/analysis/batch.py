@@ -10,6 +10,7 @@ from typing import Any
 from escucha import language, text
 from escucha.analysis.analyzer import Analyzer
 from escucha.models import Analysis, AnalyzedMention, NormalizedMention
+from escucha.pipeline import Outcome, per_item
 
 CHUNK = 1000
 
@@ -49,9 +50,7 @@ def analyze_lines(lines: Iterable[str], analyzer: Analyzer) -> Iterator[str]:
                 yield json.dumps({"id": record.get("id"), **analysis}, ensure_ascii=False)
 
 
-def analyze_mentions(
-    analyzer: Analyzer, mentions: Sequence[NormalizedMention]
-) -> list[AnalyzedMention | Exception]:
+def analyze_mentions(analyzer: Analyzer, mentions: list[NormalizedMention]) -> Sequence[Outcome]:
     """The analyze stage: the whole batch at once, or one by one if the batch fails."""
     try:
         analyses = analyzer.analyze_many(
@@ -59,13 +58,8 @@ def analyze_mentions(
         )
         return [_with(m, a) for m, a in zip(mentions, analyses, strict=True)]
     except Exception:  # find the mention that broke it, keep the rest
-        outcomes: list[AnalyzedMention | Exception] = []
-        for mention in mentions:
-            try:
-                outcomes.append(_with(mention, analyzer.analyze(mention.clean_text, mention.lang)))
-            except Exception as error:
-                outcomes.append(error)
-        return outcomes
+        one_by_one = per_item(lambda m: _with(m, analyzer.analyze(m.clean_text, m.lang)))
+        return one_by_one(mentions)
 
 
 def _with(mention: NormalizedMention, analysis: Analysis) -> AnalyzedMention:

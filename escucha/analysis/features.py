@@ -152,9 +152,6 @@ class Featurizer:
     def width(self) -> int:
         return self.n_terms + len(self.chars) + len(DENSE_NAMES)
 
-    def dense_column(self, name: str) -> int:
-        return self.width - len(DENSE_NAMES) + DENSE_NAMES.index(name)
-
     @classmethod
     def fit(cls, texts: Iterable[str], min_df: int = 2) -> Featurizer:
         readings: dict[str, list[Token]] = {}

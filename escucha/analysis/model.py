@@ -69,14 +69,16 @@ class LinearModel:
             margin = block[:, 0] - head.threshold
             labels = [head.labels[1] if m > 0 else head.labels[0] for m in margin]
             return labels, 1.0 / (1.0 + np.exp(-np.abs(margin)))
-        shifted = np.exp(block - block.max(axis=1, keepdims=True))
-        probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+        probabilities = self.probabilities(head_name, scores)
         best = probabilities.argmax(axis=1)
         return [head.labels[i] for i in best], probabilities.max(axis=1)
 
-    def head_scores(self, head_name: str, scores: np.ndarray) -> np.ndarray:
+    def probabilities(self, head_name: str, scores: np.ndarray) -> np.ndarray:
+        """Softmax over a multi-class head's columns, in the order of its labels."""
         head = self.heads[head_name]
-        return scores[:, head.start : head.start + head.width]
+        block = scores[:, head.start : head.start + head.width]
+        shifted = np.exp(block - block.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from escucha.models import TriagedMention
-from escucha.storage.schema import Base, CaseRow, MentionRow
+from escucha.storage.schema import CaseRow, MentionRow
 
 
 def make_engine(url: str) -> Engine:
@@ -75,10 +75,6 @@ class Store:
     @classmethod
     def from_url(cls, url: str) -> Store:
         return cls(make_engine(url))
-
-    def create_schema(self) -> None:
-        """For tests and throwaway stores; real deployments run `escucha db upgrade`."""
-        Base.metadata.create_all(self.engine)
 
     def save(self, mentions: Sequence[TriagedMention]) -> None:
         """Upsert mentions and refresh the cases they touch, in one transaction."""

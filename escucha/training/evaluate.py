@@ -31,10 +31,6 @@ def _offensive(a: Analysis) -> str:
     return "yes" if a.offensive else "no"
 
 
-def _complaint(a: Analysis) -> str:
-    return "yes" if a.complaint else "no"
-
-
 @dataclass(frozen=True)
 class Target:
     title: str

@@ -34,5 +34,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
         "beat_schedule": beat.schedule(settings),
+        # redbeat keeps the schedule in Redis behind a lock: a second beat waits instead of
+        # running the same slots twice.
+        "beat_scheduler": "redbeat.RedBeatScheduler",
+        "redbeat_redis_url": settings.effective_redis_url,
+        "redbeat_key_prefix": "escucha:redbeat",
+        "beat_max_loop_interval": 5,  # beat renews its lock at least this often...
+        "redbeat_lock_timeout": 30,  # ...so a standby beat takes over within 30 s of a crash
         "timezone": "UTC",
     }

@@ -38,6 +38,29 @@ class Settings(BaseSettings):
     ledger_deadline_s: int = Field(default=600, ge=5)
     sweep_interval_s: float = Field(default=30.0, gt=0)
     max_sweeps: int = Field(default=5, ge=1)
+    # HTTP ingest (escucha api): webhook secrets, API keys, limits.
+    meta_app_secret: str | None = None
+    meta_verify_token: str | None = None
+    x_consumer_secret: str | None = None
+    mastodon_webhook_secret: str | None = None
+    mastodon_instance: str = Field(
+        default="mastodon.social", description="host the Mastodon webhook comes from"
+    )
+    api_keys: dict[str, str] = Field(
+        default_factory=dict, description='API key → tenant, e.g. {"s3cret": "default"}'
+    )
+    channel_tenants: dict[str, str] = Field(
+        default_factory=dict,
+        description='account → tenant, e.g. {"meta:<page id>": "acme", "x:<user id>": "acme"}',
+    )
+    channel_expected_interval_s: dict[str, float] = Field(
+        default_factory=dict, description="silence longer than this is a health event"
+    )
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(default=60_000, ge=1, description="requests per source")
+    replay_window_s: int = Field(default=7 * 24 * 3600, ge=60)
+    x_api_url: str = "https://api.x.com"
+    x_bearer_token: str | None = None
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = "INFO"
 

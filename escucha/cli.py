@@ -237,12 +237,33 @@ def status() -> None:
         console.print(table)
 
 
+Host = Annotated[str, typer.Option(help="address the HTTP API listens on")]
+Port = Annotated[int, typer.Option(help="port of the HTTP API")]
+
+
+@app.command()
+def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the HTTP ingest API (webhooks, /v1/mentions, /docs) until Ctrl-C."""
+    import uvicorn
+
+    from escucha.api.app import create_app
+    from escucha.storage.migrate import upgrade
+
+    with pipeline_context() as (settings, _):
+        from workers.resources import dispatch
+
+        upgrade(settings.effective_database_url)
+        uvicorn.run(create_app(settings, dispatch), host=host, port=port, log_level="warning")
+
+
 @app.command()
 def up(
     beat: Annotated[bool, typer.Option(help="also run Celery beat")] = True,
     concurrency: Annotated[int | None, typer.Option(help="children for the stage workers")] = None,
+    host: Host = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="also serve the HTTP API on this port")] = None,
 ) -> None:
-    """Run Redis (if REDIS_URL is unset), workers for every queue and beat, until Ctrl-C."""
+    """Run Redis (if REDIS_URL is unset), workers, beat and (with --port) the API, until Ctrl-C."""
     from escucha.storage.migrate import upgrade
     from workers.launcher import Launcher, default_groups
 
@@ -251,10 +272,13 @@ def up(
         upgrade(settings.effective_database_url)
         env = {"REDIS_URL": settings.effective_redis_url}
         with Launcher(env, settings.data_dir / "logs", default_groups(concurrency), beat) as stack:
+            if port is not None:
+                stack.start_api(host, port)
             console.print(
                 f"escucha is up: broker {settings.effective_redis_url}, "
                 f"store {_redact(settings.effective_database_url)}, "
-                f"logs in {settings.data_dir / 'logs'}. Ctrl-C stops."
+                + (f"API http://{host}:{port}/docs, " if port is not None else "")
+                + f"logs in {settings.data_dir / 'logs'}. Ctrl-C stops."
             )
             _wait_for_interrupt(stack)
 

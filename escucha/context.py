@@ -17,6 +17,10 @@ from escucha.stats import Stats
 Dispatch = Callable[[str, str, list[str]], None]
 
 
+class DispatchError(Exception):
+    """The queue system would not take a batch message (the broker is away)."""
+
+
 @dataclass(frozen=True)
 class PipelineContext:
     redis: redis.Redis
@@ -30,9 +34,20 @@ class PipelineContext:
 
     @classmethod
     def connect(
-        cls, redis_url: str, dispatch: Dispatch, *, batch_size: int = 250, ttl_s: int = 604800
+        cls,
+        redis_url: str,
+        dispatch: Dispatch,
+        *,
+        batch_size: int = 250,
+        ttl_s: int = 604800,
+        socket_timeout_s: float | None = None,
     ) -> PipelineContext:
-        client = redis.Redis.from_url(redis_url, health_check_interval=30)
+        client = redis.Redis.from_url(
+            redis_url,
+            health_check_interval=30,
+            socket_timeout=socket_timeout_s,
+            socket_connect_timeout=socket_timeout_s,
+        )
         ledger, stats = Ledger(client), Stats(client)
         return cls(
             redis=client,

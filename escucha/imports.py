@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from escucha.ingest import Row
+from escucha.models import mention_id
 
 csv.field_size_limit(4 * 1024 * 1024)
 
@@ -27,11 +28,25 @@ ALIASES = {
 }  # fmt: skip
 
 
+# The "Customer Support on Twitter" (twcs) export: customer tweets and brand replies, linked.
+TWCS_COLUMNS = {"tweet_id", "author_id", "inbound", "in_response_to_tweet_id"}
+TWCS_SOURCE = "x"
+
+
 def canonical(record: dict[str, Any], default_source: str) -> dict[str, Any]:
     mapped = {ALIASES.get(k, k): v for k, v in record.items() if k is not None}
     mapped.setdefault("source", default_source)
     if not mapped.get("source"):
         mapped["source"] = default_source
+    return mapped
+
+
+def twcs(record: dict[str, Any]) -> dict[str, Any]:
+    """A twcs row: X tweets, `inbound` False for the brand's replies, reply links as mention ids."""
+    mapped = canonical(record, TWCS_SOURCE)
+    parent = (mapped.pop("in_response_to_tweet_id", None) or "").strip()
+    mapped.pop("response_tweet_id", None)  # the replies link back to this row themselves
+    mapped["in_reply_to"] = mention_id(mapped["source"], parent) if parent else None
     return mapped
 
 
@@ -62,6 +77,7 @@ def read_csv(handle: TextIO, name: str, default_source: str) -> Iterator[Row]:
     except StopIteration:
         return
     last_line = reader.line_num
+    is_twcs = set(header) >= TWCS_COLUMNS
     while True:
         start = last_line + 1
         try:
@@ -80,7 +96,8 @@ def read_csv(handle: TextIO, name: str, default_source: str) -> Iterator[Row]:
             problem = f"expected {len(header)} fields, found {len(values)}"
             yield Row({"line": ",".join(values)}, location, problem)
             continue
-        yield Row(canonical(dict(zip(header, values, strict=True)), default_source), location)
+        record = dict(zip(header, values, strict=True))
+        yield Row(twcs(record) if is_twcs else canonical(record, default_source), location)
 
 
 def read_file(path: Path, default_source: str = "import") -> Iterator[Row]:

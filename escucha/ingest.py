@@ -32,6 +32,19 @@ class Row:
     location: str | None = None
     problem: str | None = None  # set when the row could not even be parsed
 
+    def value(self, name: str) -> Any:
+        return (
+            getattr(self.data, name, None)
+            if isinstance(self.data, RawMention)
+            else self.data.get(name)
+        )
+
+    def with_fields(self, **fields: Any) -> Row:
+        """A copy with some fields set, e.g. the tenant a poller or API key implies."""
+        if isinstance(self.data, RawMention):
+            return Row(self.data.model_copy(update=fields), self.location, self.problem)
+        return Row({**self.data, **fields}, self.location, self.problem)
+
 
 @dataclass
 class IngestReport:

@@ -27,3 +27,26 @@ DEAD_LETTER_PATTERN = f"{PREFIX}:dlq:*"
 def as_text(value: bytes | str) -> str:
     """Redis answers bytes unless a client decodes; escucha's own values are UTF-8."""
     return value.decode() if isinstance(value, bytes) else value
+
+
+DELETED = f"{PREFIX}:deleted"  # sorted set: mention id → time a platform said it was deleted
+EVENTS = f"{PREFIX}:events"  # stream for downstream consumers: mention.deleted, channel.silent
+CHANNELS = f"{PREFIX}:channels"  # set of channel names with health records
+
+
+def channel(name: str) -> str:
+    """Hash of one channel's health: last event, errors, last signature failure."""
+    return f"{PREFIX}:channel:{name}"
+
+
+def signature_seen(channel: str, digest: str) -> str:
+    return f"{PREFIX}:signature:{channel}:{digest}"
+
+
+def rate_window(source: str, window: int) -> str:
+    return f"{PREFIX}:rate:{source}:{window}"
+
+
+def poll_cursor(poller: str) -> str:
+    """Hash of one poller's cursor: since_id, ETag, Last-Modified, back-off."""
+    return f"{PREFIX}:cursor:{poller}"

@@ -18,6 +18,11 @@ TWITTER_DATE = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 
 
+def as_utc(value: datetime) -> datetime:
+    """Times are kept in UTC (naive means UTC): SQLite stores no offset, so mixed ones misorder."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def mention_id(source: str, external_id: str) -> str:
     """The stable id a mention gets at the door: the same post always maps to the same id."""
     return f"{source}:{external_id}"
@@ -62,6 +67,7 @@ class RawMention(BaseModel):
     author_followers: int | None = Field(default=None, ge=0)
     url: str | None = None
     in_reply_to: str | None = None
+    inbound: bool = True  # False for the business's own posts and replies (e.g. twcs exports)
 
     @field_validator("text", "author", "external_id", mode="before")
     @classmethod
@@ -82,7 +88,7 @@ class RawMention(BaseModel):
     @field_validator("created_at")
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return as_utc(value)
 
     @field_validator("author_followers", "in_reply_to", "url", mode="before")
     @classmethod
@@ -107,6 +113,7 @@ class NormalizedMention(StagedMention):
     urls: list[str] = []
     lang: str
     lang_confidence: float
+    cluster_id: str | None = None  # the first mention of the same (near-duplicate) text
 
 
 class Analysis(BaseModel):

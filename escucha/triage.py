@@ -49,6 +49,9 @@ def _influence(followers: int | None, tenant: Tenant) -> tuple[int, str]:
 
 
 def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
+    if not mention.inbound:
+        # The business's own reply: context for the case, never work in the queue.
+        return Triage(priority=0, label=PriorityLabel.low, reasons=["the business's own post"])
     analysis, folded = mention.analysis, fold(mention.clean_text)
     reasons: list[str] = []
     points = INTENT_POINTS[analysis.intent]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from config.settings import get_settings
 from escucha.sweeper import sweep as sweep_ledger
 from workers.app import app
-from workers.resources import context
+from workers.resources import channel_health, context
 
 
 @app.task(name="escucha.monitor.sweep")
@@ -13,3 +13,9 @@ def sweep() -> dict[str, int]:
     settings = get_settings()
     report = sweep_ledger(context(), settings.ledger_deadline_s, settings.max_sweeps)
     return {"republished": report.republished, "dead_lettered": report.dead_lettered}
+
+
+@app.task(name="escucha.monitor.channels")
+def watch_channels() -> list[str]:
+    """Raise a health event for each channel that went silent."""
+    return channel_health().raise_silence_events()

@@ -1,15 +1,24 @@
-"""Stage 1: clean text, entities, language."""
+"""Stage 1: clean text, entities, language, near-duplicate cluster."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from escucha.models import NormalizedMention
+from escucha.near_duplicates import assign_clusters
 from escucha.normalize import normalize as normalize_mention
-from escucha.pipeline import per_item
+from escucha.pipeline import Outcome, per_item
 from tasks.batch import STAGE_TASK_OPTIONS, run
 from workers.app import app
+from workers.resources import context
 
-transform = per_item(normalize_mention)
+normalize_each = per_item(normalize_mention)
+
+
+def transform(records: list[Any]) -> list[Outcome]:
+    outcomes = list(normalize_each(records))
+    assign_clusters(context().redis, [o for o in outcomes if isinstance(o, NormalizedMention)])
+    return outcomes
 
 
 @app.task(name="escucha.normalize", **STAGE_TASK_OPTIONS)

@@ -1,20 +1,24 @@
-"""Stage 4: upsert into the system of record."""
+"""Stage 4: upsert into the system of record (skipping mentions deleted upstream meanwhile)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from escucha.deletion import Tombstones
 from escucha.models import TriagedMention
 from escucha.pipeline import Outcome
 from escucha.storage.persist import save_isolating_failures
 from tasks.batch import STAGE_TASK_OPTIONS, run
 from workers.app import app
-from workers.resources import store
+from workers.resources import context, store
 
 
 def save(mentions: list[TriagedMention]) -> Sequence[Outcome]:
-    return save_isolating_failures(store(), mentions)
+    buried = Tombstones(context().redis).buried([m.id for m in mentions])
+    kept = iter(save_isolating_failures(store(), [m for m in mentions if m.id not in buried]))
+    # A buried mention is done without being stored; outcomes keep the batch's order.
+    return [m if m.id in buried else next(kept) for m in mentions]
 
 
 @app.task(name="escucha.persist", **STAGE_TASK_OPTIONS)

@@ -10,7 +10,15 @@ from escucha.logs import configure as configure_logs
 
 app = Celery(
     "escucha",
-    include=["tasks.normalize", "tasks.analyze", "tasks.triage", "tasks.persist", "tasks.monitor"],
+    include=[
+        "tasks.normalize",
+        "tasks.analyze",
+        "tasks.triage",
+        "tasks.persist",
+        "tasks.delete",
+        "tasks.monitor",
+        "tasks.poll",
+    ],
 )
 app.config_from_object(celery_config(get_settings()))
 configure_logs(get_settings().log_format, get_settings().log_level)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from config.settings import Settings
+from escucha.polling.config import channel_name
+from escucha.tenant import load_tenant
 
 
 def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -14,4 +16,26 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": settings.sweep_interval_s,
             "options": {"expires": settings.sweep_interval_s},
         },
+        "watch-channels": {
+            "task": "escucha.monitor.channels",
+            "schedule": 60.0,
+            "options": {"expires": 60.0},
+        },
+        **pollers(settings),
+    }
+
+
+def pollers(settings: Settings) -> dict[str, dict[str, Any]]:
+    """One entry per poller in the tenant file; a slot that expires unrun is simply skipped."""
+    if not settings.tenant_file.exists():
+        return {}
+    return {
+        f"poll:{name}": {
+            "task": "escucha.poll.run",
+            "schedule": poll.interval_s,
+            "args": [name],
+            "options": {"expires": poll.interval_s},
+        }
+        for poll in load_tenant(settings.tenant_file).pollers()
+        for name in [channel_name(poll)]
     }

@@ -14,6 +14,8 @@ from pathlib import Path
 from workers.lifecycle import Lifecycle
 from workers.queues import MONITOR, queue_name
 
+CELERY = ("celery", "-A", "workers.app")
+
 
 @dataclass(frozen=True)
 class WorkerGroup:
@@ -46,10 +48,12 @@ class Launcher(Lifecycle):
     loglevel: str = "INFO"
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, args: list[str], program: tuple[str, ...] = CELERY
+    ) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
-        command = [sys.executable, "-m", "celery", "-A", "workers.app", *args]
+        command = [sys.executable, "-m", *program, *args]
         env = {**os.environ, **self.env}
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
@@ -62,12 +66,17 @@ class Launcher(Lifecycle):
             "--loglevel", self.loglevel, "--without-gossip", "--without-mingle",
         ])  # fmt: skip
 
+    def start_beat(self, name: str = "beat") -> subprocess.Popen[bytes]:
+        return self._spawn(name, ["beat", "--loglevel", self.loglevel])
+
+    def start_api(self, host: str, port: int) -> subprocess.Popen[bytes]:
+        return self._spawn("api", ["api", "--host", host, "--port", str(port)], ("escucha",))
+
     def start(self) -> Launcher:
         for group in self.groups:
             self.start_worker(group)
         if self.beat:
-            schedule = self.log_dir / "celerybeat-schedule"
-            self._spawn("beat", ["beat", "-s", str(schedule), "--loglevel", self.loglevel])
+            self.start_beat()
         return self
 
     def dead(self) -> list[str]:

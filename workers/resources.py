@@ -7,19 +7,26 @@ from __future__ import annotations
 
 from functools import cache
 
+import httpx
+from kombu.exceptions import OperationalError
+
 from config.settings import get_settings
 from escucha.analysis import registry
 from escucha.analysis.analyzer import Analyzer
-from escucha.context import PipelineContext
+from escucha.channel_health import ChannelHealth
+from escucha.context import DispatchError, PipelineContext
 from escucha.storage.store import Store
 from escucha.tenant import Tenant, load_tenant
 from workers.app import app
-from workers.queues import queue_name, task_name
+from workers.queues import task_name
 
 
 def dispatch(stage: str, batch_id: str, ids: list[str]) -> None:
-    """Hand a batch to a stage by task name, so no stage imports another."""
-    app.send_task(task_name(stage), args=[batch_id, ids], queue=queue_name(stage))
+    """Hand a batch to a stage by task name (routed by config), so no stage imports another."""
+    try:
+        app.send_task(task_name(stage), args=[batch_id, ids])
+    except OperationalError as error:
+        raise DispatchError(str(error)) from error
 
 
 @cache
@@ -47,3 +54,18 @@ def analyzer() -> Analyzer:
 @cache
 def tenant() -> Tenant:
     return load_tenant(get_settings().tenant_file)
+
+
+@cache
+def channel_health() -> ChannelHealth:
+    return ChannelHealth(context().redis, get_settings().channel_expected_interval_s)
+
+
+@cache
+def http_client() -> httpx.Client:
+    """One pooled client per worker child, for pollers."""
+    return httpx.Client(
+        timeout=httpx.Timeout(20.0, connect=5.0),
+        follow_redirects=True,
+        headers={"User-Agent": "escucha (+https://github.com/escucha)"},
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -42,6 +42,8 @@ class MentionRow(Base):
     priority_label: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON)
     case_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    inbound: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    cluster_id: Mapped[str | None] = mapped_column(String(240), index=True)
 
     __table_args__ = (Index("ix_mentions_priority", "tenant", "priority"),)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -65,6 +65,8 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
         "priority_label": triage.label.value,
         "reasons": triage.reasons,
         "case_id": triage.case_key,
+        "inbound": mention.inbound,
+        "cluster_id": mention.cluster_id,
     }
 
 
@@ -83,10 +85,29 @@ class Store:
         now = datetime.now(UTC)
         rows = [mention_values(m, now) for m in mentions]
         insert = _insert(self.engine, MentionRow.__table__)
-        updated = {c: insert.excluded[c] for c in rows[0] if c not in ("id", "accepted_at")}
+        updated = {c: insert.excluded[c] for c in rows[0] if c != "id"}
+        # An edit is accepted later than the version it replaces; a late redelivery of an older
+        # version must not overwrite it.
+        newer = MentionRow.__table__.c.accepted_at <= insert.excluded.accepted_at
+        upsert = insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer)
         with Session(self.engine) as session, session.begin():
-            session.execute(insert.on_conflict_do_update(index_elements=["id"], set_=updated), rows)
+            session.execute(upsert, rows)
             self._refresh_cases(session, {m.triage.case_key for m in mentions} - {None})
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Remove mentions and recompute (or drop) the cases they belonged to."""
+        if not ids:
+            return 0
+        with Session(self.engine) as session, session.begin():
+            found = select(MentionRow.case_id).where(MentionRow.id.in_(ids))
+            cases = set(session.scalars(found)) - {None}
+            removed = session.execute(select(func.count()).where(MentionRow.id.in_(ids))).scalar()
+            session.execute(delete(MentionRow).where(MentionRow.id.in_(ids)))
+            self._refresh_cases(session, set(cases))
+            still_used = select(MentionRow.case_id).where(MentionRow.case_id.is_not(None))
+            orphaned = CaseRow.id.in_(cases) & CaseRow.id.not_in(still_used)
+            session.execute(delete(CaseRow).where(orphaned))
+        return int(removed or 0)
 
     def _refresh_cases(self, session: Session, case_ids: set[str | None]) -> None:
         """Recompute each case from its mentions, so replaying a mention cannot double-count it."""

@@ -1,0 +1,1 @@
+"""The HTTP ingest service: platform webhooks, the generic mentions API, queries and health."""

@@ -1,0 +1,66 @@
+"""The generic mentions API: push mentions in, search stored ones."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from escucha.api.auth import Tenant
+from escucha.api.receiving import check_rate, parse_json, read_body, take
+from escucha.api.state import ApiState, get_state
+from escucha.ingest import Row
+from escucha.models import RawMention
+from escucha.sources.changes import Changes
+from escucha.storage.queries import MentionFilter, StoredMention, find_mentions
+
+router = APIRouter(prefix="/v1", tags=["mentions"])
+State = Annotated[ApiState, Depends(get_state)]
+MAX_ITEMS = 5000
+MENTIONS_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "maxItems": MAX_ITEMS,
+                    "items": RawMention.model_json_schema(by_alias=True),
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/mentions", status_code=202, openapi_extra=MENTIONS_SCHEMA)
+async def push_mentions(state: State, tenant: Tenant, request: Request) -> dict[str, Any]:
+    """Accept a JSON array of mentions for the key's tenant.
+
+    Valid items are accepted even when others are not; each rejected item is listed with its
+    index and reason (and kept in the ingest dead-letter list).
+    """
+    await check_rate(state, f"api:{tenant}")
+    items = parse_json(await read_body(request, state.settings.max_body_bytes))
+    if not isinstance(items, list):
+        raise HTTPException(422, "expected a JSON array of mentions")
+    if len(items) > MAX_ITEMS:
+        raise HTTPException(413, f"{len(items)} mentions in one request; the limit is {MAX_ITEMS}")
+    rows = [_row(item, n, tenant) for n, item in enumerate(items)]
+    return await run_in_threadpool(take, state, f"api:{tenant}", None, Changes(upserts=rows))
+
+
+def _row(item: Any, index: int, tenant: str) -> Row:
+    location = f"request item {index}"
+    if not isinstance(item, dict):
+        return Row({"item": item}, location, "expected a JSON object")
+    return Row({**item, "tenant": tenant}, location)
+
+
+@router.get("/mentions")
+def search_mentions(
+    state: State, tenant: Tenant, wanted: Annotated[MentionFilter, Query()]
+) -> list[StoredMention]:
+    """Stored mentions with their analysis, newest first."""
+    return find_mentions(state.store, wanted.model_copy(update={"tenant": tenant}))

@@ -1,0 +1,51 @@
+"""What every request handler shares, built once when the app starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from config.settings import Settings
+from escucha.channel_health import ChannelHealth
+from escucha.context import Dispatch, PipelineContext
+from escucha.rate_limit import RateLimiter
+from escucha.seen_signatures import SeenSignatures
+from escucha.storage.store import Store
+
+
+@dataclass(frozen=True)
+class ApiState:
+    settings: Settings
+    ctx: PipelineContext
+    store: Store
+    seen: SeenSignatures
+    health: ChannelHealth
+    limiter: RateLimiter
+
+    @classmethod
+    def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
+        # Short socket timeouts: a producer should get a quick 503, not hang, when Redis is away.
+        ctx = PipelineContext.connect(
+            settings.effective_redis_url,
+            dispatch,
+            batch_size=settings.batch_size,
+            ttl_s=settings.stage_ttl_s,
+            socket_timeout_s=5.0,
+        )
+        return cls(
+            settings=settings,
+            ctx=ctx,
+            store=Store.from_url(settings.effective_database_url),
+            seen=SeenSignatures(ctx.redis, settings.replay_window_s),
+            health=ChannelHealth(ctx.redis, settings.channel_expected_interval_s),
+            limiter=RateLimiter(ctx.redis, settings.rate_limit_per_minute),
+        )
+
+    def tenant_for(self, account: str) -> str:
+        return self.settings.channel_tenants.get(account, "default")
+
+
+def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.escucha
+    return state

@@ -1,0 +1,1 @@
+"""Scheduled pollers: RSS/Atom feeds, Mastodon timelines, X recent search."""

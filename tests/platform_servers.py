@@ -1,0 +1,91 @@
+"""Local HTTP servers that play a platform (a blog's feed, Mastodon, X) over real sockets."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | str | Any = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body).encode()
+
+
+@dataclass(frozen=True)
+class Seen:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+Route = Callable[[Seen], Reply]
+
+
+class PlatformServer:
+    """Serve `routes` (path → handler) on 127.0.0.1; every request is recorded in `seen`."""
+
+    def __init__(self, routes: dict[str, Route]) -> None:
+        self.routes = routes
+        self.seen: list[Seen] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                request = Seen(parts.path, query, {k.lower(): v for k, v in self.headers.items()})
+                server.seen.append(request)
+                route = server.routes.get(parts.path)
+                reply = route(request) if route else Reply(404, b"not found")
+                payload = reply.encoded()
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> PlatformServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def hits(self, path: str) -> list[Seen]:
+        return [s for s in self.seen if s.path == path]
+
+
+def conditional_feed(body: str, etag: str = '"v1"') -> Route:
+    """A feed that answers 304 when the client already has this ETag."""
+
+    def route(request: Seen) -> Reply:
+        if request.headers.get("if-none-match") == etag:
+            return Reply(304)
+        headers = {"ETag": etag, "Last-Modified": "Fri, 20 Nov 2026 12:00:00 GMT",
+                   "Content-Type": "application/atom+xml"}  # fmt: skip
+        return Reply(200, body, headers)
+
+    return route

@@ -1,0 +1,133 @@
+"""Upstream formats become rows, deletes and ignores; signatures are checked the platforms' way."""
+
+import base64
+import hashlib
+import hmac
+import io
+
+import pytest
+
+from escucha import signatures
+from escucha.imports import read_csv
+from escucha.ingest import validate
+from escucha.models import StagedMention
+from escucha.sources import mastodon, meta, x
+from escucha.sources.html_text import to_text
+from tests import platform_payloads as p
+
+
+def tenant_for(account: str) -> str:
+    return {f"meta:{p.PAGE_ID}": "sol", f"x:{p.X_OWNER_ID}": "sol"}.get(account, "default")
+
+
+def staged(changes, n=0) -> StagedMention:
+    result = validate(changes.upserts[n])
+    assert isinstance(result, StagedMention), result
+    return result
+
+
+def test_a_facebook_comment_becomes_a_mention_of_the_pages_tenant():
+    mention = staged(meta.parse(p.meta_comment(), tenant_for))
+    assert (mention.id, mention.tenant, mention.author) == (
+        "facebook:777_888",
+        "sol",
+        "Lucía Pérez",
+    )
+    assert mention.in_reply_to == "facebook:777_100"
+    assert mention.created_at.isoformat() == "2025-11-21T10:00:00+00:00"
+
+
+def test_facebook_edits_update_and_removes_delete():
+    edited = meta.parse(
+        p.meta_comment(verb="edited", message="Ya me devolvieron el dinero"), tenant_for
+    )
+    assert staged(edited).text == "Ya me devolvieron el dinero"
+    removed = meta.parse(p.meta_comment(verb="remove"), tenant_for)
+    assert (removed.upserts, removed.deletes) == ([], ["facebook:777_888"])
+
+
+def test_instagram_comments_and_textless_mentions():
+    mention = staged(meta.parse(p.instagram_comment(), tenant_for))
+    assert (mention.source, mention.author) == ("instagram", "viajera.mx")
+    bare = {"object": "instagram", "entry": [{"id": "1", "changes": [
+        {"field": "mentions", "value": {"media_id": "9", "comment_id": "8"}}]}]}  # fmt: skip
+    row = meta.parse(bare, tenant_for).upserts[0]
+    assert "without text" in (row.problem or "")  # dead-lettered with its reason, not dropped
+
+
+def test_unknown_meta_fields_are_counted_not_ingested():
+    payload = {
+        "object": "page",
+        "entry": [{"id": "1", "changes": [{"field": "ratings", "value": {}}]}],
+    }
+    assert meta.parse(payload, tenant_for).ignored == 1
+
+
+def test_x_account_activity_v1_shape():
+    changes = x.parse(p.x_account_activity(), tenant_for)
+    mention = staged(changes)
+    assert (mention.id, mention.author, mention.author_followers) == (
+        "x:1600000000000000001", "angry_flyer", 15400,
+    )  # fmt: skip
+    assert mention.tenant == "sol" and mention.inbound
+    own = p.x_account_activity("5")
+    own["tweet_create_events"][0]["user"]["id_str"] = p.X_OWNER_ID
+    assert not staged(x.parse(own, tenant_for)).inbound  # the brand's own tweet
+
+
+def test_x_deletes_and_v2_objects_joined_to_their_users():
+    deletes = x.parse(
+        {"for_user_id": "1", "tweet_delete_events": [{"status": {"id": "42"}}]}, tenant_for
+    )
+    assert deletes.deletes == ["x:42"]
+    mention = staged(x.parse(p.x_v2(), tenant_for))
+    assert (mention.author, mention.author_followers) == ("happy_flyer", 820)
+    assert mention.in_reply_to == "x:1599999999999999999"
+
+
+def test_mastodon_html_becomes_text():
+    mention = staged(mastodon.parse_event(p.mastodon_event(), "default", "mastodon.social"))
+    assert mention.text == "Mi maleta no llegó a Lisboa #AeroSol\n¿Alguien sabe cómo reclamar?"
+    assert mention.id == "mastodon:mastodon.social/113500000000000001"
+    assert mastodon.parse_event({"event": "account.created"}, "default", "m").ignored == 1
+
+
+def test_html_to_text_drops_scripts_and_keeps_breaks():
+    assert to_text("<p>a<br>b</p><script>x()</script><p>c &amp; d</p>") == "a\nb\nc & d"
+
+
+BODY = b'{"object":"page","entry":[]}'
+
+
+def test_hex_signatures_accept_only_the_right_digest_and_algorithm():
+    good = "sha256=" + hmac.new(b"s3", BODY, hashlib.sha256).hexdigest()
+    assert signatures.verify_hex(good, BODY, "s3", ("sha256",))
+    with pytest.raises(signatures.SignatureMismatch):
+        signatures.verify_hex(good, BODY + b" ", "s3", ("sha256",))
+    with pytest.raises(signatures.MissingSignature):
+        signatures.verify_hex(None, BODY, "s3", ("sha256",))
+    md5 = "md5=" + hmac.new(b"s3", BODY, hashlib.md5).hexdigest()
+    with pytest.raises(signatures.UnsupportedAlgorithm):
+        signatures.verify_hex(md5, BODY, "s3", ("sha256",))
+    assert signatures.SignatureMismatch.status_code == 403
+    assert signatures.MissingSignature.status_code == 401
+
+
+def test_x_crc_matches_the_documented_construction():
+    expected = base64.b64encode(hmac.new(b"consumer", b"tok", hashlib.sha256).digest()).decode()
+    assert signatures.x_digest("consumer", b"tok") == f"sha256={expected}"
+
+
+def test_twcs_rows_keep_reply_links_and_mark_brand_replies():
+    export = (
+        "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+        "1,115712,True,Tue Oct 31 22:10:47 +0000 2017,@sprintcare my phone is broken,2,\n"
+        '2,sprintcare,False,Tue Oct 31 22:11:45 +0000 2017,"@115712 Sorry, DM us",,1\n'
+    )
+    rows = list(read_csv(io.StringIO(export), "twcs.csv", "import"))
+    customer, brand = (validate(r) for r in rows)
+    assert isinstance(customer, StagedMention) and isinstance(brand, StagedMention)
+    assert (customer.id, customer.inbound, customer.in_reply_to) == ("x:1", True, None)
+    assert (brand.id, brand.inbound, brand.in_reply_to, brand.author) == (
+        "x:2", False, "x:1", "sprintcare",
+    )  # fmt: skip

@@ -42,5 +42,5 @@ def analyzed(n: int = 1, **overrides: Any) -> AnalyzedMention:
     return AnalyzedMention(**mention.model_dump(), analysis=analysis)
 
 
-def triaged(n: int = 1, tenant: Tenant | None = None, **overrides: Any) -> TriagedMention:
-    return triage(analyzed(n, **overrides), tenant or Tenant())
+def triaged(n: int = 1, config: Tenant | None = None, **overrides: Any) -> TriagedMention:
+    return triage(analyzed(n, **overrides), config or Tenant())

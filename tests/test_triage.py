@@ -39,7 +39,7 @@ def test_praise_opens_no_case_and_is_low():
 
 def test_competitor_named_in_a_complaint_is_a_reason():
     tenant = Tenant(competitors=["Iberia"])
-    mention = triaged(tenant=tenant, text="Ojalá aprendáis de Iberia, pésimo servicio")
+    mention = triaged(config=tenant, text="Ojalá aprendáis de Iberia, pésimo servicio")
     assert any("Iberia" in r for r in mention.triage.reasons)
 
 

@@ -64,12 +64,16 @@ def report_ingest(report: IngestReport) -> None:
 def import_file(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .jsonl")],
     source: Annotated[str, typer.Option(help="source for rows that name none")] = "import",
+    tenant: Annotated[str | None, typer.Option(help="tenant for rows that name none")] = None,
 ) -> None:
-    """Import mentions from a CSV or JSONL file (columns: id, text, author, created_at, source)."""
+    """Import mentions from CSV or JSONL (id, text, author, created_at), or a twcs export."""
     from escucha.imports import read_file
 
+    rows = read_file(path, source)
+    if tenant:
+        rows = (row.with_fields(tenant=row.value("tenant") or tenant) for row in rows)
     with pipeline_context() as (_, ctx):
-        report = ingest(ctx, read_file(path, source))
+        report = ingest(ctx, rows)
     report_ingest(report)
 
 
@@ -218,7 +222,8 @@ def bench_analysis(
 
 @app.command()
 def status() -> None:
-    """Queue lengths, mentions in flight, dead letters and counters."""
+    """Queue lengths, mentions in flight, dead letters, counters and channel health."""
+    from escucha.channel_health import ChannelHealth
     from workers.queues import QUEUES
 
     with pipeline_context() as (_, ctx):
@@ -234,6 +239,9 @@ def status() -> None:
             table.add_row(f"dead letters {name}", str(size))
         for name, value in sorted(ctx.stats.read().items()):
             table.add_row(f"total {name}", str(value))
+        for channel in ChannelHealth(ctx.redis).report():
+            quiet = f", quiet {channel.silent_for_s:.0f} s" if channel.silent_for_s else ""
+            table.add_row(f"channel {channel.name}", f"{channel.status}{quiet}")
         console.print(table)
 
 

@@ -1,7 +1,10 @@
 """The SQL system of record, on SQLite and on a real PostgreSQL server."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.orm import Session
 
 from escucha.storage.migrate import downgrade, upgrade
 from escucha.storage.persist import save_isolating_failures
@@ -69,3 +72,23 @@ def test_one_unstorable_mention_does_not_block_its_batch(store):
     assert isinstance(outcomes[1], Exception)
     assert [o for o in outcomes if not isinstance(o, Exception)] == good
     assert store.count() == 3
+
+
+def test_an_older_version_never_overwrites_a_newer_one(store):
+    newer = triaged(7, text="Ya me devolvieron el dinero, gracias")
+    older = triaged(7, text="Quiero mi reembolso ya")
+    older.accepted_at = newer.accepted_at - timedelta(minutes=5)
+    store.save([newer])
+    store.save([older])  # a late redelivery of the first version
+    assert store.get("x:7").text == newer.text
+
+
+def test_deleting_removes_the_mention_and_its_empty_case(store):
+    complaint = triaged(8, text="Perdieron mi maleta y nadie responde, vergonzoso")
+    store.save([complaint])
+    case_id = store.get("x:8").case_id
+    assert case_id
+    assert store.delete(["x:8"]) == 1 and store.delete(["x:8"]) == 0
+    assert store.get("x:8") is None
+    with Session(store.engine) as session:
+        assert session.get(CaseRow, case_id) is None

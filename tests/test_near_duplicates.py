@@ -1,0 +1,45 @@
+"""Copy-paste campaigns and retweets collapse into clusters; different texts do not."""
+
+from escucha.near_duplicates import assign_clusters, distance, fingerprint
+from escucha.normalize import normalize
+from escucha.text import clean
+from tests.factories import staged
+
+CAMPAIGN = "Perdieron mi maleta en Madrid y nadie me responde #MalServicio"
+
+
+def prints(*texts):
+    return [fingerprint(clean(t).text) for t in texts]
+
+
+def test_handles_urls_and_rt_do_not_change_the_print():
+    a, b, c = prints(
+        f"RT @aerosol: {CAMPAIGN}", f"@aerosol {CAMPAIGN} https://t.co/x1", f"{CAMPAIGN}!! 😡"
+    )
+    assert distance(a, b) == 0 and distance(a, c) == 0
+    (other,) = prints("El vuelo salió puntual y la tripulación fue encantadora")
+    assert distance(a, other) > 10
+    assert fingerprint("gracias!") is None  # too short to be a campaign
+
+
+def test_five_hundred_copies_are_one_cluster_and_stable_on_redelivery(redis_client):
+    copies = [
+        normalize(staged(n, text=f"@user{n} {CAMPAIGN} https://t.co/{n}")) for n in range(500)
+    ]
+    complaint = "Mi pedido {} llegó roto y quiero una solución ya"
+    others = [normalize(staged(1000 + n, text=complaint.format(n))) for n in range(3)]
+    for start in range(0, 500, 100):  # in batches, as the normalize stage sees them
+        assign_clusters(redis_client, copies[start : start + 100])
+    assign_clusters(redis_client, others)
+    assert {m.cluster_id for m in copies} == {"x:0"}
+    redelivered = [normalize(staged(n, text=f"@user{n} {CAMPAIGN}")) for n in (0, 250)]
+    assign_clusters(redis_client, redelivered)
+    assert [m.cluster_id for m in redelivered] == ["x:0", "x:0"]
+    assert "x:0" not in {m.cluster_id for m in others}
+
+
+def test_clusters_are_per_tenant(redis_client):
+    one = normalize(staged(1, text=CAMPAIGN, tenant="a"))
+    two = normalize(staged(2, text=CAMPAIGN, tenant="b"))
+    assign_clusters(redis_client, [one, two])
+    assert (one.cluster_id, two.cluster_id) == ("x:1", "x:2")

@@ -94,8 +94,9 @@ class RedisServer(Lifecycle):
                 if self.process is not None and self.process.poll() is not None:
                     return False
                 try:
-                    if client.ping():
-                        # Loading the append-only file answers LOADING until done.
+                    # Loading the append-only file answers LOADING until done. The pid check
+                    # makes sure the answer is ours, not another server's that took the port.
+                    if client.ping() and self._answers_as_ours(client):
                         return True
                 except redis.BusyLoadingError:
                     pass
@@ -105,6 +106,10 @@ class RedisServer(Lifecycle):
             return False
         finally:
             client.close()
+
+    def _answers_as_ours(self, client: redis.Redis) -> bool:
+        info = client.info("server")
+        return self.process is not None and int(info.get("process_id", -1)) == self.process.pid
 
     def stop(self, timeout_s: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -32,6 +32,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "accept_content": ["json"],
         "task_time_limit": settings.visibility_timeout_s - 5,  # finish or die before redelivery
         "worker_hijack_root_logger": False,
+        "worker_consumer": "workers.consumer:DeadLetteringConsumer",
         "worker_send_task_events": False,
         "beat_schedule": beat.schedule(settings),
         # redbeat keeps the schedule in Redis behind a lock: a second beat waits instead of

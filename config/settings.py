@@ -56,11 +56,21 @@ class Settings(BaseSettings):
     channel_expected_interval_s: dict[str, float] = Field(
         default_factory=dict, description="silence longer than this is a health event"
     )
+    ingest_high_water: int = Field(
+        default=100_000, ge=1, description="mentions in flight past which ingest slows down"
+    )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=60_000, ge=1, description="requests per source")
     replay_window_s: int = Field(default=7 * 24 * 3600, ge=60)
     x_api_url: str = "https://api.x.com"
     x_bearer_token: str | None = None
+    metrics_port: int | None = Field(
+        default=None, description="a worker serves Prometheus /metrics here when set"
+    )
+    metrics_host: str = "127.0.0.1"
+    extra_task_modules: list[str] = Field(
+        default_factory=list, description="more task modules for workers to load (plug-ins)"
+    )
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = "INFO"
 

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from config.settings import Settings, get_settings
 from escucha.context import PipelineContext
-from escucha.ingest import IngestReport, ingest
+from escucha.ingest import IngestReport, Row, ingest
 
 app = typer.Typer(help="escucha: social listening and customer care.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead-letter lists: what could not be processed, and why.")
@@ -66,14 +66,34 @@ def import_file(
     source: Annotated[str, typer.Option(help="source for rows that name none")] = "import",
     tenant: Annotated[str | None, typer.Option(help="tenant for rows that name none")] = None,
 ) -> None:
-    """Import mentions from CSV or JSONL (id, text, author, created_at), or a twcs export."""
+    """Import mentions from CSV or JSONL (id, text, author, created_at), or a twcs export.
+
+    Waits, saying why, while the pipeline is past its high-water mark.
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from escucha.backpressure import Backpressure, wait_when_full
     from escucha.imports import read_file
 
     rows = read_file(path, source)
     if tenant:
         rows = (row.with_fields(tenant=row.value("tenant") or tenant) for row in rows)
-    with pipeline_context() as (_, ctx):
-        report = ingest(ctx, rows)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with pipeline_context() as (settings, ctx), Progress(*columns, console=err) as progress:
+        task = progress.add_task(f"importing {path.name}", total=None)
+        reading = f"importing {path.name}: {{:,}} rows read"
+
+        def counted() -> Iterator[Row]:
+            for n, row in enumerate(rows, start=1):
+                if n % 500 == 0:
+                    progress.update(task, description=reading.format(n))
+                yield row
+
+        def waiting(full: Backpressure) -> None:
+            progress.update(task, description=f"[yellow]waiting[/]: {full}")
+
+        room = wait_when_full(ctx, settings.ingest_high_water, waiting)
+        report = ingest(ctx, counted(), room)
     report_ingest(report)
 
 
@@ -189,9 +209,12 @@ def dlq_replay(
     from escucha.replay import redrive
 
     with pipeline_context() as (_, ctx):
+        from workers.republish import CeleryRepublish
+
+        republish = CeleryRepublish()
         stages = [stage] if stage else list(ctx.dead_letters.sizes())
         for name in stages:
-            count = ctx.dead_letters.replay(name, lambda letter: redrive(ctx, letter))
+            count = ctx.dead_letters.replay(name, lambda letter: redrive(ctx, letter, republish))
             console.print(f"{name}: re-drove {count}")
 
 
@@ -258,10 +281,12 @@ def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
     from escucha.storage.migrate import upgrade
 
     with pipeline_context() as (settings, _):
+        from workers.queues import QUEUES
         from workers.resources import dispatch
 
         upgrade(settings.effective_database_url)
-        uvicorn.run(create_app(settings, dispatch), host=host, port=port, log_level="warning")
+        app = create_app(settings, dispatch, [q.name for q in QUEUES if q.name])
+        uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -279,7 +304,9 @@ def up(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.effective_database_url)
         env = {"REDIS_URL": settings.effective_redis_url}
-        with Launcher(env, settings.data_dir / "logs", default_groups(concurrency), beat) as stack:
+        groups = default_groups(concurrency)
+        logs = settings.data_dir / "logs"
+        with Launcher(env, logs, groups, beat, supervise=True) as stack:
             if port is not None:
                 stack.start_api(host, port)
             console.print(
@@ -299,11 +326,13 @@ def _wait_for_interrupt(stack: Any) -> None:
         stopping = True
 
     signal.signal(signal.SIGTERM, stop)
+    reported: dict[str, int] = {}
     try:
         while not stopping:
-            if dead := stack.dead():
-                err.print(f"[red]process exited:[/] {', '.join(dead)}; see the logs")
-                raise typer.Exit(1)
+            for name, count in stack.restarts.items():
+                if reported.get(name) != count:
+                    err.print(f"[yellow]{name} exited and was restarted[/] ({count}x); see its log")
+                    reported[name] = count
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -95,11 +95,21 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
-def ingest(ctx: PipelineContext, rows: Iterable[Row]) -> IngestReport:
-    """Accept every valid row, dead-letter the rest with its reason; never drop one silently."""
+def ingest(
+    ctx: PipelineContext,
+    rows: Iterable[Row],
+    make_room: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Accept every valid row, dead-letter the rest with its reason; never drop one silently.
+
+    `make_room(n)` runs before each chunk of n rows: it may wait, or raise to refuse (see
+    escucha.backpressure). Chunks accepted before a refusal stay accepted.
+    """
     report = IngestReport()
     seen: set[str] = set()
     for chunk in _chunks(rows, ctx.batch_size):
+        if make_room is not None:
+            make_room(len(chunk))
         batch: dict[str, StagedMention] = {}
         for row in chunk:
             result = validate(row)
@@ -114,6 +124,7 @@ def ingest(ctx: PipelineContext, rows: Iterable[Row]) -> IngestReport:
         report.accepted.extend(batch)
         report.batches += bool(batch)
     ctx.dead_letters.push(report.rejected)
+    ctx.stats.add("rejected", len(report.rejected))
     return report
 
 

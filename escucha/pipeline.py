@@ -17,7 +17,7 @@ import redis
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError
 
-from escucha import keys
+from escucha import keys, metrics
 from escucha.context import PipelineContext
 from escucha.ingest import describe
 from escucha.logs import get_logger
@@ -125,6 +125,10 @@ def run_batch(
         if stage.next is None:
             ctx.ledger.resolve(list(outputs), pipe)
             ctx.stats.add("stored", len(outputs), pipe)
+            now = time.time()
+            waited = [now - _accepted_at(m) for m in outputs.values()]
+            metrics.STORED_LATENCY.observe(pipe, waited)
+        pipe.incrby(metrics.stage_done_key(stage.name), len(outputs))
         pipe.execute()
     ctx.dead_letters.push(
         result.dead, [keys.staged(stage.consumes, x.mention_id or "") for x in result.dead]
@@ -135,6 +139,11 @@ def run_batch(
     result.forward = [*outputs, *already]
     result.done = len(outputs)
     return result
+
+
+def _accepted_at(record: BaseModel) -> float:
+    accepted = getattr(record, "accepted_at", None)
+    return accepted.timestamp() if accepted else time.time()
 
 
 def _letter(
@@ -173,6 +182,9 @@ def deliver(
         result = run_batch(ctx, stage, ids, transform)
         if result.forward and stage.next:
             ctx.dispatch(stage.next, batch_id, result.forward)
+        with ctx.redis.pipeline(transaction=False) as pipe:
+            metrics.batch_seconds(stage.name).observe(pipe, [time.perf_counter() - started])
+            pipe.execute()
         log.info(
             "batch",
             stage=stage.name,

@@ -1,10 +1,15 @@
-"""Re-driving a dead letter: back into the stage it fell out of, as if newly accepted there."""
+"""Re-driving a dead letter: back where it fell out, as if newly accepted there.
+
+Mentions go back into their stage. Whole messages (a task that kept failing, a message the
+workers could not read) go back to the queue system through `Republish`.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
+from typing import Any, Protocol
 
 from escucha.context import PipelineContext
 from escucha.deadletter import INGEST
@@ -12,18 +17,33 @@ from escucha.ingest import Row, ingest
 from escucha.models import DeadLetter
 from escucha.pipeline import STAGES
 
+BROKER = "broker"
 
-def redrive(ctx: PipelineContext, letter: DeadLetter) -> None:
+
+class Republish(Protocol):
+    def task(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> None: ...
+
+    def message(self, message: dict[str, Any]) -> None: ...
+
+
+def redrive(ctx: PipelineContext, letter: DeadLetter, republish: Republish | None = None) -> None:
     if letter.stage == INGEST and letter.payload is not None:
         ingest(ctx, [Row(json.loads(letter.payload), letter.location)])
         return
     stage = STAGES.get(letter.stage)
-    if stage is None or letter.payload is None or letter.mention_id is None:
-        # Nothing left to re-drive from (e.g. a record that expired): keep the letter.
-        ctx.dead_letters.push([letter.model_copy(update={"attempts": letter.attempts + 1})])
+    if stage is not None and letter.payload is not None and letter.mention_id is not None:
+        with ctx.redis.pipeline(transaction=True) as pipe:
+            ctx.staging.put_raw(stage.consumes, letter.mention_id, letter.payload, pipe)
+            ctx.ledger.accept([letter.mention_id], pipe, time.time())
+            pipe.execute()
+        ctx.dispatch(stage.name, f"replay-{uuid.uuid4().hex}", [letter.mention_id])
         return
-    with ctx.redis.pipeline(transaction=True) as pipe:
-        ctx.staging.put_raw(stage.consumes, letter.mention_id, letter.payload, pipe)
-        ctx.ledger.accept([letter.mention_id], pipe, time.time())
-        pipe.execute()
-    ctx.dispatch(stage.name, f"replay-{uuid.uuid4().hex}", [letter.mention_id])
+    if republish is not None and letter.payload is not None and stage is None:
+        message = json.loads(letter.payload)
+        if letter.stage == BROKER:
+            republish.message(message)
+        else:
+            republish.task(message["task"], message.get("args", []), message.get("kwargs", {}))
+        return
+    # Nothing left to re-drive from (e.g. a record that expired): keep the letter.
+    ctx.dead_letters.push([letter.model_copy(update={"attempts": letter.attempts + 1})])

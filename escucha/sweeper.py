@@ -6,6 +6,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
+from escucha import keys
 from escucha.context import PipelineContext
 from escucha.models import DeadLetter
 from escucha.pipeline import STAGE_CONSUMING
@@ -50,7 +51,16 @@ def sweep(ctx: PipelineContext, deadline_s: float, max_sweeps: int) -> SweepRepo
         for start in range(0, len(ids), ctx.batch_size):
             ctx.dispatch(stage, f"sweep-{uuid.uuid4().hex}", ids[start : start + ctx.batch_size])
             report.republished += len(ids[start : start + ctx.batch_size])
+    letters = _still_pending(ctx, letters)
     ctx.dead_letters.push(letters)
     report.dead_lettered = len(letters)
     ctx.stats.add("swept", report.republished)
     return report
+
+
+def _still_pending(ctx: PipelineContext, letters: list[DeadLetter]) -> list[DeadLetter]:
+    """Drop letters for mentions stored meanwhile: persist removes the record and the ledger
+    entry together, so a record that vanished after the ledger was read means 'just stored'."""
+    ids = [letter.mention_id or "" for letter in letters]
+    scores = ctx.redis.zmscore(keys.LEDGER, ids) if ids else []
+    return [letter for letter, score in zip(letters, scores, strict=True) if score is not None]

@@ -15,6 +15,7 @@ STAGE_TASK_OPTIONS: dict[str, Any] = {
     "retry_backoff_max": 60,
     "retry_jitter": True,
     "max_retries": None,  # infrastructure outages end; the ledger keeps the mentions meanwhile
+    "guard_deliveries": False,  # stages count deliveries per batch, and split poison batches
 }
 
 

@@ -254,3 +254,34 @@ def test_query_filters_and_tenant_isolation(api):
     assert (
         client.get("/v1/mentions", params={"sentiment": "furious"}, headers=key).status_code == 422
     )
+
+
+def test_past_the_high_water_mark_producers_get_429(redis_client, redis_server, sqlite_url):
+    upgrade(sqlite_url)
+    app = create_app(settings_for(redis_server.url, sqlite_url, ingest_high_water=3), Recorder())
+    items = [
+        {"id": f"h{n}", "source": "web", "text": "hola", "author": "a", "created_at": "2026-11-20"}
+        for n in range(2)
+    ]
+    with serving(app) as url:
+        key = {"X-API-Key": "key-sol"}
+        first = httpx.post(f"{url}/v1/mentions", json=items, headers=key)
+        full = httpx.post(f"{url}/v1/mentions", json=items, headers=key)
+    assert first.status_code == 202
+    assert full.status_code == 429 and full.headers["Retry-After"] == "5"
+    assert "high-water" in full.json()["detail"]
+    assert redis_client.zcard(keys.LEDGER) == 2  # the refused request left nothing behind
+
+
+def test_metrics_expose_queues_ledger_dead_letters_and_latency(api):
+    client, _, _, _ = api
+    post_signed(
+        client, "/webhooks/meta", p.meta_comment(), "X-Hub-Signature-256", secret="meta-app-secret"
+    )
+    client.post("/v1/mentions", json=[{"id": "x"}], headers={"X-API-Key": "key-sol"})
+    text = client.get("/metrics").text
+    assert "escucha_in_flight_mentions 1.0" in text
+    assert 'escucha_dead_letters{stage="ingest"} 1.0' in text
+    assert "escucha_accepted_total 1.0" in text and "escucha_rejected_total 1.0" in text
+    assert "escucha_accepted_to_stored_seconds_bucket" in text
+    assert "process_resident_memory_bytes" in text

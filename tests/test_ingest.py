@@ -39,3 +39,20 @@ def test_duplicate_ids_are_one_mention_and_the_later_row_wins(redis_client, redi
     assert ctx.ledger.pending() == 2
     staged = redis_client.get(keys.staged("raw", "x:1"))
     assert b"editada" in staged
+
+
+def test_a_waiting_import_resumes_when_the_pipeline_drains(redis_client, redis_server):
+    import threading
+
+    from escucha.backpressure import wait_when_full
+
+    ctx, _ = recording_context(redis_server.url, batch_size=2)
+    ingest(ctx, [Row(raw(n)) for n in range(4)])  # 4 in flight, the mark is 4
+    waits = []
+    room = wait_when_full(ctx, 4, waits.append, poll_s=0.05)
+    drain = threading.Timer(0.3, lambda: redis_client.delete("escucha:ledger"))
+    drain.start()
+    report = ingest(ctx, [Row(raw(n)) for n in range(10, 12)], room)
+    drain.join()
+    assert report.accepted == ["x:10", "x:11"]
+    assert waits and "over the high-water mark of 4" in str(waits[0])

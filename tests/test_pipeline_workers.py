@@ -12,8 +12,9 @@ from escucha.ingest import Row, ingest
 from escucha.storage.migrate import upgrade
 from escucha.storage.store import Store
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, raw
-from tests.processes import children, wait_until
+from tests.processes import wait_until
 from workers.launcher import Launcher, default_groups
+from workers.process_tree import children
 
 TEXTS = [
     "@aerosol mi vuelo {n} lleva {h} horas de retraso y nadie informa. Vergonzoso",

@@ -68,7 +68,8 @@ def stack(tmp_path_factory):
             ),
         }
         port = free_port()
-        launcher = Launcher(env, root / "logs", default_groups(2), beat=True).start()
+        launcher = Launcher(env, root / "logs", default_groups(2), beat=True, supervise=True)
+        launcher.start()
         launcher.start_api("127.0.0.1", port)
         client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
         assert wait_until(lambda: _healthy(client), 60), (root / "logs" / "api.log").read_text()

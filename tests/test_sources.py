@@ -131,3 +131,15 @@ def test_twcs_rows_keep_reply_links_and_mark_brand_replies():
     assert (brand.id, brand.inbound, brand.in_reply_to, brand.author) == (
         "x:2", False, "x:1", "sprintcare",
     )  # fmt: skip
+
+
+def test_the_real_twcs_sample_reads_whole_with_its_reply_links(shared_data):
+    from escucha.imports import read_file
+
+    mentions = [validate(row) for row in read_file(shared_data / "twcs_sample.csv")]
+    accepted = [m for m in mentions if isinstance(m, StagedMention)]
+    assert len(accepted) == len(mentions) >= 90, [m for m in mentions if m not in accepted][:3]
+    assert {m.source for m in accepted} == {"x"}
+    replies = [m for m in accepted if m.in_reply_to]
+    assert replies and all(m.in_reply_to.startswith("x:") for m in replies)
+    assert any(not m.inbound for m in accepted) and any(m.inbound for m in accepted)

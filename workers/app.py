@@ -10,6 +10,7 @@ from escucha.logs import configure as configure_logs
 
 app = Celery(
     "escucha",
+    task_cls="workers.guarded_task:GuardedTask",
     include=[
         "tasks.normalize",
         "tasks.analyze",
@@ -18,7 +19,10 @@ app = Celery(
         "tasks.delete",
         "tasks.monitor",
         "tasks.poll",
+        *get_settings().extra_task_modules,
     ],
 )
 app.config_from_object(celery_config(get_settings()))
 configure_logs(get_settings().log_format, get_settings().log_level)
+
+import workers.metrics_server  # noqa: E402, F401  (connects the worker_ready signal)

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,25 +47,55 @@ class Launcher(Lifecycle):
     groups: Sequence[WorkerGroup] = field(default_factory=default_groups)
     beat: bool = True
     loglevel: str = "INFO"
+    supervise: bool = False  # restart a process that exits, as systemd or compose would
+    metrics_port: int | None = None  # worker groups serve /metrics on this port and the next
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    restarts: dict[str, int] = field(default_factory=dict)
+    _commands: dict[str, list[str]] = field(default_factory=dict)
+    _envs: dict[str, dict[str, str]] = field(default_factory=dict)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _watcher: threading.Thread | None = None
 
     def _spawn(
-        self, name: str, args: list[str], program: tuple[str, ...] = CELERY
+        self,
+        name: str,
+        args: list[str],
+        program: tuple[str, ...] = CELERY,
+        env: Mapping[str, str] | None = None,
     ) -> subprocess.Popen[bytes]:
+        self._commands[name] = [sys.executable, "-m", *program, *args]
+        self._envs[name] = {**os.environ, **self.env, **(env or {})}
+        return self._run(name)
+
+    def _run(self, name: str) -> subprocess.Popen[bytes]:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"{name}.log").open("ab")
-        command = [sys.executable, "-m", *program, *args]
-        env = {**os.environ, **self.env}
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            self._commands[name], stdout=log, stderr=subprocess.STDOUT, env=self._envs[name]
+        )
         log.close()
         self.processes[name] = process
         return process
 
+    def _watch(self) -> None:
+        # Workers can die of things outside escucha (a broker client bug on reconnect, the
+        # OOM killer); the ledger keeps their mentions, and a fresh process picks them up.
+        while not self._stopping.wait(0.5):
+            for name in self.dead():
+                if self._stopping.is_set():
+                    return
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                self._run(name)
+
     def start_worker(self, group: WorkerGroup) -> subprocess.Popen[bytes]:
+        env = {}
+        if self.metrics_port is not None:
+            index = [g.name for g in self.groups].index(group.name) if group in self.groups else 0
+            env["ESCUCHA_METRICS_PORT"] = str(self.metrics_port + index)
         return self._spawn(group.name, [
             "worker", "-Q", group.queues, "-c", str(group.concurrency), "-n", f"{group.name}@%h",
             "--loglevel", self.loglevel, "--without-gossip", "--without-mingle",
-        ])  # fmt: skip
+        ], env=env)  # fmt: skip
 
     def start_beat(self, name: str = "beat") -> subprocess.Popen[bytes]:
         return self._spawn(name, ["beat", "--loglevel", self.loglevel])
@@ -77,6 +108,9 @@ class Launcher(Lifecycle):
             self.start_worker(group)
         if self.beat:
             self.start_beat()
+        if self.supervise:
+            self._watcher = threading.Thread(target=self._watch, name="supervisor", daemon=True)
+            self._watcher.start()
         return self
 
     def dead(self) -> list[str]:
@@ -84,6 +118,9 @@ class Launcher(Lifecycle):
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM (warm shutdown: finish the current batch), then SIGKILL what is left."""
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join()
         for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

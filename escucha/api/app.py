@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import redis
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    ProcessCollector,
+    generate_latest,
+)
+from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
 from escucha.api import mentions, monitoring, webhooks
 from escucha.api.state import ApiState
-from escucha.context import Dispatch, DispatchError
+from escucha.backpressure import Backpressure
+from escucha.context import Dispatch, DispatchError, PipelineContext
+from escucha.metrics import PipelineCollector
+from escucha.pipeline import STAGES
 
 RETRY_AFTER_S = 5
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, DispatchError)
 
 
-def create_app(settings: Settings, dispatch: Dispatch) -> FastAPI:
+def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = ()) -> FastAPI:
+    """The app; `queues` are the broker queues /metrics reports the length of."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = ApiState.build(settings, dispatch)
         app.state.escucha = state
+        app.state.metrics = metrics_registry(state.ctx, queues)
         yield
         state.store.dispose()
         state.ctx.redis.close()
@@ -35,9 +48,33 @@ def create_app(settings: Settings, dispatch: Dispatch) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(mentions.router)
     app.include_router(monitoring.router)
+    app.add_route("/metrics", _metrics, include_in_schema=False)
     for error in UNAVAILABLE:
         app.add_exception_handler(error, _unavailable)
+    app.add_exception_handler(Backpressure, _slow_down)
     return app
+
+
+def metrics_registry(ctx: PipelineContext, queues: Sequence[str]) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(PipelineCollector(ctx.redis, ctx.dead_letters, queues, list(STAGES)))
+    registry.register(ProcessCollector(registry=None))
+    return registry
+
+
+async def _metrics(request: Request) -> Response:
+    registry = request.app.state.metrics
+    body = await run_in_threadpool(generate_latest, registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+async def _slow_down(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Backpressure)
+    return JSONResponse(
+        {"detail": f"slow down: {error}"},
+        status_code=429,
+        headers={"Retry-After": str(error.retry_after_s)},
+    )
 
 
 async def _unavailable(_request: Request, error: Exception) -> JSONResponse:

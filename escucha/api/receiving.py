@@ -11,6 +11,7 @@ from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from escucha.api.state import ApiState
+from escucha.backpressure import refuse_when_full
 from escucha.deletion import request_deletes
 from escucha.ingest import ingest
 from escucha.sources.changes import Changes
@@ -47,6 +48,7 @@ async def check_rate(state: ApiState, source: str) -> None:
 
 def take(state: ApiState, channel: str, digest: str | None, changes: Changes) -> dict[str, Any]:
     """Ingest a verified delivery once; a delivery that fails half-way can be sent again."""
+    refuse_when_full(state.ctx, state.settings.ingest_high_water)(len(changes.upserts))
     if digest and not state.seen.first_time(channel, digest):
         state.health.signature_failure(channel, "replayed delivery")
         raise HTTPException(403, "replayed delivery: this signed body was already accepted")

@@ -1,0 +1,110 @@
+"""Processes dying at the worst moment: every accepted mention ends stored exactly once.
+
+Each test ingests a backlog, kills something mid-run, and waits for the ledger to drain.
+The launcher supervises (restarts what exits), as systemd or compose would in production.
+"""
+
+import os
+import signal
+import time
+
+import pytest
+import redis
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from escucha import keys
+from escucha.context import PipelineContext
+from escucha.ingest import Row, ingest
+from escucha.storage.migrate import upgrade
+from escucha.storage.schema import MentionRow
+from escucha.storage.store import Store
+from tests.factories import raw
+from tests.processes import wait_until
+from workers.launcher import Launcher, default_groups
+from workers.process_tree import children
+from workers.redis_server import RedisServer
+
+pytestmark = pytest.mark.crash
+TEXTS = (
+    "@aerosol mi vuelo {n} lleva horas de retraso y nadie informa",
+    "Lost my bag on flight {n} and nobody answers. Worst airline ever",
+    "Gracias por el vuelo {n}, la tripulación fue encantadora",
+)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    root = tmp_path_factory.mktemp("crashes")
+    server = RedisServer(root / "redis").start()
+    database_url = f"sqlite:///{root / 'escucha.db'}"
+    upgrade(database_url)
+    env = {
+        "REDIS_URL": server.url,
+        "DATABASE_URL": database_url,
+        "ESCUCHA_BATCH_SIZE": "100",
+        "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
+        "ESCUCHA_LEDGER_DEADLINE_S": "15",
+        "ESCUCHA_SWEEP_INTERVAL_S": "2",
+    }
+    launcher = Launcher(env, root / "logs", default_groups(2), beat=True, supervise=True).start()
+    from workers.resources import dispatch
+
+    ctx = PipelineContext.connect(server.url, dispatch, batch_size=100, ttl_s=3600)
+    store = Store.from_url(database_url)
+    yield launcher, ctx, store, server
+    launcher.stop()
+    store.dispose()
+    server.stop()
+
+
+def backlog(ctx, count, start):
+    numbers = range(start, start + count)
+    rows = [Row(raw(n, text=TEXTS[n % 3].format(n=n), author=f"c{n % 97}")) for n in numbers]
+    return ingest(ctx, rows).accepted
+
+
+def in_progress(ctx, stage):
+    return wait_until(lambda: any(ctx.redis.scan_iter(keys.deliveries(stage, "*"))), 60, 0.005)
+
+
+def assert_stored_exactly_once(ctx, store, ids, timeout_s=240):
+    drained = lambda: ctx.ledger.pending_among(ids) == 0  # noqa: E731
+    assert wait_until(drained, timeout_s, every_s=0.5), (
+        f"{ctx.ledger.pending_among(ids)} of {len(ids)} never stored; {ctx.stats.read()}"
+    )
+    with Session(store.engine) as session:
+        rows = session.scalar(select(func.count()).where(MentionRow.id.in_(ids)))
+    assert rows == len(ids)
+    assert not any(ctx.dead_letters.sizes().values()), ctx.dead_letters.sizes()
+
+
+def test_sigkill_of_the_whole_worker_and_a_new_one_taking_over(stack):
+    launcher, ctx, store, _ = stack
+    ids = backlog(ctx, 4000, 0)
+    assert in_progress(ctx, "analyze"), "no batch was ever in progress"
+    main = launcher.processes["stages"].pid
+    for pid in [*children(main), main]:
+        os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: launcher.restarts.get("stages", 0) >= 1, 30)
+    assert_stored_exactly_once(ctx, store, ids)
+
+
+def test_sigterm_during_a_backlog_finishes_or_hands_back_every_batch(stack):
+    launcher, ctx, store, _ = stack
+    ids = backlog(ctx, 4000, 10_000)
+    assert in_progress(ctx, "normalize")
+    launcher.processes["stages"].send_signal(signal.SIGTERM)  # warm shutdown
+    assert wait_until(lambda: launcher.restarts.get("stages", 0) >= 2, 60)
+    assert_stored_exactly_once(ctx, store, ids)
+
+
+def test_sigkill_of_redis_mid_run_and_a_restart_on_the_same_data(stack):
+    _, ctx, store, server = stack
+    ids = backlog(ctx, 4000, 20_000)
+    assert in_progress(ctx, "analyze")
+    server.kill()  # appendonly yes, appendfsync everysec: acknowledged writes are in the AOF
+    time.sleep(2)
+    server.start()
+    assert redis.Redis.from_url(server.url).zcard(keys.LEDGER) > 0  # the backlog survived
+    assert_stored_exactly_once(ctx, store, ids)

@@ -37,6 +37,9 @@ demo: model
 up: install
 	$(BIN)/escucha up
 
+bench: model
+	$(BIN)/escucha bench
+
 test: install-test model
 	$(BIN)/pytest -q
 

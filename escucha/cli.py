@@ -244,6 +244,28 @@ def bench_analysis(
 
 
 @app.command()
+def bench(
+    mentions: Annotated[int, typer.Option(help="mentions through the pipeline")] = 100_000,
+    naive: Annotated[
+        int, typer.Option(help="of those, how many through the naive baseline")
+    ] = 5_000,
+    rate: Annotated[int, typer.Option(help="offered load for the latency run, mentions/s")] = 1_000,
+    seconds: Annotated[float, typer.Option(help="length of the latency run")] = 15.0,
+    as_json: Annotated[bool, typer.Option("--json", help="end with one line of JSON")] = False,
+) -> None:
+    """Benchmark the real pipeline (private Redis, workers, SQLite) against a naive one."""
+    from escucha.bench_report import render
+    from workers.pipeline_bench import BenchOptions, run_bench
+
+    options = BenchOptions(mentions=mentions, naive_mentions=min(naive, mentions),
+                           offered_per_s=rate, offered_seconds=seconds)  # fmt: skip
+    figures = run_bench(options, err)
+    render(figures, console)
+    if as_json:
+        print(figures.model_dump_json())
+
+
+@app.command()
 def status() -> None:
     """Queue lengths, mentions in flight, dead letters, counters and channel health."""
     from escucha.channel_health import ChannelHealth

@@ -19,6 +19,7 @@ app = Celery(
         "tasks.delete",
         "tasks.monitor",
         "tasks.poll",
+        "tasks.naive",
         *get_settings().extra_task_modules,
     ],
 )

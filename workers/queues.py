@@ -18,10 +18,16 @@ def task_name(stage: str) -> str:
 
 
 QUEUES = tuple(Queue(queue_name(s), routing_key=queue_name(s)) for s in (*STAGES, MONITOR))
-ROUTES = {task_name(s): {"queue": queue_name(s), "routing_key": queue_name(s)} for s in STAGES} | {
-    # Deletes go to the store's own worker, so they serialise with the writes they undo.
-    task_name("delete"): {"queue": queue_name("persist"), "routing_key": queue_name("persist")},
-    "escucha.monitor.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
-    "escucha.poll.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
-}
+ROUTES = (
+    {task_name(s): {"queue": queue_name(s), "routing_key": queue_name(s)} for s in STAGES}
+    | {
+        # Deletes go to the store's own worker, so they serialise with the writes they undo.
+        task_name("delete"): {"queue": queue_name("persist"), "routing_key": queue_name("persist")},
+        "escucha.monitor.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
+        "escucha.poll.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
+    }
+    | {  # the benchmark's naive baseline runs on the same queues and workers
+        f"escucha.naive.{s}": {"queue": queue_name(s), "routing_key": queue_name(s)} for s in STAGES
+    }
+)
 ALL_QUEUES = ",".join(q.name for q in QUEUES if q.name)

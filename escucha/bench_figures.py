@@ -1,0 +1,50 @@
+"""What `escucha bench` measures, and how it summarises a list of latencies."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0-100); 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+class StageTime(BaseModel):
+    stage: str
+    ms_per_1000: float  # worker time per 1,000 mentions, summed over batches
+    share: float
+
+
+class WorkerMemory(BaseModel):
+    process: str
+    peak_rss_mb: float
+    first_half_mb: float  # peak in the first half of the throughput run
+    second_half_mb: float
+
+
+class BenchFigures(BaseModel):
+    mentions: int
+    mentions_per_s: float
+    elapsed_s: float
+    p50_latency_s: float
+    p99_latency_s: float
+    offered_per_s: float
+    offered_mentions: int
+    offered_p50_latency_s: float
+    offered_p99_latency_s: float
+    naive_mentions: int
+    naive_mentions_per_s: float
+    speedup_vs_naive: float
+    peak_worker_rss_mb: float
+    redis_peak_memory_mb: float
+    stages: list[StageTime]
+    workers: list[WorkerMemory]
+    cpus: int

@@ -1,0 +1,43 @@
+"""The naive pipeline the benchmark compares against: one task per mention per stage, chained,
+each mention travelling inside the messages. Not used in production."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from escucha.analysis.batch import analyze_mentions
+from escucha.models import AnalyzedMention, NormalizedMention, StagedMention, TriagedMention
+from escucha.normalize import normalize as normalize_mention
+from escucha.triage import triage as triage_mention
+from workers.app import app
+from workers.resources import analyzer, store, tenant
+
+OPTIONS: dict[str, Any] = {"guard_deliveries": False}
+
+
+@app.task(name="escucha.naive.normalize", **OPTIONS)
+def normalize(raw: dict[str, Any]) -> dict[str, Any]:
+    staged = StagedMention.model_validate(
+        raw | {"accepted_at": raw.get("accepted_at") or datetime.now(UTC)}
+    )
+    return normalize_mention(staged).model_dump(mode="json")
+
+
+@app.task(name="escucha.naive.analyze", **OPTIONS)
+def analyze(normalized: dict[str, Any]) -> dict[str, Any]:
+    (outcome,) = analyze_mentions(analyzer(), [NormalizedMention.model_validate(normalized)])
+    assert isinstance(outcome, AnalyzedMention), outcome
+    return outcome.model_dump(mode="json")
+
+
+@app.task(name="escucha.naive.triage", **OPTIONS)
+def triage(analyzed: dict[str, Any]) -> dict[str, Any]:
+    return triage_mention(AnalyzedMention.model_validate(analyzed), tenant()).model_dump(
+        mode="json"
+    )
+
+
+@app.task(name="escucha.naive.persist", **OPTIONS)
+def persist(triaged: dict[str, Any]) -> None:
+    store().save([TriagedMention.model_validate(triaged)])

@@ -1,0 +1,213 @@
+"""`escucha bench`: mentions through the real pipeline (private Redis, real worker processes,
+SQLite, full analysis, acks_late), then a paced run, then the naive baseline, in one run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from config.settings import get_settings
+from escucha import keys, metrics
+from escucha.bench_figures import BenchFigures, StageTime, WorkerMemory, percentile
+from escucha.context import PipelineContext
+from escucha.ingest import Row, ingest
+from escucha.load_mix import mentions
+from escucha.pipeline import STAGES
+from escucha.storage.migrate import upgrade
+from escucha.storage.schema import MentionRow
+from escucha.storage.store import Store
+from workers.launcher import Launcher, default_groups
+from workers.process_tree import children, rss_bytes
+from workers.redis_server import RedisServer
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    mentions: int = 100_000
+    naive_mentions: int = 5_000
+    offered_per_s: int = 1_000
+    offered_seconds: float = 15.0
+    timeout_s: float = 1800.0
+
+
+class MemorySampler:
+    """Peak RSS of every worker process (main and pool children), sampled twice a second."""
+
+    def __init__(self, launcher: Launcher) -> None:
+        self.launcher = launcher
+        self.peaks: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            now = time.monotonic()
+            for name, process in list(self.launcher.processes.items()):
+                if name == "beat":
+                    continue
+                pids = [(f"{name} main", process.pid)]
+                pids += [(f"{name} child", child) for child in children(process.pid)]
+                for label, pid in pids:
+                    if (size := rss_bytes(pid)) is not None:
+                        self.peaks[label].append((now, size / MB))
+
+    def summary(self, start: float, end: float) -> list[WorkerMemory]:
+        middle = (start + end) / 2
+        rows = []
+        for label, samples in sorted(self.peaks.items()):
+            during = [(t, mb) for t, mb in samples if start <= t <= end] or samples
+            first = [mb for t, mb in during if t <= middle] or [0.0]
+            second = [mb for t, mb in during if t > middle] or [0.0]
+            rows.append(WorkerMemory(
+                process=label, peak_rss_mb=max(mb for _, mb in samples),
+                first_half_mb=max(first), second_half_mb=max(second),
+            ))  # fmt: skip
+        return rows
+
+
+def _wait_drained(
+    ctx: PipelineContext, total: int, label: str, console: Console, timeout_s: float
+) -> float:
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        deadline = time.monotonic() + timeout_s
+        while (pending := ctx.ledger.pending()) and time.monotonic() < deadline:
+            progress.update(task, completed=total - pending)
+            time.sleep(0.05)
+    if pending:
+        raise TimeoutError(f"{pending} mentions not stored within {timeout_s:.0f} s")
+    return time.time()
+
+
+def _latencies(store: Store, source: str) -> list[float]:
+    query = select(MentionRow.accepted_at, MentionRow.stored_at).where(MentionRow.source == source)
+    with Session(store.engine) as session:
+        return [(stored - accepted).total_seconds() for accepted, stored in session.execute(query)]
+
+
+def _count(store: Store, source: str) -> int:
+    with Session(store.engine) as session:
+        return int(session.scalar(select(func.count()).where(MentionRow.source == source)) or 0)
+
+
+def _stage_times(ctx: PipelineContext, total: int) -> list[StageTime]:
+    spent = {s: metrics.batch_seconds(s).read(ctx.redis)[1] for s in STAGES}
+    whole = sum(spent.values()) or 1.0
+    per_1000 = 1000 / max(1, total)
+    return [
+        StageTime(stage=s, ms_per_1000=spent[s] * 1000 * per_1000, share=spent[s] / whole)
+        for s in STAGES
+    ]
+
+
+def _reset_metrics(ctx: PipelineContext) -> None:
+    found = list(ctx.redis.scan_iter(f"{keys.PREFIX}:metrics:*"))
+    if found:
+        ctx.redis.delete(*found)
+
+
+def _rows(count: int, source: str) -> list[Row]:
+    return [Row(m) for m in mentions(count, source)]
+
+
+def _paced(ctx: PipelineContext, rows: list[Row], per_s: int) -> None:
+    """Offer `per_s` mentions a second, in ten slices a second."""
+    slice_size = max(1, per_s // 10)
+    started = time.monotonic()
+    for n, start in enumerate(range(0, len(rows), slice_size)):
+        ingest(ctx, rows[start : start + slice_size])
+        delay = started + (n + 1) / 10 - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def _naive(rows: Iterable[Row], send: Callable[[dict[str, object]], None]) -> None:
+    for row in rows:
+        assert isinstance(row.data, dict)
+        send(dict(row.data))
+
+
+def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
+    root = Path(tempfile.mkdtemp(prefix="escucha-bench-"))
+    with RedisServer(root / "redis") as server:
+        os.environ["REDIS_URL"] = server.url
+        os.environ["DATABASE_URL"] = f"sqlite:///{root / 'bench.db'}"
+        get_settings.cache_clear()
+        settings = get_settings()
+        upgrade(settings.effective_database_url)
+        from workers import naive_chain
+        from workers.ready import wait_for_workers
+        from workers.resources import context
+
+        context.cache_clear()
+        ctx, store = context(), Store.from_url(settings.effective_database_url)
+        groups = default_groups()
+        env = {"REDIS_URL": server.url, "DATABASE_URL": settings.effective_database_url}
+        with (
+            Launcher(env, root / "logs", groups, beat=True, supervise=True) as stack,
+            MemorySampler(stack) as memory,
+        ):
+            with console.status("starting workers and loading models"):
+                wait_for_workers(len(groups), timeout_s=120, launcher=stack)
+                ingest(ctx, _rows(1000, "warmup"))
+                _wait_drained(ctx, 1000, "warm-up", console, options.timeout_s)
+                _reset_metrics(ctx)
+
+            rows = _rows(options.mentions, "bench")
+            began, clock = time.monotonic(), time.time()
+            ingest(ctx, rows)
+            finished = _wait_drained(ctx, len(rows), "throughput", console, options.timeout_s)
+            elapsed, ended = finished - clock, time.monotonic()
+            stages = _stage_times(ctx, len(rows))
+            latencies = _latencies(store, "bench")
+
+            paced = _rows(int(options.offered_per_s * options.offered_seconds), "paced")
+            with console.status(f"offering {options.offered_per_s:,} mentions/s"):
+                _paced(ctx, paced, options.offered_per_s)
+                _wait_drained(ctx, len(paced), "paced", console, options.timeout_s)
+            offered = _latencies(store, "paced")
+
+            naive = _rows(options.naive_mentions, "naive")
+            naive_started = time.time()
+            _naive(naive, naive_chain.send)
+            deadline = time.monotonic() + options.timeout_s
+            while _count(store, "naive") < len(naive) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            naive_elapsed = time.time() - naive_started
+        redis_peak = float(ctx.redis.info("memory").get("used_memory_peak", 0)) / MB
+    store.dispose()
+    workers = memory.summary(began, ended)
+    rate, naive_rate = len(rows) / elapsed, len(naive) / naive_elapsed
+    return BenchFigures(
+        mentions=len(rows), mentions_per_s=rate, elapsed_s=elapsed,
+        p50_latency_s=percentile(latencies, 50), p99_latency_s=percentile(latencies, 99),
+        offered_per_s=options.offered_per_s, offered_mentions=len(paced),
+        offered_p50_latency_s=percentile(offered, 50),
+        offered_p99_latency_s=percentile(offered, 99),
+        naive_mentions=len(naive), naive_mentions_per_s=naive_rate,
+        speedup_vs_naive=rate / naive_rate if naive_rate else 0.0,
+        peak_worker_rss_mb=max((w.peak_rss_mb for w in workers), default=0.0),
+        redis_peak_memory_mb=redis_peak, stages=stages, workers=workers, cpus=os.cpu_count() or 1,
+    )  # fmt: skip

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from escucha.context import PipelineContext
 from escucha.deadletter import INGEST
-from escucha.models import DeadLetter, RawMention, StagedMention
+from escucha.models import DeadLetter, RawMention, StagedMention, extend
 
 FIRST_STAGE = "normalize"
 
@@ -86,7 +86,7 @@ def validate(row: Row) -> StagedMention | DeadLetter:
         return DeadLetter(
             stage=INGEST, reason=describe(error), location=row.location, payload=payload
         )
-    return StagedMention(**raw.model_dump(), accepted_at=datetime.now(UTC))
+    return extend(StagedMention, raw, accepted_at=datetime.now(UTC))
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:

@@ -9,18 +9,26 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+Extended = TypeVar("Extended", bound=BaseModel)
+
 MAX_TEXT_CHARS = 200_000
 TWITTER_DATE = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} [+-]\d{4} \d{4}$")
+BROKEN_BYTE = re.compile("[\udc80-\udcff]")  # how surrogateescape decodes a non-UTF-8 byte
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 
 
 def as_utc(value: datetime) -> datetime:
     """Times are kept in UTC (naive means UTC): SQLite stores no offset, so mixed ones misorder."""
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def extend(model: type[Extended], base: BaseModel, **fields: Any) -> Extended:
+    """`base` with more fields, as `model`; what `base` holds was validated when it was made."""
+    return model.model_construct(**dict(base), **fields)
 
 
 def mention_id(source: str, external_id: str) -> str:
@@ -73,7 +81,7 @@ class RawMention(BaseModel):
     @classmethod
     def _no_broken_bytes(cls, value: Any) -> Any:
         # Files are read with surrogateescape, so bytes that were not UTF-8 surface here.
-        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+        if isinstance(value, str) and BROKEN_BYTE.search(value):
             raise ValueError("is not valid UTF-8")
         return value
 

@@ -8,16 +8,16 @@ lookup reads four small hashes instead of scanning everything.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
-import unicodedata
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
 import redis
 
 from escucha import keys
+from escucha.analysis.tokens import fold
 from escucha.models import NormalizedMention
 
 MAX_DISTANCE = 3
@@ -26,28 +26,45 @@ BAND_BITS = 64 // BANDS
 MIN_WORDS = 4  # shorter texts ("gracias!") repeat by chance, not by campaign
 INDEX_TTL_S = 30 * 24 * 3600
 WORD = re.compile(r"\w+")
-_BIT_VALUES = np.uint64(1) << np.arange(64, dtype=np.uint64)
+SALT = 0x9E3779B9
 
 
 def _words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.lower())
-    words = WORD.findall("".join(ch for ch in folded if not unicodedata.combining(ch)))
+    words = WORD.findall(fold(text))
     return words[1:] if words[:1] == ["rt"] else words
 
 
+def _feature_hash(feature: str) -> int:
+    # Two CRC-32s make a 64-bit hash that, unlike hash(), is the same in every process.
+    data = feature.encode()
+    return zlib.crc32(data) << 32 | zlib.crc32(data, SALT)
+
+
+def fingerprints(texts: Sequence[str]) -> list[int | None]:
+    """SimHash of each text's words and word pairs, for a whole batch at once; None when a
+    text is too short to mean anything."""
+    counts: list[int] = []
+    hashes: list[int] = []
+    for text in texts:
+        words = _words(text)
+        if len(words) < MIN_WORDS:
+            counts.append(0)
+            continue
+        features = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+        counts.append(len(features))
+        hashes.extend(map(_feature_hash, features))
+    if not hashes:
+        return [None] * len(texts)
+    bits = np.unpackbits(np.array(hashes, dtype=">u8").view(np.uint8).reshape(-1, 8), axis=1)
+    kept = [c for c in counts if c]
+    votes = np.add.reduceat(bits.astype(np.int32), np.cumsum([0, *kept[:-1]]), axis=0)
+    signs = (votes * 2 > np.array(kept)[:, None]).astype(np.uint8)
+    packed = iter(int.from_bytes(row.tobytes(), "big") for row in np.packbits(signs, axis=1))
+    return [next(packed) if c else None for c in counts]
+
+
 def fingerprint(text: str) -> int | None:
-    """SimHash of the text's words and word pairs; None when too short to mean anything."""
-    words = _words(text)
-    if len(words) < MIN_WORDS:
-        return None
-    features = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
-    hashes = np.array(
-        [int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest()) for f in features],
-        dtype=np.uint64,
-    )
-    bits = (hashes[:, None] & _BIT_VALUES[None, :]) != 0
-    votes = bits.sum(axis=0) * 2 - len(features)
-    return int(_BIT_VALUES[votes > 0].sum()) if (votes > 0).any() else 0
+    return fingerprints([text])[0]
 
 
 def distance(a: int, b: int) -> int:
@@ -68,7 +85,7 @@ def assign_clusters(client: redis.Redis, mentions: Sequence[NormalizedMention]) 
 
     Deterministic on redelivery: a mention finds its own earlier entry and keeps its cluster.
     """
-    prints = [fingerprint(m.clean_text) for m in mentions]
+    prints = fingerprints([m.clean_text for m in mentions])
     with client.pipeline(transaction=False) as pipe:
         for mention, print_ in zip(mentions, prints, strict=True):
             for band, value in enumerate(_bands(print_ or 0)):

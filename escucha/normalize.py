@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from escucha import language, text
-from escucha.models import NormalizedMention, StagedMention
+from escucha.models import NormalizedMention, StagedMention, extend
 
 
 def normalize(mention: StagedMention) -> NormalizedMention:
     cleaned = text.clean(mention.text)
     lang, confidence = language.detect(cleaned.text)
-    return NormalizedMention(
-        **mention.model_dump(),
+    return extend(
+        NormalizedMention,
+        mention,
         clean_text=cleaned.text,
         handles=cleaned.handles,
         hashtags=cleaned.hashtags,

@@ -65,11 +65,17 @@ class Staging:
         return [i for i, hit in zip(ids, found, strict=True) if hit]
 
     def furthest_kind(self, mention_id: str) -> str | None:
-        """The kind of record a mention currently has staged, if any."""
-        for kind in reversed(KINDS):
-            if self.redis.exists(keys.staged(kind, mention_id)):
-                return kind
-        return None
+        """The kind of record a mention currently has staged, if any.
+
+        One MULTI reads every kind at once: checked one by one, a record moving forward
+        between two checks would be missed by both.
+        """
+        with self.redis.pipeline(transaction=True) as pipe:
+            for kind in KINDS:
+                pipe.exists(keys.staged(kind, mention_id))
+            found = pipe.execute()
+        present = [kind for kind, hit in zip(KINDS, found, strict=True) if hit]
+        return present[-1] if present else None
 
 
 def decode(model: type[Record], payload: bytes) -> Record | ValidationError:

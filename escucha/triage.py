@@ -6,7 +6,15 @@ import math
 import re
 
 from escucha.analysis.tokens import fold
-from escucha.models import AnalyzedMention, Intent, PriorityLabel, Sentiment, Triage, TriagedMention
+from escucha.models import (
+    AnalyzedMention,
+    Intent,
+    PriorityLabel,
+    Sentiment,
+    Triage,
+    TriagedMention,
+    extend,
+)
 from escucha.tenant import Tenant
 
 INTENT_POINTS = {
@@ -97,4 +105,4 @@ def case_key(mention: AnalyzedMention) -> str:
 
 
 def triage(mention: AnalyzedMention, tenant: Tenant) -> TriagedMention:
-    return TriagedMention(**mention.model_dump(), triage=score(mention, tenant))
+    return extend(TriagedMention, mention, triage=score(mention, tenant))

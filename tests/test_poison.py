@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 import redis
 
@@ -14,6 +15,7 @@ from escucha.context import PipelineContext
 from escucha.ingest import Row, ingest
 from escucha.storage.migrate import upgrade
 from escucha.storage.store import Store
+from tests.api_server import free_port
 from tests.factories import raw
 from tests.poison_tasks import DONE, FIXED
 from tests.processes import wait_until
@@ -37,14 +39,16 @@ def stack(tmp_path_factory, redis_server):
         "ESCUCHA_MAX_DELIVERIES": "3",
         "ESCUCHA_EXTRA_TASK_MODULES": json.dumps(["tests.poison_tasks"]),
     }
-    launcher = Launcher(env, root / "logs", default_groups(2), beat=False).start()
+    port = free_port()
+    launcher = Launcher(env, root / "logs", default_groups(2), beat=False, metrics_port=port)
+    launcher.start()
     from workers.ready import wait_for_workers
     from workers.resources import dispatch
 
     wait_for_workers(2, timeout_s=60, launcher=launcher)
     ctx = PipelineContext.connect(redis_server.url, dispatch, batch_size=50, ttl_s=3600)
     store = Store.from_url(database_url)
-    yield launcher, ctx, store, env, root
+    yield launcher, ctx, store, env, root, f"http://127.0.0.1:{port}/metrics"  # stage worker's
     launcher.stop()
     store.dispose()
 
@@ -75,7 +79,7 @@ def publish_raw(body: bytes, task: str | None, queue: str):
 
 
 def test_an_undecodable_body_is_dead_lettered(stack):
-    _, ctx, store, _, _ = stack
+    _, ctx, store, *_ = stack
     publish_raw(b"\xff\xfe{not json", "escucha.normalize", "escucha.normalize")
     publish_raw(b"\xff\xfe{not json", None, "escucha.monitor")
     assert wait_until(lambda: len(letters(ctx, "broker")) == 2, 60), letters(ctx, "broker")
@@ -84,8 +88,18 @@ def test_an_undecodable_body_is_dead_lettered(stack):
     flowing(ctx, store, 0)
 
 
+def test_workers_serve_metrics_of_the_whole_pipeline(stack):
+    _, ctx, store, _, _, metrics_url = stack
+    flowing(ctx, store, 50_000)
+    text = httpx.get(metrics_url, timeout=10).text
+    assert 'escucha_worker_rss_bytes{process="main"}' in text
+    assert 'escucha_stage_mentions_total{stage="analyze"}' in text
+    assert 'escucha_dead_letters{stage="broker"} 2.0' in text
+    assert "escucha_accepted_to_stored_seconds_count" in text
+
+
 def test_a_schema_violation_is_dead_lettered_at_its_stage(stack):
-    _, ctx, store, _, _ = stack
+    _, ctx, store, *_ = stack
     with ctx.redis.pipeline(transaction=True) as pipe:  # staged as a buggy producer would
         ctx.staging.put_raw("raw", "x:bad-1", '{"id": "bad-1", "source": "x"}', pipe)
         ctx.ledger.accept(["x:bad-1"], pipe, time.time())
@@ -98,7 +112,7 @@ def test_a_schema_violation_is_dead_lettered_at_its_stage(stack):
 
 
 def test_failing_and_killing_tasks_are_dead_lettered_after_n_attempts_then_replayed(stack):
-    _, ctx, store, env, _ = stack
+    _, ctx, store, env, *_ = stack
     app.send_task("escucha.poison.raises", args=[1])
     app.send_task("escucha.poison.kills", args=[2])
     buried = lambda: letters(ctx, "escucha.poison.raises") and letters(ctx, "escucha.poison.kills")  # noqa: E731
@@ -117,7 +131,7 @@ def test_failing_and_killing_tasks_are_dead_lettered_after_n_attempts_then_repla
 
 
 def test_an_unknown_task_is_dead_lettered_and_replayed_after_a_deploy(stack):
-    launcher, ctx, store, env, root = stack
+    launcher, ctx, store, env, root, _ = stack
     ctx.redis.delete("escucha:dlq:broker")
     app.send_task("escucha.poison.late", args=[3], queue="escucha.monitor")
     assert wait_until(lambda: letters(ctx, "broker"), 60)

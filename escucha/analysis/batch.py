@@ -9,7 +9,7 @@ from typing import Any
 
 from escucha import language, text
 from escucha.analysis.analyzer import Analyzer
-from escucha.models import Analysis, AnalyzedMention, NormalizedMention
+from escucha.models import Analysis, AnalyzedMention, NormalizedMention, extend
 from escucha.pipeline import Outcome, per_item
 
 CHUNK = 1000
@@ -63,4 +63,4 @@ def analyze_mentions(analyzer: Analyzer, mentions: list[NormalizedMention]) -> S
 
 
 def _with(mention: NormalizedMention, analysis: Analysis) -> AnalyzedMention:
-    return AnalyzedMention(**mention.model_dump(), analysis=analysis)
+    return extend(AnalyzedMention, mention, analysis=analysis)

@@ -45,6 +45,8 @@ class BenchFigures(BaseModel):
     speedup_vs_naive: float
     peak_worker_rss_mb: float
     redis_peak_memory_mb: float
+    redis_cpu_s: float  # Redis's own CPU time during the full-load run
+    ingest_s: float  # time the producer took to accept every mention
     stages: list[StageTime]
     workers: list[WorkerMemory]
     cpus: int

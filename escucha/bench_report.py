@@ -24,6 +24,8 @@ def render(figures: BenchFigures, console: Console) -> None:
         ("speed-up over naive", f"{figures.speedup_vs_naive:.1f}x"),
         ("peak worker RSS (MB)", f"{figures.peak_worker_rss_mb:.0f}"),
         ("Redis peak memory (MB)", f"{figures.redis_peak_memory_mb:.0f}"),
+        ("Redis CPU during the full-load run (s)", f"{figures.redis_cpu_s:.1f}"),
+        ("producer time to accept them all (s)", f"{figures.ingest_s:.1f}"),
     ]  # fmt: skip
     for name, value in rows:
         main.add_row(name, value)

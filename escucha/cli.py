@@ -226,7 +226,9 @@ def bench_analysis(
     """One core: texts/s of the whole analysis, model load time, peak memory."""
     from escucha.analysis.benchmark import as_json as to_json
     from escucha.analysis.benchmark import run
+    from escucha.runtime import tune_gc
 
+    tune_gc()  # as in a worker
     settings = get_settings()
     result = run(settings.models_dir, settings.model_version, texts)
     table = Table(title=f"analysis on one core, {result.texts:,} texts")

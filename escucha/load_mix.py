@@ -1,16 +1,16 @@
-"""Synthetic but realistic traffic for benchmarks: the bundled sample's Spanish and English
-mentions, varied in numbers, handles and length, so caches see mostly unseen texts."""
+"""Realistic traffic for benchmarks: real Spanish and English tweets when ../shared/data is
+there (the bundled sample otherwise), some made longer, with varied authors and reach."""
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from typing import Any
 
-SAMPLE = "sample_mentions.jsonl"
+from escucha import language
+from escucha.analysis.benchmark import text_pool
+
 TAILS = {
     "es": (
         "Y encima nadie contesta al teléfono.",
@@ -29,33 +29,25 @@ TAILS = {
 }
 
 
-def _templates() -> list[dict[str, Any]]:
-    text = (resources.files("escucha.demo") / SAMPLE).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
 def _lang(text: str) -> str:
-    return (
-        "es" if any(ch in text for ch in "áéíóúñ¿¡") or " el " in text or " la " in text else "en"
-    )
+    return "es" if language.detect(text)[0] == "es" else "en"
 
 
 def mentions(count: int, source: str = "bench", seed: int = 7) -> Iterator[dict[str, Any]]:
-    """`count` mentions: lengths from a few words to a long post, numbers and handles varied."""
+    """`count` mentions; a third get one or more sentences more, so lengths vary widely."""
     rng = random.Random(seed)
-    templates = _templates()
+    pool = text_pool()
+    rng.shuffle(pool)  # Spanish and English interleaved, as a real stream is
     start = datetime(2026, 11, 1, tzinfo=UTC)
     for n in range(count):
-        template = templates[n % len(templates)]
-        tails = TAILS[_lang(template["text"])]
-        extra = rng.choices((0, 1, 2, 4), weights=(50, 25, 15, 10))[0]
-        tail = " ".join(rng.choice(tails) for _ in range(extra))
-        text = f"{template['text']} {tail} #{rng.randrange(10_000)}".strip()
+        base = pool[n % len(pool)]
+        extra = rng.choices((0, 1, 2, 4), weights=(67, 18, 10, 5))[0]
+        tail = " ".join(rng.choice(TAILS[_lang(base)]) for _ in range(extra))
         yield {
             "id": f"{n}",
             "source": source,
-            "text": text,
-            "author": f"{template['author']}{n % 5000}",
+            "text": f"{base} {tail}".strip(),
+            "author": f"user{rng.randrange(20_000)}",
             "author_followers": rng.choice((0, 12, 150, 900, 4_000, 25_000, 180_000)),
             "created_at": (start + timedelta(seconds=n)).isoformat(),
         }

@@ -122,6 +122,11 @@ def _stage_times(ctx: PipelineContext, total: int) -> list[StageTime]:
     ]
 
 
+def _redis_cpu_s(ctx: PipelineContext) -> float:
+    cpu = ctx.redis.info("cpu")
+    return float(cpu.get("used_cpu_user", 0)) + float(cpu.get("used_cpu_sys", 0))
+
+
 def _reset_metrics(ctx: PipelineContext) -> None:
     found = list(ctx.redis.scan_iter(f"{keys.PREFIX}:metrics:*"))
     if found:
@@ -176,10 +181,13 @@ def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
                 _reset_metrics(ctx)
 
             rows = _rows(options.mentions, "bench")
+            redis_cpu = _redis_cpu_s(ctx)
             began, clock = time.monotonic(), time.time()
             ingest(ctx, rows)
+            ingest_s = time.time() - clock
             finished = _wait_drained(ctx, len(rows), "throughput", console, options.timeout_s)
             elapsed, ended = finished - clock, time.monotonic()
+            redis_cpu = _redis_cpu_s(ctx) - redis_cpu
             stages = _stage_times(ctx, len(rows))
             latencies = _latencies(store, "bench")
 
@@ -209,5 +217,6 @@ def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
         naive_mentions=len(naive), naive_mentions_per_s=naive_rate,
         speedup_vs_naive=rate / naive_rate if naive_rate else 0.0,
         peak_worker_rss_mb=max((w.peak_rss_mb for w in workers), default=0.0),
-        redis_peak_memory_mb=redis_peak, stages=stages, workers=workers, cpus=os.cpu_count() or 1,
+        redis_peak_memory_mb=redis_peak, redis_cpu_s=redis_cpu, ingest_s=ingest_s,
+        stages=stages, workers=workers, cpus=os.cpu_count() or 1,
     )  # fmt: skip

@@ -28,18 +28,21 @@ class AnalysisBench:
     peak_rss_mb: float
 
 
-def sample_texts(count: int) -> list[str]:
+def text_pool() -> list[str]:
     """Real tweets when ../shared/data is there (35k distinct), else the bundled demo sample."""
     from escucha.training.datasets import LOADERS, DataMissing
 
     try:
         texts = [t for load in LOADERS.values() for t in load().texts]
-        pool = list(dict.fromkeys(texts))  # distinct texts, so most chunks arrive unseen
+        return list(dict.fromkeys(texts))  # distinct texts, so most chunks arrive unseen
     except DataMissing:
         sample = resources.files("escucha.demo") / "sample_mentions.jsonl"
-        pool = [
-            json.loads(line)["text"] for line in sample.read_text(encoding="utf-8").splitlines()
-        ]
+        lines = sample.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line)["text"] for line in lines]
+
+
+def sample_texts(count: int) -> list[str]:
+    pool = text_pool()
     return [pool[i % len(pool)] for i in range(count)]
 
 

@@ -27,8 +27,18 @@ def as_utc(value: datetime) -> datetime:
 
 
 def extend(model: type[Extended], base: BaseModel, **fields: Any) -> Extended:
-    """`base` with more fields, as `model`; what `base` holds was validated when it was made."""
-    return model.model_construct(**dict(base), **fields)
+    """`base` with more fields, as `model`; what `base` holds was validated when it was made.
+
+    This is what `model_construct` ends up doing, without its per-field default handling,
+    which cost a stage 40-70 µs a mention (every field here is set).
+    """
+    values = {**base.__dict__, **fields}
+    extended = model.__new__(model)
+    object.__setattr__(extended, "__dict__", values)
+    object.__setattr__(extended, "__pydantic_fields_set__", set(values))
+    object.__setattr__(extended, "__pydantic_extra__", None)
+    object.__setattr__(extended, "__pydantic_private__", None)
+    return extended
 
 
 def mention_id(source: str, external_id: str) -> str:

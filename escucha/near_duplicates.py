@@ -12,6 +12,9 @@ import itertools
 import re
 import zlib
 from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
 
 import numpy as np
 import redis
@@ -83,36 +86,28 @@ def _band_key(tenant: str, band: int, value: int) -> str:
 def assign_clusters(client: redis.Redis, mentions: Sequence[NormalizedMention]) -> None:
     """Set each mention's cluster_id: the first mention seen with (nearly) the same text.
 
-    Deterministic on redelivery: a mention finds its own earlier entry and keeps its cluster.
+    One Lua call per batch does every lookup and insert, atomically, so two workers cannot
+    both start a cluster for the same campaign, and a redelivered mention finds its own
+    entry and keeps its cluster.
     """
     prints = fingerprints([m.clean_text for m in mentions])
-    with client.pipeline(transaction=False) as pipe:
-        for mention, print_ in zip(mentions, prints, strict=True):
-            for band, value in enumerate(_bands(print_ or 0)):
-                pipe.hgetall(_band_key(mention.tenant, band, value))
-        found = pipe.execute()
-    batch: list[tuple[str, int, str]] = []  # (tenant, print, cluster) assigned in this batch
-    with client.pipeline(transaction=False) as pipe:
-        for n, (mention, print_) in enumerate(zip(mentions, prints, strict=True)):
-            if print_ is None:
-                continue
-            candidates = {
-                int(k): keys.as_text(v)
-                for table in found[n * BANDS : (n + 1) * BANDS]
-                for k, v in table.items()
-            }
-            candidates |= {p: c for t, p, c in batch if t == mention.tenant}
-            mention.cluster_id = _nearest(print_, candidates) or mention.id
-            batch.append((mention.tenant, print_, mention.cluster_id))
-            for band, value in enumerate(_bands(print_)):
-                key = _band_key(mention.tenant, band, value)
-                pipe.hsetnx(key, str(print_), mention.cluster_id)
-                pipe.expire(key, INDEX_TTL_S)
-        pipe.execute()
+    batch = [(m, p) for m, p in zip(mentions, prints, strict=True) if p is not None]
+    if not batch:
+        return
+    band_keys: list[str] = []
+    args: list[str | int] = [INDEX_TTL_S, MAX_DISTANCE]
+    for mention, print_ in batch:
+        band_keys += [_band_key(mention.tenant, b, v) for b, v in enumerate(_bands(print_))]
+        args += [mention.id, print_ >> 32, print_ & 0xFFFFFFFF]
+    clusters = _script(client)(keys=band_keys, args=args)
+    for (mention, _), cluster in zip(batch, clusters, strict=True):
+        mention.cluster_id = keys.as_text(cluster)
 
 
-def _nearest(print_: int, candidates: dict[int, str]) -> str | None:
-    best = min(candidates.items(), key=lambda c: (distance(print_, c[0]), c[1]), default=None)
-    if best is None or distance(print_, best[0]) > MAX_DISTANCE:
-        return None
-    return best[1]
+@cache
+def _source() -> str:
+    return (resources.files("escucha") / "lua" / "assign_clusters.lua").read_text()
+
+
+def _script(client: redis.Redis) -> Any:
+    return client.register_script(_source())

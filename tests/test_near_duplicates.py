@@ -43,3 +43,20 @@ def test_clusters_are_per_tenant(redis_client):
     two = normalize(staged(2, text=CAMPAIGN, tenant="b"))
     assign_clusters(redis_client, [one, two])
     assert (one.cluster_id, two.cluster_id) == ("x:1", "x:2")
+
+
+def test_the_index_matches_within_three_bits_whichever_bits_differ(redis_client):
+    from escucha.near_duplicates import _band_key, _bands, _script
+
+    def cluster_of(mention_id: str, print_: int) -> str:
+        band_keys = [_band_key("t", b, v) for b, v in enumerate(_bands(print_))]
+        args = [3600, 3, mention_id, print_ >> 32, print_ & 0xFFFFFFFF]
+        (cluster,) = _script(redis_client)(keys=band_keys, args=args)
+        return cluster.decode()
+
+    first = 0xF0F0_1234_ABCD_8001
+    assert cluster_of("a", first) == "a"
+    assert cluster_of("b", first ^ (1 | 1 << 17)) == "a"  # 2 bits, two bands still agree
+    assert cluster_of("c", first ^ (1 << 63 | 1 << 31 | 1 << 5)) == "a"  # sign bits of each half
+    assert cluster_of("d", first ^ (1 << 3 | 1 << 4 | 1 << 40 | 1 << 50)) == "d"  # 4+ bits: too far
+    assert cluster_of("a", first) == "a"  # a redelivery keeps its cluster

@@ -285,3 +285,22 @@ def test_metrics_expose_queues_ledger_dead_letters_and_latency(api):
     assert "escucha_accepted_total 1.0" in text and "escucha_rejected_total 1.0" in text
     assert "escucha_accepted_to_stored_seconds_bucket" in text
     assert "process_resident_memory_bytes" in text
+
+
+def test_a_campaign_collapses_to_one_row_with_its_size(api):
+    client, _, _, database_url = api
+    store = Store.from_url(database_url)
+    campaign = "Boicot a Aerolíneas Sol: perdieron mi maleta y no responden"
+    copies = [
+        triaged(n, tenant="sol", text=campaign, created_at=f"2026-11-20T10:{n:02d}:00Z")
+        for n in range(5)
+    ]
+    for copy in copies:
+        copy.cluster_id = "x:0"
+    store.save([*copies, triaged(9, tenant="sol", text="¿Tienen vuelos a Lima en enero?")])
+    store.dispose()
+    key = {"X-API-Key": "key-sol"}
+    plain = client.get("/v1/mentions", headers=key).json()
+    collapsed = client.get("/v1/mentions", params={"collapse": True}, headers=key).json()
+    assert len(plain) == 6
+    assert [(m["id"], m["cluster_size"]) for m in collapsed] == [("x:4", 5), ("x:9", 1)]

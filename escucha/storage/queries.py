@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from escucha.models import Intent, Sentiment, as_utc
@@ -22,6 +23,10 @@ class MentionFilter(BaseModel):
     since: datetime | None = Field(default=None, description="created at or after")
     until: datetime | None = Field(default=None, description="created before")
     limit: int = Field(default=50, ge=1, le=500)
+    collapse: bool = Field(
+        default=False,
+        description="one mention per near-duplicate cluster (the newest), with cluster_size",
+    )
 
     @field_validator("since", "until")
     @classmethod
@@ -58,9 +63,10 @@ class StoredMention(BaseModel):
     reasons: list[str]
     case_id: str | None
     cluster_id: str | None
+    cluster_size: int | None = None  # with collapse: how many matching mentions it stands for
 
 
-def _where(query: Select[tuple[MentionRow]], wanted: MentionFilter) -> Select[tuple[MentionRow]]:
+def _where(query: Select[Any], wanted: MentionFilter) -> Select[Any]:
     if wanted.tenant:
         query = query.where(MentionRow.tenant == wanted.tenant)
     if wanted.q:
@@ -80,8 +86,29 @@ def _where(query: Select[tuple[MentionRow]], wanted: MentionFilter) -> Select[tu
 
 
 def find_mentions(store: Store, wanted: MentionFilter) -> list[StoredMention]:
-    """Newest first."""
-    query = _where(select(MentionRow), wanted)
-    query = query.order_by(MentionRow.created_at.desc(), MentionRow.id).limit(wanted.limit)
+    """Newest first; collapsed, a campaign posted 500 times is one row with cluster_size 500."""
+    newest_first = (MentionRow.created_at.desc(), MentionRow.id)
     with Session(store.engine) as session:
-        return [StoredMention.model_validate(row) for row in session.scalars(query)]
+        if not wanted.collapse:
+            query = _where(select(MentionRow), wanted).order_by(*newest_first).limit(wanted.limit)
+            return [StoredMention.model_validate(row) for row in session.scalars(query)]
+        cluster = func.coalesce(MentionRow.cluster_id, MentionRow.id)
+        ranked = _where(
+            select(
+                MentionRow.id,
+                func.count().over(partition_by=cluster).label("size"),
+                func.row_number().over(partition_by=cluster, order_by=newest_first).label("rank"),
+            ),
+            wanted,
+        ).subquery()
+        query = (
+            select(MentionRow, ranked.c.size)
+            .join(ranked, ranked.c.id == MentionRow.id)
+            .where(ranked.c.rank == 1)
+            .order_by(*newest_first)
+            .limit(wanted.limit)
+        )
+        return [
+            StoredMention.model_validate(row).model_copy(update={"cluster_size": size})
+            for row, size in session.execute(query)
+        ]

@@ -92,3 +92,15 @@ def test_deleting_removes_the_mention_and_its_empty_case(store):
     assert store.get("x:8") is None
     with Session(store.engine) as session:
         assert session.get(CaseRow, case_id) is None
+
+
+def test_collapsed_search_gives_one_row_per_cluster(store):
+    from escucha.storage.queries import MentionFilter, find_mentions
+
+    copies = [triaged(n, text="Boicot: perdieron mi maleta y no responden") for n in range(3)]
+    for copy in copies:
+        copy.cluster_id = "x:0"
+    store.save([*copies, triaged(5, text="¿Hay vuelos a Lima?")])
+    rows = find_mentions(store, MentionFilter(collapse=True, q="maleta"))
+    assert [(r.cluster_id, r.cluster_size) for r in rows] == [("x:0", 3)]
+    assert len(find_mentions(store, MentionFilter(collapse=True))) == 2

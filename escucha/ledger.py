@@ -33,10 +33,14 @@ class Ledger:
         return int(self.redis.zcard(keys.LEDGER))
 
     def pending_among(self, ids: Sequence[str]) -> int:
+        return len(self.still_pending(ids))
+
+    def still_pending(self, ids: Sequence[str]) -> set[str]:
+        """Those of `ids` accepted and not yet stored or dead-lettered."""
         if not ids:
-            return 0
+            return set()
         scores = self.redis.zmscore(keys.LEDGER, list(ids))
-        return sum(score is not None for score in scores)
+        return {i for i, score in zip(ids, scores, strict=True) if score is not None}
 
     def oldest_age_s(self) -> float | None:
         oldest = self.redis.zrange(keys.LEDGER, 0, 0, withscores=True)

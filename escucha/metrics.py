@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 import redis
+from prometheus_client import CollectorRegistry, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
@@ -143,3 +144,17 @@ class PipelineCollector(Collector):
         )
         latency.add_metric([], buckets, total)
         yield latency
+
+
+def pipeline_registry(
+    client: redis.Redis, dead_letters: DeadLetters, queues: Sequence[str], *extra: Collector
+) -> CollectorRegistry:
+    """What every /metrics serves: the pipeline from Redis, this process, and `extra`."""
+    from escucha.pipeline import STAGES  # the pipeline records into this module
+
+    registry = CollectorRegistry()
+    registry.register(PipelineCollector(client, dead_letters, queues, list(STAGES)))
+    for collector in extra:
+        registry.register(collector)
+    registry.register(ProcessCollector(registry=None))
+    return registry

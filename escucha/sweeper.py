@@ -6,7 +6,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from escucha import keys
 from escucha.context import PipelineContext
 from escucha.models import DeadLetter
 from escucha.pipeline import STAGE_CONSUMING
@@ -61,6 +60,5 @@ def sweep(ctx: PipelineContext, deadline_s: float, max_sweeps: int) -> SweepRepo
 def _still_pending(ctx: PipelineContext, letters: list[DeadLetter]) -> list[DeadLetter]:
     """Drop letters for mentions stored meanwhile: persist removes the record and the ledger
     entry together, so a record that vanished after the ledger was read means 'just stored'."""
-    ids = [letter.mention_id or "" for letter in letters]
-    scores = ctx.redis.zmscore(keys.LEDGER, ids) if ids else []
-    return [letter for letter, score in zip(letters, scores, strict=True) if score is not None]
+    pending = ctx.ledger.still_pending([letter.mention_id or "" for letter in letters])
+    return [letter for letter in letters if letter.mention_id in pending]

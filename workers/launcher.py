@@ -90,7 +90,7 @@ class Launcher(Lifecycle):
     def start_worker(self, group: WorkerGroup) -> subprocess.Popen[bytes]:
         env = {}
         if self.metrics_port is not None:
-            index = [g.name for g in self.groups].index(group.name) if group in self.groups else 0
+            index = self.groups.index(group) if group in self.groups else 0
             env["ESCUCHA_METRICS_PORT"] = str(self.metrics_port + index)
         return self._spawn(group.name, [
             "worker", "-Q", group.queues, "-c", str(group.concurrency), "-n", f"{group.name}@%h",

@@ -11,13 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from celery.signals import worker_ready
-from prometheus_client import CollectorRegistry, ProcessCollector, start_http_server
+from prometheus_client import start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from config.settings import get_settings
-from escucha.metrics import PipelineCollector
-from escucha.pipeline import STAGES
+from escucha.metrics import pipeline_registry
 from workers.process_tree import children, rss_bytes
 from workers.queues import QUEUES
 
@@ -44,9 +43,6 @@ def serve_metrics(**_: Any) -> None:
     from workers.resources import context
 
     ctx = context()
-    registry = CollectorRegistry()
     queues = [q.name for q in QUEUES if q.name]
-    registry.register(PipelineCollector(ctx.redis, ctx.dead_letters, queues, list(STAGES)))
-    registry.register(PoolMemory())
-    registry.register(ProcessCollector(registry=None))
+    registry = pipeline_registry(ctx.redis, ctx.dead_letters, queues, PoolMemory())
     start_http_server(port, addr=get_settings().metrics_host, registry=registry)

@@ -10,8 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    ProcessCollector,
     generate_latest,
 )
 from starlette.concurrency import run_in_threadpool
@@ -20,9 +18,8 @@ from config.settings import Settings
 from escucha.api import mentions, monitoring, webhooks
 from escucha.api.state import ApiState
 from escucha.backpressure import Backpressure
-from escucha.context import Dispatch, DispatchError, PipelineContext
-from escucha.metrics import PipelineCollector
-from escucha.pipeline import STAGES
+from escucha.context import Dispatch, DispatchError
+from escucha.metrics import pipeline_registry
 
 RETRY_AFTER_S = 5
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, DispatchError)
@@ -35,7 +32,7 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = ApiState.build(settings, dispatch)
         app.state.escucha = state
-        app.state.metrics = metrics_registry(state.ctx, queues)
+        app.state.metrics = pipeline_registry(state.ctx.redis, state.ctx.dead_letters, queues)
         yield
         state.store.dispose()
         state.ctx.redis.close()
@@ -53,13 +50,6 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
         app.add_exception_handler(error, _unavailable)
     app.add_exception_handler(Backpressure, _slow_down)
     return app
-
-
-def metrics_registry(ctx: PipelineContext, queues: Sequence[str]) -> CollectorRegistry:
-    registry = CollectorRegistry()
-    registry.register(PipelineCollector(ctx.redis, ctx.dead_letters, queues, list(STAGES)))
-    registry.register(ProcessCollector(registry=None))
-    return registry
 
 
 async def _metrics(request: Request) -> Response:

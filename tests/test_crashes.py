@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from escucha import keys
 from escucha.context import PipelineContext
 from escucha.ingest import Row, ingest
-from escucha.storage.migrate import upgrade
 from escucha.storage.schema import MentionRow
 from escucha.storage.store import Store
 from tests.factories import raw
+from tests.pipeline_helpers import migrated_sqlite, wait_stored
 from tests.processes import wait_until
 from workers.launcher import Launcher, default_groups
 from workers.process_tree import children
@@ -37,8 +37,7 @@ TEXTS = (
 def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("crashes")
     server = RedisServer(root / "redis").start()
-    database_url = f"sqlite:///{root / 'escucha.db'}"
-    upgrade(database_url)
+    database_url = migrated_sqlite(root)
     env = {
         "REDIS_URL": server.url,
         "DATABASE_URL": database_url,
@@ -69,10 +68,7 @@ def in_progress(ctx, stage):
 
 
 def assert_stored_exactly_once(ctx, store, ids, timeout_s=240):
-    drained = lambda: ctx.ledger.pending_among(ids) == 0  # noqa: E731
-    assert wait_until(drained, timeout_s, every_s=0.5), (
-        f"{ctx.ledger.pending_among(ids)} of {len(ids)} never stored; {ctx.stats.read()}"
-    )
+    wait_stored(ctx, ids, timeout_s)
     with Session(store.engine) as session:
         rows = session.scalar(select(func.count()).where(MentionRow.id.in_(ids)))
     assert rows == len(ids)

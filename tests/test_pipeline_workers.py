@@ -9,9 +9,9 @@ import pytest
 from escucha import keys
 from escucha.context import PipelineContext
 from escucha.ingest import Row, ingest
-from escucha.storage.migrate import upgrade
 from escucha.storage.store import Store
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, raw
+from tests.pipeline_helpers import migrated_sqlite, wait_stored
 from tests.processes import wait_until
 from workers.launcher import Launcher, default_groups
 from workers.process_tree import children
@@ -45,8 +45,7 @@ def stack(tmp_path_factory, redis_server):
 
     redis.Redis.from_url(redis_server.url).flushdb()
     root = tmp_path_factory.mktemp("stack")
-    database_url = f"sqlite:///{root / 'escucha.db'}"
-    upgrade(database_url)
+    database_url = migrated_sqlite(root)
     env = {
         "REDIS_URL": redis_server.url,
         "DATABASE_URL": database_url,
@@ -65,12 +64,6 @@ def stack(tmp_path_factory, redis_server):
     yield launcher, ctx, store
     launcher.stop()
     store.dispose()
-
-
-def wait_stored(ctx, ids, timeout_s=120):
-    assert wait_until(lambda: ctx.ledger.pending_among(ids) == 0, timeout_s), (
-        f"{ctx.ledger.pending_among(ids)} of {len(ids)} not stored; stats {ctx.stats.read()}"
-    )
 
 
 def test_mentions_flow_to_the_store_analysed_and_triaged(stack):

@@ -13,10 +13,10 @@ import redis
 
 from escucha.context import PipelineContext
 from escucha.ingest import Row, ingest
-from escucha.storage.migrate import upgrade
 from escucha.storage.store import Store
 from tests.api_server import free_port
 from tests.factories import raw
+from tests.pipeline_helpers import migrated_sqlite
 from tests.poison_tasks import DONE, FIXED
 from tests.processes import wait_until
 from workers.app import app
@@ -30,8 +30,7 @@ def stack(tmp_path_factory, redis_server):
     client = redis.Redis.from_url(redis_server.url)
     client.flushdb()
     root = tmp_path_factory.mktemp("poison")
-    database_url = f"sqlite:///{root / 'escucha.db'}"
-    upgrade(database_url)
+    database_url = migrated_sqlite(root)
     env = {
         "REDIS_URL": redis_server.url,
         "DATABASE_URL": database_url,

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from escucha.signatures import sign_hex, x_digest
-from escucha.storage.migrate import upgrade
 from escucha.storage.store import Store
 from tests import platform_payloads as p
 from tests.api_server import free_port
+from tests.pipeline_helpers import migrated_sqlite
 from tests.platform_servers import PlatformServer, conditional_feed
 from tests.processes import wait_until
 from workers.launcher import Launcher, default_groups
@@ -38,8 +38,7 @@ TWCS = (
 def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("producers")
     redis_server = RedisServer(root / "redis").start()
-    database_url = f"sqlite:///{root / 'escucha.db'}"
-    upgrade(database_url)
+    database_url = migrated_sqlite(root)
     with PlatformServer({"/comments/feed/": conditional_feed(p.atom_comments(1))}) as blog:
         tenant_file = root / "tenant.toml"
         tenant_file.write_text(

@@ -1,14 +1,24 @@
-"""The featurizer against a plain reference computation, and round trips of saved models."""
+"""The hashed featurizer against a plain reference computation, and round trips of saved models."""
 
 import itertools
-import math
-from collections import Counter
+import json
+import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from escucha.analysis import registry
-from escucha.analysis.features import Featurizer, char_ngrams, chunks_of, read_chunk
+from escucha.analysis.char_arrays import BASE, CharArrays
+from escucha.analysis.features import (
+    CHAR_BITS,
+    DENSE_NAMES,
+    TERM_BITS,
+    Featurizer,
+    IncompatibleModel,
+    dense_block,
+)
 from escucha.analysis.model import Head, LinearModel
 
 CORPUS = [
@@ -16,26 +26,54 @@ CORPUS = [
     "el vuelo llegó a su hora, gracias",
     "gracias por todo, muy amables 😍",
     "nadie responde en el mostrador!!!",
-    "my flight was late and nobody answers",
+    "my flight was late and nobody answers, don't ask",
     "thanks, my flight was on time",
     "no es bueno, es una %%%% de servicio",
     "buenooooo, el vuelo llegó",
 ]
+MOD = 2**64
+MIX = 0x9E3779B97F4A7C15
 
 
-def reference_terms(text, featurizer):
-    """Unigram and bigram columns with sublinear tf × idf, L2-normalised, computed plainly."""
-    terms = [t.term for c in chunks_of(text) for t in read_chunk(c) if t.term]
-    ids = [featurizer.unigrams[t] for t in terms if t in featurizer.unigrams]
-    width = len(featurizer.unigrams)
-    for a, b in itertools.pairwise(terms):
-        if a in featurizer.unigrams and b in featurizer.unigrams:
-            key = featurizer.unigrams[a] * width + featurizer.unigrams[b]
-            if key in featurizer.bigrams:
-                ids.append(width + featurizer.bigrams[key])
-    values = {i: (1 + math.log(n)) * featurizer.term_idf[i] for i, n in Counter(ids).items()}
-    norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
-    return {i: v / norm for i, v in values.items()}
+# A plain statement of what the vectorised code computes, one text at a time.
+def plain_hash(text: str) -> int:
+    return sum(ord(c) * pow(BASE, k, MOD) for k, c in enumerate(text)) % MOD
+
+
+def plain_bucket(value: int, bits: int) -> int:
+    return (value * MIX % MOD) >> (64 - bits)
+
+
+def plain_squeeze(text: str) -> str:
+    return re.sub(r"([^\W\d_])\1{2,}", r"\1", text.lower())
+
+
+LETTER = r"(?:[^\W\d_]|'(?=[^\W\d_])(?<=[^\W\d_]'))"  # inner apostrophes count as letters
+
+
+def plain_tokens(text: str) -> list[str]:
+    return re.findall(rf"(?:{LETTER}|[*%#@$])+|\d+|[^\w\s]|_", text)
+
+
+def plain_rows(text: str) -> tuple[list[int], list[int]]:
+    squeezed = plain_squeeze(text)
+    tokens = [plain_hash(t) for t in plain_tokens(squeezed)]
+    pairs = [(a * BASE + b + 0x5BD1E995) % MOD for a, b in itertools.pairwise(tokens)]
+    terms = [plain_bucket(h, TERM_BITS) for h in tokens + pairs]
+    chars = []
+    for run in re.findall(rf"{LETTER}+", squeezed):
+        padded = f" {run} "
+        for n in range(2, 6):
+            for i in range(len(padded) - n + 1):
+                salted = (plain_hash(padded[i : i + n]) + n * 0x27D4EB2F165667C5) % MOD
+                chars.append(plain_bucket(salted, CHAR_BITS))
+    return terms, chars
+
+
+def entries(block, row):
+    """Each column of a row with the number of times it occurs (repeats are separate entries)."""
+    start, end = block.indptr[row], block.indptr[row + 1]
+    return sorted(block.indices[start:end].tolist())
 
 
 @pytest.fixture(scope="module")
@@ -43,27 +81,56 @@ def featurizer():
     return Featurizer.fit(CORPUS, min_df=1)
 
 
-def test_term_block_matches_the_reference(featurizer):
-    matrix = featurizer.transform(CORPUS)
+def test_terms_and_character_ngrams_match_the_plain_reference(featurizer):
+    terms, chars, _ = featurizer.blocks(CORPUS)
     for row, text in enumerate(CORPUS):
-        got = {
-            int(c): float(v)
-            for c, v in zip(matrix[row].indices, matrix[row].data, strict=True)
-            if c < featurizer.n_terms
-        }
-        want = reference_terms(text, featurizer)
-        assert got.keys() == want.keys(), text
-        assert all(abs(got[k] - want[k]) < 1e-5 for k in want), text
+        want_terms, want_chars = plain_rows(text)
+        assert entries(terms, row) == sorted(want_terms), text
+        assert entries(chars, row) == sorted(want_chars), text
 
 
-def test_each_block_has_unit_norm_over_its_stored_entries(featurizer):
+def test_contractions_elongations_and_masks_tokenise_as_words():
+    arrays = CharArrays.of(["Don't   buenooooo p*ta 😍!!"])
+    words = ["don't", "bueno", "p*ta", "😍", "!", "!"]
+    assert arrays.token_hash.tolist() == [plain_hash(w) for w in words]
+    assert arrays.elongated.tolist() == [1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=6), st.data())
+def test_a_text_reads_the_same_alone_or_in_any_batch(texts, data):
+    featurizer = Featurizer.fit(texts + CORPUS, min_df=1)
+    row = data.draw(st.integers(0, len(texts) - 1))
+    together = featurizer.transform(texts)[row].toarray()
+    alone = featurizer.transform([texts[row]]).toarray()
+    assert np.allclose(together, alone, atol=1e-6)
+
+
+def test_each_block_has_unit_norm_over_its_entries(featurizer):
     for block in featurizer.blocks(CORPUS):
-        per_row = np.diff(block.indptr)
-        rows = np.repeat(np.arange(block.shape[0]), per_row)
-        weights = block.data.astype(np.float64) ** 2
-        squares = np.bincount(rows, weights=weights, minlength=len(per_row))
-        empty = squares == 0  # e.g. no polarity word, emoji or punctuation at all
-        assert np.allclose(squares[~empty], 1.0, atol=1e-4) and empty.sum() <= 2
+        summed = block.copy()
+        summed.sum_duplicates()
+        squares = np.asarray(summed.multiply(summed).sum(axis=1)).ravel()
+        occurrences = np.bincount(
+            np.repeat(np.arange(block.shape[0]), np.diff(block.indptr)),
+            weights=block.data.astype(np.float64) ** 2,
+            minlength=block.shape[0],
+        )
+        empty = occurrences == 0  # e.g. no polarity word, emoji or punctuation at all
+        assert np.allclose(occurrences[~empty], 1.0, atol=1e-4) and empty.sum() <= 2
+        assert (squares >= occurrences - 1e-4).all()  # repeats only add to a column
+
+
+def test_dense_counts_read_lexicon_emoji_emoticons_masks_and_profanity():
+    texts = ["buenooooo %%%% 😍!! xxxx", "qué mierdoso servicio :(", "computadora"]
+    present = dense_block(CharArrays.of(texts)).toarray() > 0
+    found = [{name for name, on in zip(DENSE_NAMES, row, strict=True) if on} for row in present]
+    assert found[0] == {
+        "elongated", "masked_profanity", "exclamations", "positive_emoji", "positive_valence",
+        "positive_words",  # "bueno"
+    }  # fmt: skip
+    assert {"profane_words", "negative_emoji", "negative_valence"} <= found[1]
+    assert found[2] == set()
 
 
 def test_blockwise_scores_equal_the_stitched_matrix_product(featurizer):
@@ -74,24 +141,15 @@ def test_blockwise_scores_equal_the_stitched_matrix_product(featurizer):
     assert np.allclose(model.scores(CORPUS), stitched, atol=1e-4)
 
 
-def test_cached_and_fresh_featurizers_agree(featurizer):
-    fresh = Featurizer.from_arrays(featurizer.to_arrays())
-    first = featurizer.transform(CORPUS)
-    again = featurizer.transform(CORPUS)  # now from the chunk cache
-    assert (first != again).nnz == 0
-    assert np.allclose(fresh.transform(CORPUS).toarray(), first.toarray())
+def test_empty_texts_and_empty_batches_give_valid_rows(featurizer):
+    assert featurizer.transform(["zzzqqq", ""]).shape == (2, featurizer.width)
+    assert all(block.shape[0] == 0 for block in featurizer.blocks([]))
 
 
-def test_elongation_masking_and_emoji_are_read(featurizer):
-    tokens = [t for c in chunks_of("buenooooo %%%% 😍!!") for t in read_chunk(c)]
-    assert [t.term for t in tokens if t.term] == ["bueno", "%%%%", "😍", "!", "!"]
-    assert any(t.code and not t.term for t in tokens)  # the elongation is counted
-    assert char_ngrams("no")[:3] == [" n", "no", "o "]
-
-
-def test_unknown_text_gives_an_empty_but_valid_row(featurizer):
-    matrix = featurizer.transform(["zzzqqq", ""])
-    assert matrix.shape == (2, featurizer.width)
+def test_rare_buckets_carry_no_weight():
+    featurizer = Featurizer.fit(["hola hola", "hola amigo"], min_df=2)
+    terms, _, _ = featurizer.blocks(["amigo"])
+    assert terms.nnz == 0  # "amigo" was in one training text only
 
 
 def test_a_saved_model_loads_with_the_same_scores(featurizer, tmp_path):
@@ -104,7 +162,7 @@ def test_a_saved_model_loads_with_the_same_scores(featurizer, tmp_path):
             "sentiment_es": Head("sentiment_es", ("negative", "neutral", "positive"), 0),
             "complaint": Head("complaint", ("no", "yes"), 3),
         },
-        {"note": "test"},
+        {"note": "test", "features": {"format": 2}},
     )
     version = registry.save(model, tmp_path)
     loaded = registry.load(tmp_path)
@@ -116,14 +174,13 @@ def test_a_saved_model_loads_with_the_same_scores(featurizer, tmp_path):
         registry.load(tmp_path, "19990101T000000Z")
 
 
-def test_a_batch_larger_than_the_chunk_cache_is_featurised_like_small_ones(featurizer, monkeypatch):
-    import escucha.analysis.features as features
-
-    expected = featurizer.transform(CORPUS).toarray()
-    small = Featurizer.from_arrays(featurizer.to_arrays())
-    monkeypatch.setattr(features, "CACHE_LIMIT", 4)
-    small._dense_rows = small._dense_rows[:4]
-    many = CORPUS * 3
-    got = small.transform(many).toarray()  # more distinct chunks than the cache holds
-    assert np.allclose(got, np.vstack([expected] * 3), atol=1e-5)
-    assert np.allclose(small.transform(CORPUS).toarray(), expected, atol=1e-5)  # after clearing
+def test_a_model_from_an_older_featurizer_is_not_loaded(featurizer, tmp_path):
+    old = tmp_path / "20260101T000000Z"
+    old.mkdir()
+    (old / "card.json").write_text(json.dumps({"features": {"format": 1}, "heads": {}}))
+    assert registry.versions(tmp_path) == [] and registry.load(tmp_path) is None
+    with pytest.raises(FileNotFoundError, match="retrain"):
+        registry.load(tmp_path, old.name)
+    arrays = {k: v for k, v in featurizer.to_arrays().items() if k != "layout"}
+    with pytest.raises(IncompatibleModel):
+        Featurizer.from_arrays(arrays)

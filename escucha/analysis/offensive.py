@@ -6,16 +6,39 @@ import re
 
 from escucha.analysis.tokens import is_masked_profanity
 
+# Stems match any word they begin ("mierda", "mierdoso"); words match only themselves.
+PROFANE_STEMS = (
+    "mierd", "jodid", "cabron", "cabrón", "pendej", "hostia", "imbecil", "imbécil", "idiot",
+    "estupid", "estúpid", "capull", "subnormal", "maricon", "maricón", "chinga", "malparid",
+    "malnacid", "inútil", "inutil", "ladron", "ladrón", "asqueros", "mamon", "mamón",
+    "fuck", "shit", "asshole", "bitch", "bastard", "damn", "crap", "dick", "moron", "dumb",
+    "suck", "scum", "jerk",
+)  # fmt: skip
+PROFANE_WORDS = (
+    "puta", "puto", "putas", "putos", "putada", "joder", "coño", "cono", "zorra", "zorro",
+    "zorras", "zorros", "hdp", "ptm", "verga", "culero", "culera", "culeros", "culeras",
+    "cerdo", "cerda", "cerdos", "cerdas", "basura", "escoria", "payaso", "payasa", "payasos",
+    "payasas", "ratero", "ratera", "rateros", "rateras", "tonto", "tonta", "tontos", "tontas",
+    "retrasado", "retrasada", "retrasados", "retrasadas", "bullshit", "stupid", "wtf", "stfu",
+)  # fmt: skip
+PROFANE_PHRASES = (r"hij[oa]s? de (?:puta|perra)", "screw you")
+
 PROFANITY = re.compile(
-    r"\b(?:mierd\w*|put[ao]s?|putada|joder|jodid\w+|gilipollas|cabr[oó]n\w*|pendej\w+|co[ñn]o|"
-    r"hostia\w*|imb[eé]cil\w*|idiota\w*|est[uú]pid\w+|capull\w+|subnormal\w*|maric[oó]n\w*|"
-    r"zorr[ao]s?|hij[oa]s? de (?:puta|perra)|hdp|ptm|verga|chinga\w*|culer[oa]s?|cerd[oa]s?|"
-    r"basura|escoria|malparid\w+|malnacid\w+|payas[oa]s?|inútil\w*|inutil\w*|ladr[oó]n\w*|"
-    r"rat[ae]r[ao]s?|asqueros\w+|mam[oó]n\w*|tont[oa]s?|retrasad[oa]s?|"
-    r"fuck\w*|shit\w*|bullshit|asshole\w*|bitch\w*|bastard\w*|damn\w*|crap\w*|dick\w*|"
-    r"moron\w*|idiot\w*|stupid|dumb\w*|wtf|stfu|screw you|suck\w*|scum\w*|jerk\w*)\b",
+    r"\b(?:"
+    + "|".join(
+        [
+            *(re.escape(s) + r"\w*" for s in PROFANE_STEMS),
+            *map(re.escape, PROFANE_WORDS),
+            *list(PROFANE_PHRASES),
+        ]
+    )
+    + r")\b",
     re.IGNORECASE,
 )
+
+
+def is_profane_word(word: str) -> bool:
+    return word in PROFANE_WORDS or word.startswith(PROFANE_STEMS)
 
 
 def is_offensive(text: str, tokens: list[str]) -> bool:

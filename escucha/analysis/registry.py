@@ -6,18 +6,28 @@ settings name (ESCUCHA_MODEL_VERSION, default "latest").
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from escucha.analysis.features import FORMAT
 from escucha.analysis.model import CARD, LinearModel
 
 LATEST = "latest"
 
 
 def versions(models_dir: Path) -> list[str]:
+    """Versions this escucha can read; those built by an older featurizer are left out."""
     if not models_dir.is_dir():
         return []
-    return sorted(p.name for p in models_dir.iterdir() if (p / CARD).exists())
+    return sorted(p.name for p in models_dir.iterdir() if _readable(p))
+
+
+def _readable(folder: Path) -> bool:
+    card = folder / CARD
+    if not card.exists():
+        return False
+    return json.loads(card.read_text()).get("features", {}).get("format") == FORMAT
 
 
 def resolve(models_dir: Path, version: str = LATEST) -> Path | None:
@@ -25,7 +35,10 @@ def resolve(models_dir: Path, version: str = LATEST) -> Path | None:
     if version == LATEST:
         return models_dir / known[-1] if known else None
     if version not in known:
-        raise FileNotFoundError(f"model version {version!r} not in {models_dir} (have: {known})")
+        raise FileNotFoundError(
+            f"model version {version!r} not in {models_dir}, or built by an older escucha "
+            f"(readable: {known}); retrain with `escucha train`"
+        )
     return models_dir / version
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.svm import LinearSVC
 
-from escucha.analysis.features import Featurizer
+from escucha.analysis.features import FORMAT, Featurizer
 from escucha.analysis.model import Head, LinearModel
 from escucha.training.datasets import SENTIMENT, YES_NO, Corpus
 
@@ -95,7 +95,11 @@ def train(corpora: Mapping[str, Corpus], heads: tuple[HeadSpec, ...] = HEADS) ->
     card = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_seconds": round(time.monotonic() - started, 1),
-        "features": {"terms": featurizer.n_terms, "characters": len(featurizer.chars)},
+        "features": {
+            "terms": featurizer.n_terms,
+            "characters": featurizer.n_chars,
+            "format": FORMAT,
+        },
         "data": {
             n: {"rows": len(corpora[n]), "licence": LICENCES.get(n, "your own data")} for n in names
         },

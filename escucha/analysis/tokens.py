@@ -38,15 +38,22 @@ def is_masked_profanity(token: str) -> bool:
     return MASKED.match(token) is not None
 
 
-_ACCENTS = str.maketrans("áéíóúüàèìòùâêîôûäëïöçãõñ", "aeiouuaeiouaeiouaeiocaon")
+_PLAIN = dict(zip("áéíóúüàèìòùâêîôûäëïöçãõñ", "aeiouuaeiouaeiouaeiocaon", strict=True))
+_ACCENTED = re.compile(f"[{''.join(_PLAIN)}]")
 COMBINING = re.compile("[\u0300-\u036f]")
 
 
 def fold(text: str) -> str:
     """Lower-case without accents ('ñ' too), as the cue patterns are written."""
-    lowered = text.lower().translate(_ACCENTS)
-    if not COMBINING.search(unicodedata.normalize("NFD", lowered)):
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    # A scan that stops only at accented letters beats str.translate's per-character lookups.
+    lowered = _ACCENTED.sub(lambda m: _PLAIN[m.group()], lowered)
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFD", lowered)
+    if not COMBINING.search(decomposed):
         return lowered
     # Accents the table lacks, or typed as combining marks, go the slow way.
-    decomposed = unicodedata.normalize("NFD", lowered)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

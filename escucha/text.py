@@ -26,21 +26,27 @@ class CleanText:
 def tidy(text: str) -> str:
     """Unicode-normalise, unescape HTML entities, drop control characters, fold spaces."""
     text = unicodedata.normalize("NFC", html.unescape(text))
-    return SPACES.sub(" ", CONTROL.sub("", text)).strip()
+    if not text.isprintable():  # rare: newlines, tabs, zero-width or control characters
+        text = CONTROL.sub("", text)
+    return " ".join(text.split())
 
 
 def clean(text: str) -> CleanText:
-    """Pull out URLs, @handles and #hashtags; '#MalServicio' stays as the words 'Mal Servicio'."""
-    text = tidy(text)
-    urls = URL.findall(text)
-    without_urls = URL.sub(" ", text)
-    handles = HANDLE.findall(without_urls)
-    hashtags = HASHTAG.findall(without_urls)
-    words = HANDLE.sub(" ", without_urls)
-    words = HASHTAG.sub(lambda m: " " + CAMEL_BOUNDARY.sub(" ", m.group(1)) + " ", words)
-    return CleanText(
-        text=SPACES.sub(" ", words).strip(),
-        handles=[h.lower() for h in handles],
-        hashtags=[h.lower() for h in hashtags],
-        urls=urls,
-    )
+    """Pull out URLs, @handles and #hashtags; '#MalServicio' stays as the words 'Mal Servicio'.
+
+    Each pattern runs only where its marker appears: most posts have no URL or hashtag.
+    """
+    words = tidy(text)
+    urls: list[str] = []
+    if "://" in words or "www." in words.lower():
+        urls = URL.findall(words)
+        words = URL.sub(" ", words)
+    handles: list[str] = []
+    if "@" in words:
+        handles = [h.lower() for h in HANDLE.findall(words)]
+        words = HANDLE.sub(" ", words)
+    hashtags: list[str] = []
+    if "#" in words:
+        hashtags = [h.lower() for h in HASHTAG.findall(words)]
+        words = HASHTAG.sub(lambda m: " " + CAMEL_BOUNDARY.sub(" ", m.group(1)) + " ", words)
+    return CleanText(text=" ".join(words.split()), handles=handles, hashtags=hashtags, urls=urls)

@@ -15,7 +15,7 @@ from escucha.analysis import intent, offensive
 from escucha.analysis.features import DENSE_NAMES
 from escucha.analysis.model import LinearModel
 from escucha.analysis.sentiment import SentimentScorer
-from escucha.analysis.tokens import fold, tokenize
+from escucha.analysis.tokens import fold, fold_all, tokenize
 from escucha.models import Analysis, Intent, Sentiment, assemble
 
 # Long posts are read from their start: that is where customers state the problem.
@@ -48,7 +48,7 @@ class Analyzer:
         tokens = tokenize(text)
         sentiment = self._scorer(lang).score(tokens)
         return _analysis(
-            text,
+            fold(text),
             lang,
             sentiment.label,
             sentiment.score,
@@ -62,18 +62,17 @@ class Analyzer:
         blocks = model.featurizer.blocks(texts)
         scores = model.score_blocks(blocks)
         cursing = [DENSE_NAMES.index(n) for n in ("masked_profanity", "profane_words")]
-        lexical = np.asarray((blocks[-1][:, cursing] > 0).sum(axis=1)).ravel() > 0
+        lexical = (blocks[-1].toarray()[:, cursing] > 0).any(axis=1)
         english = np.array([lang == "en" for lang in langs], dtype=bool)
         sentiments = _sentiment(model, scores, english)
-        complaint = _yes(model, "complaint", scores)
-        offended = _yes(model, "offensive_es", scores) & ~english
+        complaint = _yes(model, "complaint", scores).tolist()
+        offensive = ((_yes(model, "offensive_es", scores) & ~english) | lexical).tolist()
         results = []
-        for i, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+        for i, (text, folded, lang) in enumerate(zip(texts, fold_all(texts), langs, strict=True)):
             label, score = (
                 sentiments[i] if sentiments else self._rule_sentiment(tokenize(text), lang)
             )
-            is_offensive = bool(offended[i] or lexical[i])
-            results.append(_analysis(text, lang, label, score, bool(complaint[i]), is_offensive))
+            results.append(_analysis(folded, lang, label, score, complaint[i], offensive[i]))
         return results
 
     def _rule_sentiment(self, tokens: list[str], lang: str) -> tuple[Sentiment, float]:
@@ -115,14 +114,14 @@ def _yes(model: LinearModel, head: str, scores: np.ndarray) -> np.ndarray:
 
 
 def _analysis(
-    text: str,
+    folded: str,
     lang: str,
     sentiment: Sentiment,
     score: float,
     complaint_signal: bool,
     is_offensive: bool,
 ) -> Analysis:
-    kind = intent.classify(fold(text), sentiment, score, complaint_signal)
+    kind = intent.classify(folded, sentiment, score, complaint_signal)
     # Every field is already of its declared type: skip re-validation, tens of thousands a second.
     return assemble(
         Analysis,

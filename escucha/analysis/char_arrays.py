@@ -166,35 +166,46 @@ class CharArrays:
 
     def letter_ngrams(self, low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
         """Owners and salted hashes of the character n-grams of each run of letters, read
-        with a space on either side (" no " gives " n", "no", "o ", " no", "no ", " no ")."""
+        with a space on either side (" no " gives " n", "no", "o ", " no", "no ", " no "),
+        in text order."""
         letter = self.classes == LETTER
-        stream = np.where(letter, self.points, np.uint64(ord(" ")))
         keep = letter.copy()  # letters, and the spaces that touch them
         keep[1:] |= letter[:-1]
         keep[:-1] |= letter[1:]
-        stream, owner, letter = stream[keep], self.owner[keep], letter[keep]
+        stream = np.where(letter, self.points, np.uint64(ord(" ")))[keep]
+        owner, letter = self.owner[keep], letter[keep]
+        size = len(stream)
         sums = _prefix_sums(stream)
-        _, down = _POWERS.upto(len(stream))
-        spaces = np.zeros(len(stream) + 1, dtype=np.int64)
+        _, down = _POWERS.upto(size)
+        spaces = np.zeros(size + 1, dtype=np.int64)
         np.cumsum(~letter, out=spaces[1:])
-        owners, hashes = [], []
-        for n in range(low, high + 1):
-            i = np.arange(max(len(stream) - n + 1, 0))
-            inner_spaces = spaces[i + n - 1] - spaces[i + 1]
-            ok = (inner_spaces == 0) & ((n > 2) | letter[i] | letter[i + n - 1])
-            ok &= owner[i] == owner[i + n - 1]
-            i = i[ok]
-            owners.append(owner[i])
-            hashes.append((sums[i + n] - sums[i]) * down[i] + np.uint64(n) * NGRAM_SALT)
-        owner_all, hash_all = np.concatenate(owners), np.concatenate(hashes)
-        order = np.argsort(owner_all, kind="stable")  # runs already sorted: a linear merge
-        return owner_all[order], hash_all[order]
+        # Column k holds the (low + k)-gram starting at each position; reading the valid ones
+        # row by row keeps them in text order with no sort. Each text is framed by spaces, so
+        # a gram with no space inside never reaches into the next text.
+        widths = range(low, high + 1)
+        hashes = np.zeros((size, len(widths)), dtype=np.uint64)
+        valid = np.zeros((size, len(widths)), dtype=bool)
+        for k, n in enumerate(widths):
+            m = max(size - n + 1, 0)
+            valid[:m, k] = spaces[n - 1 : n - 1 + m] == spaces[1 : 1 + m]
+            if n == 2:
+                valid[:m, k] &= letter[:m] | letter[1 : 1 + m]
+            hashes[:m, k] = (sums[n : n + m] - sums[:m]) * down[:m] + np.uint64(n) * NGRAM_SALT
+        rows = np.broadcast_to(owner[:, None], valid.shape)
+        return rows[valid], hashes[valid]
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Owners and hashes of each two tokens in a row within one text."""
-        same = self.token_owner[1:] == self.token_owner[:-1]
-        first, second = self.token_hash[:-1][same], self.token_hash[1:][same]
-        return self.token_owner[:-1][same], first * _BASE + second + PAIR_SALT
+    def terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Owners and hashes of every token and of every two tokens in a row, in text order
+        (each pair right after its first token)."""
+        count = len(self.token_hash)
+        pair = np.zeros(count, dtype=np.uint64)
+        pair[:-1] = self.token_hash[:-1] * _BASE + self.token_hash[1:] + PAIR_SALT
+        valid = np.ones((count, 2), dtype=bool)
+        valid[:, 1] = False
+        valid[:-1, 1] = self.token_owner[1:] == self.token_owner[:-1]
+        hashes = np.stack([self.token_hash, pair], axis=1)
+        rows = np.broadcast_to(self.token_owner[:, None], valid.shape)
+        return rows[valid], hashes[valid]
 
 
 def _classes(points: np.ndarray) -> np.ndarray:
@@ -223,7 +234,11 @@ def _tokens(classes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, end, kind[start]
 
 
-def hash_of(token: str) -> int | None:
-    """The hash a lone token gets in any batch, or None if it reads as several tokens."""
-    arrays = CharArrays.of([token])
-    return int(arrays.token_hash[0]) if len(arrays.token_hash) == 1 else None
+def lone_token_hashes(tokens: Sequence[str]) -> list[int | None]:
+    """The hash each string gets as a token in any batch, or None if it reads as several."""
+    arrays = CharArrays.of(tokens)
+    per_text = np.bincount(arrays.token_owner, minlength=len(tokens))
+    first = np.searchsorted(arrays.token_owner, np.arange(len(tokens)))
+    return [
+        int(arrays.token_hash[first[i]]) if per_text[i] == 1 else None for i in range(len(tokens))
+    ]

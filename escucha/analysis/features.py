@@ -24,7 +24,7 @@ import numpy as np
 from scipy import sparse
 
 from escucha.analysis import emoji_valence, lexicon
-from escucha.analysis.char_arrays import LETTER, MASK, WORD, CharArrays, bucket, hash_of
+from escucha.analysis.char_arrays import LETTER, MASK, WORD, CharArrays, bucket, lone_token_hashes
 from escucha.analysis.offensive import PROFANE_STEMS, PROFANE_WORDS
 
 FORMAT = 2  # bumped whenever the columns change meaning; older models must be retrained
@@ -101,10 +101,10 @@ def emoticon_tables() -> dict[int, TokenTable]:
 @cache
 def profane_tables() -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Hashes of profane words, and of profane stems by their length."""
-    words = np.array(sorted({h for w in PROFANE_WORDS if (h := hash_of(w)) is not None}))
+    words = np.array(sorted({h for h in lone_token_hashes(PROFANE_WORDS) if h is not None}))
     stems: dict[int, set[int]] = {}
-    for stem in PROFANE_STEMS:
-        if (h := hash_of(stem)) is not None:
+    for stem, h in zip(PROFANE_STEMS, lone_token_hashes(PROFANE_STEMS), strict=True):
+        if h is not None:
             stems.setdefault(len(stem), set()).add(h)
     return words.astype(np.uint64), {
         k: np.array(sorted(v), dtype=np.uint64) for k, v in stems.items()
@@ -112,7 +112,8 @@ def profane_tables() -> tuple[np.ndarray, dict[int, np.ndarray]]:
 
 
 def _hashed(entries: dict[str, tuple[int, float]]) -> dict[int, tuple[int, float]]:
-    return {h: entry for token, entry in entries.items() if (h := hash_of(token)) is not None}
+    hashes = lone_token_hashes(list(entries))
+    return {h: entry for h, entry in zip(hashes, entries.values(), strict=True) if h is not None}
 
 
 def _window_hashed(entries: dict[str, tuple[int, float]], n: int) -> dict[int, tuple[int, float]]:
@@ -189,12 +190,8 @@ class Featurizer:
 
 
 def _term_buckets(arrays: CharArrays) -> tuple[np.ndarray, np.ndarray]:
-    """Owner and bucket of each unigram and bigram, grouped by owner."""
-    pair_owner, pair_hash = arrays.pairs()
-    owners = np.concatenate([arrays.token_owner, pair_owner])
-    columns = bucket(np.concatenate([arrays.token_hash, pair_hash]), TERM_BITS)
-    order = np.argsort(owners, kind="stable")  # two sorted runs: a linear merge
-    return owners[order], columns[order]
+    owners, hashes = arrays.terms()
+    return owners, bucket(hashes, TERM_BITS)
 
 
 def _char_buckets(arrays: CharArrays) -> tuple[np.ndarray, np.ndarray]:

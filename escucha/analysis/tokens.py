@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Masked profanity: "xxxx", "%%%%", "p*ta", "f***", "m!erda"; never plain "!!!" or "???".
 MASKED = re.compile(r"^(?:[%#@$&*]{3,}|\w+[*%#@$]+\w*|[*%#@$]+\w+)$")
@@ -57,3 +58,13 @@ def fold(text: str) -> str:
         return lowered
     # Accents the table lacks, or typed as combining marks, go the slow way.
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_SEPARATOR = "\x1f"  # the unit separator: never in cleaned text
+
+
+def fold_all(texts: Sequence[str]) -> list[str]:
+    """`fold` of each text, folded as one string: one call instead of thousands."""
+    if any(_SEPARATOR in t for t in texts):
+        return [fold(t) for t in texts]
+    return fold(_SEPARATOR.join(texts)).split(_SEPARATOR) if texts else []

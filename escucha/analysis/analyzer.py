@@ -18,6 +18,7 @@ from escucha.analysis.sentiment import SentimentScorer
 from escucha.analysis.tokens import fold, fold_all, tokenize
 from escucha.models import Analysis, Intent, Sentiment, assemble
 
+SENTIMENTS = {s.value: s for s in Sentiment}
 # Long posts are read from their start: that is where customers state the problem.
 MAX_ANALYSED_CHARS = 5_000
 
@@ -103,7 +104,7 @@ def _sentiment(
             probability[:, order.index("positive")] - probability[:, order.index("negative")]
         )
     polarity = np.clip(polarity, -1.0, 1.0).round(4)
-    return [(Sentiment(label), float(p)) for label, p in zip(labels, polarity, strict=True)]
+    return [(SENTIMENTS[label], p) for label, p in zip(labels, polarity.tolist(), strict=True)]
 
 
 def _yes(model: LinearModel, head: str, scores: np.ndarray) -> np.ndarray:

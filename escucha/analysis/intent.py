@@ -350,6 +350,7 @@ CUES = {
     "praise": PRAISE,
 }
 _NAMES = tuple(CUES)
+_ACTIONS = ((Intent.lead, "lead"), (Intent.suggestion, "suggestion"), (Intent.request, "request"))
 
 
 @cache
@@ -382,8 +383,8 @@ def classify(
         return Intent.complaint
     if complaint_signal and sentiment is Sentiment.negative:
         return Intent.complaint
-    for kind in (Intent.lead, Intent.suggestion, Intent.request):
-        if kind.value in cues:
+    for kind, cue in _ACTIONS:
+        if cue in cues:
             return kind
     if "?" in folded or "question" in cues:
         return Intent.question

@@ -46,25 +46,32 @@ COMBINING = re.compile("[\u0300-\u036f]")
 
 def fold(text: str) -> str:
     """Lower-case without accents ('ñ' too), as the cue patterns are written."""
+    quick = _fold_quickly(text)
+    if quick is not None:
+        return quick
+    # Accents the table lacks, or typed as combining marks, go the slow way.
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _fold_quickly(text: str) -> str | None:
+    """`fold` for text whose accents the table covers, else None."""
     lowered = text.lower()
     if lowered.isascii():
         return lowered
     # A scan that stops only at accented letters beats str.translate's per-character lookups.
     lowered = _ACCENTED.sub(lambda m: _PLAIN[m.group()], lowered)
-    if lowered.isascii():
+    if lowered.isascii() or not COMBINING.search(unicodedata.normalize("NFD", lowered)):
         return lowered
-    decomposed = unicodedata.normalize("NFD", lowered)
-    if not COMBINING.search(decomposed):
-        return lowered
-    # Accents the table lacks, or typed as combining marks, go the slow way.
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return None
 
 
 _SEPARATOR = "\x1f"  # the unit separator: never in cleaned text
 
 
 def fold_all(texts: Sequence[str]) -> list[str]:
-    """`fold` of each text, folded as one string: one call instead of thousands."""
-    if any(_SEPARATOR in t for t in texts):
+    """`fold` of each text, folded as one string where it can be: one call, not thousands."""
+    if not texts or any(_SEPARATOR in t for t in texts):
         return [fold(t) for t in texts]
-    return fold(_SEPARATOR.join(texts)).split(_SEPARATOR) if texts else []
+    quick = _fold_quickly(_SEPARATOR.join(texts))
+    return quick.split(_SEPARATOR) if quick is not None else [fold(t) for t in texts]

@@ -8,9 +8,6 @@ lookup reads four small hashes instead of scanning everything.
 
 from __future__ import annotations
 
-import itertools
-import re
-import zlib
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -20,7 +17,8 @@ import numpy as np
 import redis
 
 from escucha import keys
-from escucha.analysis.tokens import fold
+from escucha.analysis.char_arrays import NUMBER, WORD, CharArrays, lone_token_hashes
+from escucha.analysis.tokens import fold_all
 from escucha.models import NormalizedMention
 
 MAX_DISTANCE = 3
@@ -28,42 +26,60 @@ BANDS = 4
 BAND_BITS = 64 // BANDS
 MIN_WORDS = 4  # shorter texts ("gracias!") repeat by chance, not by campaign
 INDEX_TTL_S = 30 * 24 * 3600
-WORD = re.compile(r"\w+")
-SALT = 0x9E3779B9
+PAIR_SALT = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _words(text: str) -> list[str]:
-    words = WORD.findall(fold(text))
-    return words[1:] if words[:1] == ["rt"] else words
+@cache
+def _retweet_mark() -> int:
+    return lone_token_hashes(["rt"])[0] or 0
 
 
-def _feature_hash(feature: str) -> int:
-    # Two CRC-32s make a 64-bit hash that, unlike hash(), is the same in every process.
-    data = feature.encode()
-    return zlib.crc32(data) << 32 | zlib.crc32(data, SALT)
+def _mixed(hashes: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: every bit of a print must depend on every character."""
+    mixed = hashes ^ (hashes >> np.uint64(30))
+    mixed = mixed * np.uint64(0xBF58476D1CE4E5B9)
+    mixed ^= mixed >> np.uint64(27)
+    mixed = mixed * np.uint64(0x94D049BB133111EB)
+    return mixed ^ (mixed >> np.uint64(31))
 
 
 def fingerprints(texts: Sequence[str]) -> list[int | None]:
     """SimHash of each text's words and word pairs, for a whole batch at once; None when a
-    text is too short to mean anything."""
-    counts: list[int] = []
-    hashes: list[int] = []
-    for text in texts:
-        words = _words(text)
-        if len(words) < MIN_WORDS:
-            counts.append(0)
-            continue
-        features = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
-        counts.append(len(features))
-        hashes.extend(map(_feature_hash, features))
-    if not hashes:
+    text is too short to mean anything.
+
+    Words are the batch's word and number tokens (accents folded, elongations squeezed);
+    a leading "rt" is left out. Every feature votes on each of the 64 bits.
+    """
+    arrays = CharArrays.of(fold_all(texts))
+    kept = (arrays.token_kind == WORD) | (arrays.token_kind == NUMBER)
+    owner, hashes = arrays.token_owner[kept], arrays.token_hash[kept]
+    first = np.ones(len(owner), dtype=bool)
+    first[1:] = owner[1:] != owner[:-1]
+    retweet = first & (hashes == np.uint64(_retweet_mark()))
+    owner, hashes = owner[~retweet], hashes[~retweet]
+    words = np.bincount(owner, minlength=len(texts))
+    long_enough = words[owner] >= MIN_WORDS
+    owner, hashes = owner[long_enough], hashes[long_enough]
+    if not len(owner):
         return [None] * len(texts)
-    bits = np.unpackbits(np.array(hashes, dtype=">u8").view(np.uint8).reshape(-1, 8), axis=1)
-    kept = [c for c in counts if c]
-    votes = np.add.reduceat(bits.astype(np.int32), np.cumsum([0, *kept[:-1]]), axis=0)
-    signs = (votes * 2 > np.array(kept)[:, None]).astype(np.uint8)
-    packed = iter(int.from_bytes(row.tobytes(), "big") for row in np.packbits(signs, axis=1))
-    return [next(packed) if c else None for c in counts]
+    # Word then the pair it starts, text by text: features stay grouped by owner.
+    pairs = np.zeros(len(hashes), dtype=np.uint64)
+    pairs[:-1] = hashes[:-1] * PAIR_SALT + hashes[1:]
+    valid = np.ones((len(hashes), 2), dtype=bool)
+    valid[:, 1] = False
+    valid[:-1, 1] = owner[1:] == owner[:-1]
+    features = _mixed(np.stack([hashes, pairs], axis=1)[valid])
+    feature_owner = np.broadcast_to(owner[:, None], valid.shape)[valid]
+    bits = np.unpackbits(features.astype(">u8").view(np.uint8).reshape(-1, 8), axis=1)
+    starts = np.flatnonzero(np.r_[True, feature_owner[1:] != feature_owner[:-1]])
+    votes = np.add.reduceat(bits, starts, axis=0, dtype=np.int32)
+    counts = np.diff(np.r_[starts, len(feature_owner)])
+    signs = (votes * 2 > counts[:, None]).astype(np.uint8)
+    packed = np.packbits(signs, axis=1).view(">u8").ravel().tolist()
+    prints: list[int | None] = [None] * len(texts)
+    for text, value in zip(feature_owner[starts].tolist(), packed, strict=True):
+        prints[text] = value
+    return prints
 
 
 def fingerprint(text: str) -> int | None:

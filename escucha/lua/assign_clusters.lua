@@ -1,6 +1,9 @@
 -- Assign each mention of a batch to the cluster of its nearest earlier print, atomically.
 -- KEYS: four band keys per mention. ARGV: ttl, max distance, then per mention: id, high 32
 -- bits, low 32 bits of its SimHash. Returns one cluster id per mention.
+-- A print seen before (a retweet, a redelivery) is found in its first band and needs no
+-- write: each print is stored once per band, with one cluster, so an exact match is the
+-- answer. Only new prints are written, and they renew their bands' expiry.
 local ttl, max_distance = tonumber(ARGV[1]), tonumber(ARGV[2])
 
 local function popcount(x)
@@ -16,26 +19,32 @@ local clusters = {}
 for i = 1, (#ARGV - 2) / 3 do
   local id = ARGV[3 * i]
   local high, low = tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
-  local best, best_distance = nil, max_distance + 1
-  for band = 1, 4 do
-    local entries = redis.call('HGETALL', KEYS[4 * (i - 1) + band])
-    for j = 1, #entries, 2 do
-      local colon = string.find(entries[j], ':', 1, true)
-      local other_high = tonumber(string.sub(entries[j], 1, colon - 1))
-      local other_low = tonumber(string.sub(entries[j], colon + 1))
-      local d = popcount(bit.bxor(high, other_high)) + popcount(bit.bxor(low, other_low))
-      local cluster = entries[j + 1]
-      if d < best_distance or (best ~= nil and d == best_distance and cluster < best) then
-        best, best_distance = cluster, d
+  local field = ARGV[3 * i + 1] .. ':' .. ARGV[3 * i + 2]
+  local first_band = KEYS[4 * (i - 1) + 1]
+  local known = redis.call('HGET', first_band, field)
+  if known then
+    clusters[i] = known
+  else
+    local best, best_distance = nil, max_distance + 1
+    for band = 1, 4 do
+      local entries = redis.call('HGETALL', KEYS[4 * (i - 1) + band])
+      for j = 1, #entries, 2 do
+        local colon = string.find(entries[j], ':', 1, true)
+        local other_high = tonumber(string.sub(entries[j], 1, colon - 1))
+        local other_low = tonumber(string.sub(entries[j], colon + 1))
+        local d = popcount(bit.bxor(high, other_high)) + popcount(bit.bxor(low, other_low))
+        local cluster = entries[j + 1]
+        if d < best_distance or (best ~= nil and d == best_distance and cluster < best) then
+          best, best_distance = cluster, d
+        end
       end
     end
+    local cluster = best or id
+    for band = 1, 4 do
+      redis.call('HSETNX', KEYS[4 * (i - 1) + band], field, cluster)
+      redis.call('EXPIRE', KEYS[4 * (i - 1) + band], ttl)
+    end
+    clusters[i] = cluster
   end
-  local cluster = best or id
-  local field = ARGV[3 * i + 1] .. ':' .. ARGV[3 * i + 2]
-  for band = 1, 4 do
-    redis.call('HSETNX', KEYS[4 * (i - 1) + band], field, cluster)
-    redis.call('EXPIRE', KEYS[4 * (i - 1) + band], ttl)
-  end
-  clusters[i] = cluster
 end
 return clusters

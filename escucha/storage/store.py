@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from escucha.models import TriagedMention
+from escucha.storage.bulk import BulkStatement
 from escucha.storage.schema import CaseRow, MentionRow
 
 
@@ -33,6 +34,15 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 def _insert(engine: Engine, table: Any) -> Any:
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+def _mention_upsert(engine: Engine) -> Any:
+    insert = _insert(engine, MentionRow.__table__)
+    updated = {c: insert.excluded[c] for c in MENTION_COLUMNS if c != "id"}
+    # An edit is accepted later than the version it replaces; a late redelivery of an older
+    # version must not overwrite it.
+    newer = MentionRow.__table__.c.accepted_at <= insert.excluded.accepted_at
+    return insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer)
 
 
 def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, Any]:
@@ -70,9 +80,15 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
     }
 
 
+MENTION_COLUMNS = tuple(MentionRow.__table__.columns.keys())
+
+
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._mention_upsert = BulkStatement.compile(
+            _mention_upsert(engine), MentionRow.__table__, MENTION_COLUMNS, engine.dialect
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -84,15 +100,9 @@ class Store:
             return
         now = datetime.now(UTC)
         rows = [mention_values(m, now) for m in mentions]
-        insert = _insert(self.engine, MentionRow.__table__)
-        updated = {c: insert.excluded[c] for c in rows[0] if c != "id"}
-        # An edit is accepted later than the version it replaces; a late redelivery of an older
-        # version must not overwrite it.
-        newer = MentionRow.__table__.c.accepted_at <= insert.excluded.accepted_at
-        upsert = insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer)
-        with Session(self.engine) as session, session.begin():
-            session.execute(upsert, rows)
-            self._refresh_cases(session, {m.triage.case_key for m in mentions} - {None})
+        with self.engine.begin() as connection:
+            self._mention_upsert.execute(connection, rows)
+            self._refresh_cases(connection, {m.triage.case_key for m in mentions} - {None})
 
     def delete(self, ids: Sequence[str]) -> int:
         """Remove mentions and recompute (or drop) the cases they belonged to."""
@@ -109,7 +119,7 @@ class Store:
             session.execute(delete(CaseRow).where(orphaned))
         return int(removed or 0)
 
-    def _refresh_cases(self, session: Session, case_ids: set[str | None]) -> None:
+    def _refresh_cases(self, session: Session | Connection, case_ids: set[str | None]) -> None:
         """Recompute each case from its mentions, so replaying a mention cannot double-count it."""
         if not case_ids:
             return

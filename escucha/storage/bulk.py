@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Dialect, Table
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 Processor = Callable[[Any], Any] | None
 
@@ -26,9 +27,9 @@ class BulkStatement:
 
     @classmethod
     def compile(
-        cls, statement: Executable, table: Table, columns: Sequence[str], dialect: Dialect
+        cls, statement: ClauseElement, table: Table, columns: Sequence[str], dialect: Dialect
     ) -> BulkStatement:
-        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(columns)))
         names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(columns)
         unknown = set(names) - set(columns)
         if unknown:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, select
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -80,14 +80,15 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
     }
 
 
-MENTION_COLUMNS = tuple(MentionRow.__table__.columns.keys())
+MENTIONS: Table = MentionRow.__table__  # type: ignore[assignment]
+MENTION_COLUMNS = tuple(MENTIONS.columns.keys())
 
 
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._mention_upsert = BulkStatement.compile(
-            _mention_upsert(engine), MentionRow.__table__, MENTION_COLUMNS, engine.dialect
+            _mention_upsert(engine), MENTIONS, MENTION_COLUMNS, engine.dialect
         )
 
     @classmethod

@@ -51,12 +51,13 @@ class Ledger:
         found = self.redis.zrangebyscore(keys.LEDGER, "-inf", cutoff, start=0, num=limit)
         return [keys.as_text(i) for i in found if isinstance(i, bytes | str)]
 
-    def mark_swept(self, ids: Sequence[str]) -> dict[str, int]:
-        """Restart each id's deadline and count the sweep; returns sweeps so far per id."""
+    def mark_swept(self, ids: Sequence[str], counted: bool = True) -> dict[str, int]:
+        """Restart each id's deadline and, if `counted`, count the sweep; returns the sweeps
+        counted so far per id."""
         now = time.time()
         with self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(keys.LEDGER, {i: now for i in ids}, xx=True)
             for mention_id in ids:
-                pipe.hincrby(keys.LEDGER_SWEEPS, mention_id, 1)
+                pipe.hincrby(keys.LEDGER_SWEEPS, mention_id, 1 if counted else 0)
             results = pipe.execute()
         return dict(zip(ids, (int(n) for n in results[1:]), strict=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from escucha.context import PipelineContext
@@ -17,12 +18,22 @@ class SweepReport:
     dead_lettered: int = 0
 
 
-def sweep(ctx: PipelineContext, deadline_s: float, max_sweeps: int) -> SweepReport:
+def sweep(
+    ctx: PipelineContext,
+    deadline_s: float,
+    max_sweeps: int,
+    backlog: Callable[[], int] = lambda: 0,
+) -> SweepReport:
+    """Re-publish overdue mentions; dead-letter those re-published `max_sweeps` times.
+
+    A re-publication counts toward that limit only when `backlog()` (messages waiting in the
+    stage queues) is zero: behind a backlog, an overdue mention may just be waiting its turn.
+    """
     report = SweepReport()
     overdue = ctx.ledger.overdue(deadline_s)
     if not overdue:
         return report
-    sweeps = ctx.ledger.mark_swept(overdue)
+    sweeps = ctx.ledger.mark_swept(overdue, counted=backlog() == 0)
     by_stage: dict[str, list[str]] = defaultdict(list)
     letters: list[DeadLetter] = []
     for mention_id in overdue:

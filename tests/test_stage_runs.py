@@ -101,3 +101,27 @@ def test_sweeper_republishes_from_the_furthest_record_then_gives_up(redis_client
     assert {
         x.stage for x in ctx.dead_letters.list("analyze") + ctx.dead_letters.list("normalize")
     } == {"analyze", "normalize"}
+
+
+def test_behind_a_backlog_the_sweeper_republishes_but_never_gives_up(redis_client, redis_server):
+    ctx, sent = recording_context(redis_server.url)
+    ids = accepted(ctx, 3)
+    busy = lambda: 4000  # noqa: E731 - messages still waiting in the stage queues
+    for _ in range(5):
+        report = sweep(ctx, deadline_s=0, max_sweeps=2, backlog=busy)
+        assert report.republished == 3 and report.dead_lettered == 0
+    assert ctx.ledger.pending() == 3
+    sweep(ctx, deadline_s=0, max_sweeps=2)  # the queues drained: now sweeps count
+    sweep(ctx, deadline_s=0, max_sweeps=2)
+    assert sweep(ctx, deadline_s=0, max_sweeps=2).dead_lettered == 3
+    assert sent.ids_for("normalize") == ids * (1 + 5 + 2)  # accepted, busy sweeps, counted ones
+
+
+def test_the_stage_backlog_counts_waiting_stage_messages_only(redis_client):
+    from workers.queues import queue_name, stage_backlog
+
+    assert stage_backlog(redis_client) == 0
+    redis_client.lpush(queue_name("analyze"), "m1", "m2")
+    redis_client.lpush(queue_name("persist"), "m3")
+    redis_client.lpush(queue_name("monitor"), "the sweep itself")
+    assert stage_backlog(redis_client) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import redis
 from kombu import Queue
 
 STAGES = ("normalize", "analyze", "triage", "persist")
@@ -31,3 +32,11 @@ ROUTES = (
     }
 )
 ALL_QUEUES = ",".join(q.name for q in QUEUES if q.name)
+
+
+def stage_backlog(client: redis.Redis) -> int:
+    """Messages waiting in the stage queues (the monitor queue, where the asker runs, aside)."""
+    with client.pipeline(transaction=False) as pipe:
+        for stage in STAGES:
+            pipe.llen(queue_name(stage))
+        return sum(int(n) for n in pipe.execute())

@@ -17,7 +17,7 @@ import numpy as np
 import redis
 
 from escucha import keys
-from escucha.analysis.char_arrays import NUMBER, WORD, CharArrays, lone_token_hashes
+from escucha.analysis.char_arrays import NUMBER, WORD, CharArrays, lone_token_hashes, with_pairs
 from escucha.analysis.tokens import fold_all
 from escucha.models import NormalizedMention
 
@@ -26,7 +26,6 @@ BANDS = 4
 BAND_BITS = 64 // BANDS
 MIN_WORDS = 4  # shorter texts ("gracias!") repeat by chance, not by campaign
 INDEX_TTL_S = 30 * 24 * 3600
-PAIR_SALT = np.uint64(0x9E3779B97F4A7C15)
 
 
 @cache
@@ -62,14 +61,8 @@ def fingerprints(texts: Sequence[str]) -> list[int | None]:
     owner, hashes = owner[long_enough], hashes[long_enough]
     if not len(owner):
         return [None] * len(texts)
-    # Word then the pair it starts, text by text: features stay grouped by owner.
-    pairs = np.zeros(len(hashes), dtype=np.uint64)
-    pairs[:-1] = hashes[:-1] * PAIR_SALT + hashes[1:]
-    valid = np.ones((len(hashes), 2), dtype=bool)
-    valid[:, 1] = False
-    valid[:-1, 1] = owner[1:] == owner[:-1]
-    features = _mixed(np.stack([hashes, pairs], axis=1)[valid])
-    feature_owner = np.broadcast_to(owner[:, None], valid.shape)[valid]
+    feature_owner, features = with_pairs(owner, hashes)
+    features = _mixed(features)
     bits = np.unpackbits(features.astype(">u8").view(np.uint8).reshape(-1, 8), axis=1)
     starts = np.flatnonzero(np.r_[True, feature_owner[1:] != feature_owner[:-1]])
     votes = np.add.reduceat(bits, starts, axis=0, dtype=np.int32)

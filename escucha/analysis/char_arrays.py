@@ -197,15 +197,20 @@ class CharArrays:
     def terms(self) -> tuple[np.ndarray, np.ndarray]:
         """Owners and hashes of every token and of every two tokens in a row, in text order
         (each pair right after its first token)."""
-        count = len(self.token_hash)
-        pair = np.zeros(count, dtype=np.uint64)
-        pair[:-1] = self.token_hash[:-1] * _BASE + self.token_hash[1:] + PAIR_SALT
-        valid = np.ones((count, 2), dtype=bool)
-        valid[:, 1] = False
-        valid[:-1, 1] = self.token_owner[1:] == self.token_owner[:-1]
-        hashes = np.stack([self.token_hash, pair], axis=1)
-        rows = np.broadcast_to(self.token_owner[:, None], valid.shape)
-        return rows[valid], hashes[valid]
+        return with_pairs(self.token_owner, self.token_hash)
+
+
+def with_pairs(owner: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each hash followed by the hash of it and the next one of the same owner, so the
+    result stays grouped by owner; `owner` must already be grouped."""
+    count = len(hashes)
+    pair = np.zeros(count, dtype=np.uint64)
+    pair[:-1] = hashes[:-1] * _BASE + hashes[1:] + PAIR_SALT
+    valid = np.ones((count, 2), dtype=bool)
+    valid[:, 1] = False
+    valid[:-1, 1] = owner[1:] == owner[:-1]
+    rows = np.broadcast_to(owner[:, None], valid.shape)
+    return rows[valid], np.stack([hashes, pair], axis=1)[valid]
 
 
 def _classes(points: np.ndarray) -> np.ndarray:

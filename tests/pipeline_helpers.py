@@ -1,14 +1,20 @@
 """Shared pieces of pipeline tests: a pipeline context whose dispatches are recorded instead
-of sent (broker-free tests), a migrated SQLite store, and waiting for mentions to be stored."""
+of sent (broker-free tests), a migrated SQLite store, real worker processes to drive, and
+waiting for mentions to be stored."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from escucha.context import PipelineContext
 from escucha.storage.migrate import upgrade
+from escucha.storage.store import Store
 from tests.processes import wait_until
+from workers.launcher import Launcher, default_groups
 
 
 @dataclass
@@ -39,3 +45,37 @@ def wait_stored(ctx: PipelineContext, ids: list[str], timeout_s: float = 120) ->
     assert wait_until(lambda: ctx.ledger.pending_among(ids) == 0, timeout_s), (
         f"{ctx.ledger.pending_among(ids)} of {len(ids)} not stored; stats {ctx.stats.read()}"
     )
+
+
+@contextmanager
+def worker_stack(
+    redis_url: str,
+    root: Path,
+    batch_size: int,
+    settings: dict[str, str],
+    ping: bool = True,
+    **launcher_options: Any,
+) -> Iterator[tuple[Launcher, PipelineContext, Store, dict[str, str]]]:
+    """The default worker groups (two stage children) over `redis_url` and a fresh SQLite
+    store under `root`; with a context that dispatches to them, the store, and their
+    environment. With `ping`, waits until the workers answer on the test process's broker."""
+    from workers.ready import wait_for_workers
+    from workers.resources import dispatch
+
+    database_url = migrated_sqlite(root)
+    env = {
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "ESCUCHA_BATCH_SIZE": str(batch_size),
+        **settings,
+    }
+    launcher = Launcher(env, root / "logs", default_groups(2), **launcher_options).start()
+    store = Store.from_url(database_url)
+    try:
+        if ping:
+            wait_for_workers(2, timeout_s=60, launcher=launcher)
+        ctx = PipelineContext.connect(redis_url, dispatch, batch_size=batch_size, ttl_s=3600)
+        yield launcher, ctx, store, env
+    finally:
+        launcher.stop()
+        store.dispose()

@@ -14,14 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escucha import keys
-from escucha.context import PipelineContext
 from escucha.ingest import Row, ingest
 from escucha.storage.schema import MentionRow
-from escucha.storage.store import Store
 from tests.factories import raw
-from tests.pipeline_helpers import migrated_sqlite, wait_stored
+from tests.pipeline_helpers import wait_stored, worker_stack
 from tests.processes import wait_until
-from workers.launcher import Launcher, default_groups
 from workers.process_tree import children
 from workers.redis_server import RedisServer
 
@@ -37,24 +34,19 @@ TEXTS = (
 def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("crashes")
     server = RedisServer(root / "redis").start()
-    database_url = migrated_sqlite(root)
-    env = {
-        "REDIS_URL": server.url,
-        "DATABASE_URL": database_url,
-        "ESCUCHA_BATCH_SIZE": "100",
+    settings = {
         "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
         "ESCUCHA_LEDGER_DEADLINE_S": "15",
         "ESCUCHA_SWEEP_INTERVAL_S": "2",
     }
-    launcher = Launcher(env, root / "logs", default_groups(2), beat=True, supervise=True).start()
-    from workers.resources import dispatch
-
-    ctx = PipelineContext.connect(server.url, dispatch, batch_size=100, ttl_s=3600)
-    store = Store.from_url(database_url)
-    yield launcher, ctx, store, server
-    launcher.stop()
-    store.dispose()
-    server.stop()
+    # This stack has a broker of its own; the test process's Celery app cannot ping it.
+    stack_options = {"ping": False, "beat": True, "supervise": True}
+    try:
+        with worker_stack(server.url, root, 100, settings, **stack_options) as stack:
+            launcher, ctx, store, _ = stack
+            yield launcher, ctx, store, server
+    finally:
+        server.stop()
 
 
 def backlog(ctx, count, start):

@@ -7,13 +7,10 @@ import time
 import pytest
 
 from escucha import keys
-from escucha.context import PipelineContext
 from escucha.ingest import Row, ingest
-from escucha.storage.store import Store
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, raw
-from tests.pipeline_helpers import migrated_sqlite, wait_stored
+from tests.pipeline_helpers import wait_stored, worker_stack
 from tests.processes import wait_until
-from workers.launcher import Launcher, default_groups
 from workers.process_tree import children
 
 TEXTS = [
@@ -45,25 +42,18 @@ def stack(tmp_path_factory, redis_server):
 
     redis.Redis.from_url(redis_server.url).flushdb()
     root = tmp_path_factory.mktemp("stack")
-    database_url = migrated_sqlite(root)
-    env = {
-        "REDIS_URL": redis_server.url,
-        "DATABASE_URL": database_url,
-        "ESCUCHA_BATCH_SIZE": "100",
+    settings = {
         "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
         "ESCUCHA_LEDGER_DEADLINE_S": "20",
         "ESCUCHA_SWEEP_INTERVAL_S": "2",
     }
-    launcher = Launcher(env, root / "logs", default_groups(2), beat=True).start()
-    from workers.ready import wait_for_workers
-    from workers.resources import dispatch
-
-    wait_for_workers(2, timeout_s=60, launcher=launcher)
-    ctx = PipelineContext.connect(redis_server.url, dispatch, batch_size=100, ttl_s=3600)
-    store = Store.from_url(database_url)
-    yield launcher, ctx, store
-    launcher.stop()
-    store.dispose()
+    with worker_stack(redis_server.url, root, 100, settings, beat=True) as (
+        launcher,
+        ctx,
+        store,
+        _,
+    ):
+        yield launcher, ctx, store
 
 
 def test_mentions_flow_to_the_store_analysed_and_triaged(stack):

@@ -11,16 +11,14 @@ import httpx
 import pytest
 import redis
 
-from escucha.context import PipelineContext
 from escucha.ingest import Row, ingest
-from escucha.storage.store import Store
 from tests.api_server import free_port
 from tests.factories import raw
-from tests.pipeline_helpers import migrated_sqlite
+from tests.pipeline_helpers import worker_stack
 from tests.poison_tasks import DONE, FIXED
 from tests.processes import wait_until
 from workers.app import app
-from workers.launcher import Launcher, WorkerGroup, default_groups
+from workers.launcher import Launcher, WorkerGroup
 
 pytestmark = pytest.mark.poison
 
@@ -30,26 +28,18 @@ def stack(tmp_path_factory, redis_server):
     client = redis.Redis.from_url(redis_server.url)
     client.flushdb()
     root = tmp_path_factory.mktemp("poison")
-    database_url = migrated_sqlite(root)
-    env = {
-        "REDIS_URL": redis_server.url,
-        "DATABASE_URL": database_url,
-        "ESCUCHA_BATCH_SIZE": "50",
+    port = free_port()
+    settings = {
         "ESCUCHA_MAX_DELIVERIES": "3",
         "ESCUCHA_EXTRA_TASK_MODULES": json.dumps(["tests.poison_tasks"]),
     }
-    port = free_port()
-    launcher = Launcher(env, root / "logs", default_groups(2), beat=False, metrics_port=port)
-    launcher.start()
-    from workers.ready import wait_for_workers
-    from workers.resources import dispatch
-
-    wait_for_workers(2, timeout_s=60, launcher=launcher)
-    ctx = PipelineContext.connect(redis_server.url, dispatch, batch_size=50, ttl_s=3600)
-    store = Store.from_url(database_url)
-    yield launcher, ctx, store, env, root, f"http://127.0.0.1:{port}/metrics"  # stage worker's
-    launcher.stop()
-    store.dispose()
+    with worker_stack(redis_server.url, root, 50, settings, beat=False, metrics_port=port) as (
+        launcher,
+        ctx,
+        store,
+        env,
+    ):
+        yield launcher, ctx, store, env, root, f"http://127.0.0.1:{port}/metrics"  # stage worker's
 
 
 def letters(ctx, stage):

@@ -30,6 +30,14 @@ def test_a_batch_moves_records_forward_and_a_rerun_changes_nothing(redis_client,
     assert snapshot == {i: redis_client.get(keys.staged("normalized", i)) for i in ids}
 
 
+def test_every_staged_record_carries_the_expiry(redis_client, redis_server):
+    ctx, _ = recording_context(redis_server.url)  # staged records live an hour here
+    ids = accepted(ctx)
+    run_batch(ctx, NORMALIZE, ids, transform)
+    expiries = [redis_client.ttl(keys.staged("normalized", i)) for i in ids]
+    assert all(3500 < seconds <= 3600 for seconds in expiries), expiries
+
+
 def test_a_failing_record_is_dead_lettered_and_the_batch_goes_on(redis_client, redis_server):
     ctx, _ = recording_context(redis_server.url)
     ids = accepted(ctx)

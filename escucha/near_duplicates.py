@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
-from typing import Any
 
 import numpy as np
 import redis
 
-from escucha import keys
+from escucha import keys, lua_scripts
 from escucha.analysis.char_arrays import NUMBER, WORD, CharArrays, lone_token_hashes, with_pairs
 from escucha.analysis.tokens import fold_all
 from escucha.models import NormalizedMention
@@ -108,15 +106,6 @@ def assign_clusters(client: redis.Redis, mentions: Sequence[NormalizedMention]) 
     for mention, print_ in batch:
         band_keys += [_band_key(mention.tenant, b, v) for b, v in enumerate(_bands(print_))]
         args += [mention.id, print_ >> 32, print_ & 0xFFFFFFFF]
-    clusters = _script(client)(keys=band_keys, args=args)
+    clusters = lua_scripts.script(client, "assign_clusters")(keys=band_keys, args=args)
     for (mention, _), cluster in zip(batch, clusters, strict=True):
         mention.cluster_id = keys.as_text(cluster)
-
-
-@cache
-def _source() -> str:
-    return (resources.files("escucha") / "lua" / "assign_clusters.lua").read_text()
-
-
-def _script(client: redis.Redis) -> Any:
-    return client.register_script(_source())

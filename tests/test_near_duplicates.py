@@ -46,12 +46,13 @@ def test_clusters_are_per_tenant(redis_client):
 
 
 def test_the_index_matches_within_three_bits_whichever_bits_differ(redis_client):
-    from escucha.near_duplicates import _band_key, _bands, _script
+    from escucha.lua_scripts import script
+    from escucha.near_duplicates import _band_key, _bands
 
     def cluster_of(mention_id: str, print_: int) -> str:
         band_keys = [_band_key("t", b, v) for b, v in enumerate(_bands(print_))]
         args = [3600, 3, mention_id, print_ >> 32, print_ & 0xFFFFFFFF]
-        (cluster,) = _script(redis_client)(keys=band_keys, args=args)
+        (cluster,) = script(redis_client, "assign_clusters")(keys=band_keys, args=args)
         return cluster.decode()
 
     first = 0xF0F0_1234_ABCD_8001

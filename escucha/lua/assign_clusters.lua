@@ -6,13 +6,18 @@
 -- answer. Only new prints are written, and they renew their bands' expiry.
 local ttl, max_distance = tonumber(ARGV[1]), tonumber(ARGV[2])
 
-local function popcount(x)
-  local count = 0
-  while x ~= 0 do
+-- Bits that differ between two prints, counted only up to `limit` + 1: most entries in a band
+-- are unrelated texts some 32 bits away, and a full count would loop over every one of them.
+local function ones(x, count, limit)
+  while x ~= 0 and count <= limit do
     x = bit.band(x, x - 1)
     count = count + 1
   end
   return count
+end
+
+local function distance(high, low, other_high, other_low, limit)
+  return ones(bit.bxor(low, other_low), ones(bit.bxor(high, other_high), 0, limit), limit)
 end
 
 local clusters = {}
@@ -32,7 +37,7 @@ for i = 1, (#ARGV - 2) / 3 do
         local colon = string.find(entries[j], ':', 1, true)
         local other_high = tonumber(string.sub(entries[j], 1, colon - 1))
         local other_low = tonumber(string.sub(entries[j], colon + 1))
-        local d = popcount(bit.bxor(high, other_high)) + popcount(bit.bxor(low, other_low))
+        local d = distance(high, low, other_high, other_low, best_distance)
         local cluster = entries[j + 1]
         if d < best_distance or (best ~= nil and d == best_distance and cluster < best) then
           best, best_distance = cluster, d

@@ -98,11 +98,11 @@ def test_sigkill_of_a_worker_child_mid_batch_loses_and_duplicates_nothing(stack)
     launcher, ctx, store = stack
     redelivered_before = ctx.stats.read().get("redelivered", 0)
     report = ingest(ctx, mentions(6000, start=20_000))
-    stage_worker = launcher.processes["stages"].pid
+    # Found before the wait: a batch lasts milliseconds, too short to scan /proc inside it.
+    victims = children(launcher.processes["stages"].pid)
+    assert victims, "the stage worker has no pool children"
     busy = lambda: any(ctx.redis.scan_iter(keys.deliveries("analyze", "*"), count=1000))  # noqa: E731
     assert wait_until(busy, 30, every_s=0.005), "no analyze batch was ever in progress"
-    victims = children(stage_worker)
-    assert victims, "the stage worker has no pool children"
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
     killed_at = time.monotonic()

@@ -16,7 +16,7 @@ from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE
 pytestmark = pytest.mark.data
 
 # A little below the figures `escucha eval` measured (README), so a regression fails.
-FLOORS = {"tass2020": 0.58, "es_airlines": 0.56, "us_airlines": 0.75, "emoevent_offensive": 0.77}
+FLOORS = {"tass2020": 0.59, "es_airlines": 0.565, "us_airlines": 0.75, "emoevent_offensive": 0.77}
 
 
 @pytest.fixture(scope="module")

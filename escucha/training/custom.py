@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,4 +53,4 @@ def train_version(models_dir: Path, data: Path | None, head: str) -> tuple[str, 
 
 def _with_custom(spec: HeadSpec) -> HeadSpec:
     # A business's own history is the best evidence of its own customers: it weighs double.
-    return HeadSpec(spec.name, spec.labels, {**spec.corpora, CUSTOM: 2.0}, spec.C)
+    return replace(spec, corpora={**spec.corpora, CUSTOM: 2.0})

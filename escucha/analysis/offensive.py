@@ -37,9 +37,5 @@ PROFANITY = re.compile(
 )
 
 
-def is_profane_word(word: str) -> bool:
-    return word in PROFANE_WORDS or word.startswith(PROFANE_STEMS)
-
-
 def is_offensive(text: str, tokens: list[str]) -> bool:
     return bool(PROFANITY.search(text)) or any(is_masked_profanity(t) for t in tokens)

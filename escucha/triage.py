@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 from escucha.analysis.tokens import fold
 from escucha.models import (
@@ -79,7 +80,7 @@ def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
     if influence:
         points += influence
         reasons.append(why)
-    competitor = next((c for c in tenant.competitors if fold(c) in folded), None)
+    competitor = next((c for c, f in _folded(tuple(tenant.competitors)) if f in folded), None)
     if competitor and analysis.sentiment is not Sentiment.positive:
         points += 5
         reasons.append(f"mentions competitor {competitor} (+5)")
@@ -90,6 +91,12 @@ def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
         reasons=reasons or ["nothing to act on"],
         case_key=case_key(mention) if _needs_case(mention) else None,
     )
+
+
+@cache
+def _folded(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each name with its folded form, folded once per tenant rather than once per mention."""
+    return tuple((name, fold(name)) for name in names)
 
 
 def _needs_case(mention: AnalyzedMention) -> bool:

@@ -57,6 +57,12 @@ def _mention_upsert(engine: Engine) -> Any:
     return insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer)
 
 
+def _case_upsert(engine: Engine) -> Any:
+    insert = _insert(engine, CaseRow.__table__)
+    refreshed = {c: insert.excluded[c] for c in ("priority", "mention_count", "last_mention_at")}
+    return insert.on_conflict_do_update(index_elements=["id"], set_=refreshed)
+
+
 def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, Any]:
     analysis, triage = mention.analysis, mention.triage
     return {
@@ -94,6 +100,12 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
 
 MENTIONS: Table = MentionRow.__table__  # type: ignore[assignment]
 MENTION_COLUMNS = tuple(MENTIONS.columns.keys())
+CASES: Table = CaseRow.__table__  # type: ignore[assignment]
+# A case's columns as recomputed from its mentions, in the order of the summary query.
+CASE_SUMMARY = (
+    "id", "tenant", "source", "author", "priority", "mention_count", "opened_at", "last_mention_at",
+)  # fmt: skip
+CASE_COLUMNS = (*CASE_SUMMARY, "status")
 
 
 class Store:
@@ -101,6 +113,9 @@ class Store:
         self.engine = engine
         self._mention_upsert = BulkStatement.compile(
             _mention_upsert(engine), MENTIONS, MENTION_COLUMNS, engine.dialect
+        )
+        self._case_upsert = BulkStatement.compile(
+            _case_upsert(engine), CASES, CASE_COLUMNS, engine.dialect
         )
 
     @classmethod
@@ -126,13 +141,13 @@ class Store:
             cases = set(session.scalars(found)) - {None}
             removed = session.execute(select(func.count()).where(MentionRow.id.in_(ids))).scalar()
             session.execute(delete(MentionRow).where(MentionRow.id.in_(ids)))
-            self._refresh_cases(session, set(cases))
+            self._refresh_cases(session.connection(), set(cases))
             still_used = select(MentionRow.case_id).where(MentionRow.case_id.is_not(None))
             orphaned = CaseRow.id.in_(cases) & CaseRow.id.not_in(still_used)
             session.execute(delete(CaseRow).where(orphaned))
         return int(removed or 0)
 
-    def _refresh_cases(self, session: Session | Connection, case_ids: set[str | None]) -> None:
+    def _refresh_cases(self, connection: Connection, case_ids: set[str | None]) -> None:
         """Recompute each case from its mentions, so replaying a mention cannot double-count it."""
         if not case_ids:
             return
@@ -150,27 +165,12 @@ class Store:
             .where(MentionRow.case_id.in_(case_ids))
             .group_by(MentionRow.case_id)
         )
-        keys = (
-            "id",
-            "tenant",
-            "source",
-            "author",
-            "priority",
-            "mention_count",
-            "opened_at",
-            "last_mention_at",
-        )
         rows = [
-            dict(zip(keys, row, strict=True)) | {"status": "open"}
-            for row in session.execute(summary)
+            dict(zip(CASE_SUMMARY, row, strict=True)) | {"status": "open"}
+            for row in connection.execute(summary)
         ]
-        if not rows:
-            return
-        insert = _insert(self.engine, CaseRow.__table__)
-        refreshed = {
-            c: insert.excluded[c] for c in ("priority", "mention_count", "last_mention_at")
-        }
-        session.execute(insert.on_conflict_do_update(index_elements=["id"], set_=refreshed), rows)
+        if rows:
+            self._case_upsert.execute(connection, rows)
 
     def count(self, ids: Sequence[str] | None = None) -> int:
         query = select(func.count()).select_from(MentionRow)

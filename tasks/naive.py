@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from escucha.analysis.batch import analyze_mentions
-from escucha.models import AnalyzedMention, NormalizedMention, StagedMention, TriagedMention
+from escucha.models import (
+    AnalyzedMention,
+    NormalizedMention,
+    RawMention,
+    StagedMention,
+    TriagedMention,
+    extend,
+)
 from escucha.normalize import normalize as normalize_mention
 from escucha.triage import triage as triage_mention
 from workers.app import app
@@ -18,9 +25,8 @@ OPTIONS: dict[str, Any] = {"guard_deliveries": False}
 
 @app.task(name="escucha.naive.normalize", **OPTIONS)
 def normalize(raw: dict[str, Any]) -> dict[str, Any]:
-    staged = StagedMention.model_validate(
-        raw | {"accepted_at": raw.get("accepted_at") or datetime.now(UTC)}
-    )
+    checked = RawMention.model_validate(raw)  # the door's checks, as ingest makes them
+    staged = extend(StagedMention, checked, accepted_at=datetime.now(UTC))
     return normalize_mention(staged).model_dump(mode="json")
 
 

@@ -103,7 +103,7 @@ class RawMention(Mention):
     that passed them, so each stage's decode keeps to the typed shape (5 µs a decode less).
     """
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)  # merged with Mention's
 
     @field_validator("text", "author", "external_id", mode="before")
     @classmethod

@@ -41,20 +41,38 @@ class Settings(BaseSettings):
     ledger_deadline_s: int = Field(default=600, ge=5)
     sweep_interval_s: float = Field(default=30.0, gt=0)
     max_sweeps: int = Field(default=5, ge=1)
+    max_dead_letters: int = Field(
+        default=10_000, ge=10, description="per list; older letters move to data_dir/dead-letters"
+    )
+    redis_maxmemory_mb: int = Field(
+        default=0,
+        ge=0,
+        description="the private redis-server's maxmemory; 0: a quarter of RAM, at most 4 GiB",
+    )
     # HTTP ingest (escucha api): webhook secrets, API keys, limits.
     meta_app_secret: str | None = None
     meta_verify_token: str | None = None
     x_consumer_secret: str | None = None
+    x_client_secret: str | None = Field(
+        default=None, description="X OAuth 2.0 client secret (X-Twitter-Webhooks-Signature-OAuth2)"
+    )
     mastodon_webhook_secret: str | None = None
+    mastodon_webhook_secrets: dict[str, str] = Field(
+        default_factory=dict,
+        description="instance host → secret, for /webhooks/mastodon/<host> (one per instance)",
+    )
     mastodon_instance: str = Field(
-        default="mastodon.social", description="host the Mastodon webhook comes from"
+        default="mastodon.social",
+        description="the instance a Mastodon webhook comes from when its body does not say",
     )
     api_keys: dict[str, str] = Field(
         default_factory=dict, description='API key → tenant, e.g. {"s3cret": "default"}'
     )
     channel_tenants: dict[str, str] = Field(
         default_factory=dict,
-        description='account → tenant, e.g. {"meta:<page id>": "acme", "x:<user id>": "acme"}',
+        description='account → tenant, e.g. {"meta:<page id>": "acme", "x:<user id>": "acme", '
+        '"mastodon:<host>": "acme", "mastodon:<host>/@<user>": "acme" (its own account)}; '
+        "events for an account not listed are refused",
     )
     channel_expected_interval_s: dict[str, float] = Field(
         default_factory=dict, description="silence longer than this is a health event"
@@ -64,6 +82,12 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=60_000, ge=1, description="requests per source")
+    unverified_rate_limit_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="per client address: unsigned or wrongly signed webhooks, unknown API keys, "
+        "X challenges; counted apart, so they never spend a platform's budget",
+    )
     replay_window_s: int = Field(default=7 * 24 * 3600, ge=60)
     x_api_url: str = "https://api.x.com"
     x_bearer_token: str | None = None
@@ -76,6 +100,10 @@ class Settings(BaseSettings):
     )
     log_format: str = Field(default="console", pattern="^(console|json)$")
     log_level: str = "INFO"
+
+    @property
+    def dead_letter_dir(self) -> Path:
+        return self.data_dir / "dead-letters"
 
     @property
     def sqlite_path(self) -> Path:

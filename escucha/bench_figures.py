@@ -40,6 +40,11 @@ class BenchFigures(BaseModel):
     offered_mentions: int
     offered_p50_latency_s: float
     offered_p99_latency_s: float
+    campaign_mentions: int = 0  # near-identical texts (a copy-paste campaign), after the mix
+    campaign_mentions_per_s: float = 0.0
+    campaign_vs_mix: float = 0.0  # campaign rate / mix rate; the target is at least 0.5
+    campaign_slowest_redis_reply_s: float = 0.0  # while the campaign drained
+    campaign_largest_bucket: int = 0  # near-duplicate index entries in its fullest bucket
     naive_mentions: int
     naive_mentions_per_s: float
     speedup_vs_naive: float

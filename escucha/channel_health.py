@@ -1,13 +1,16 @@
 """Per-channel health: when it last spoke, how often it failed, whether it has gone quiet.
 
-A channel is a webhook source ('meta', 'x', 'mastodon') or one poller ('rss:blog'). Each has an
-expected interval; silence longer than that is a health event, raised once per silence.
+A channel is a webhook source ('meta', 'x', 'mastodon') or one poller ('feed:blog'), and each
+tenant has its own record of it. A shared endpoint also keeps a record of its own, under the
+tenant '*', for what belongs to no tenant: refused signatures and accounts no tenant owns;
+only the operator sees it. Each channel has an expected interval; silence longer than that is
+a health event, raised once per silence on the tenant's stream.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import redis
 from pydantic import BaseModel
@@ -16,6 +19,7 @@ from escucha import events, keys
 
 
 class ChannelStatus(BaseModel):
+    tenant: str  # '*' for a shared endpoint's own record
     name: str
     status: str  # ok | silent | failing | new
     last_event_at: float | None = None
@@ -26,6 +30,8 @@ class ChannelStatus(BaseModel):
     last_error_at: float | None = None
     last_signature_failure: str | None = None
     last_signature_failure_at: float | None = None
+    unmapped: int = 0  # events for accounts no tenant owns
+    last_unmapped: str | None = None
     expected_interval_s: float | None = None
     silent_for_s: float | None = None
 
@@ -35,41 +41,44 @@ class ChannelHealth:
         self.redis = client
         self.expected = dict(expected or {})
 
-    def _touch(self, pipe: redis.client.Pipeline, name: str, interval_s: float | None) -> None:
-        pipe.sadd(keys.CHANNELS, name)
+    def _touch(
+        self, pipe: redis.client.Pipeline, tenant: str, name: str, interval_s: float | None
+    ) -> None:
+        pipe.sadd(keys.CHANNELS, f"{tenant}:{name}")
         interval = interval_s or self.expected.get(name)
         if interval:
-            pipe.hset(keys.channel(name), "expected_interval_s", interval)
+            pipe.hset(keys.channel(tenant, name), "expected_interval_s", interval)
 
-    def event(self, name: str, count: int = 1, interval_s: float | None = None) -> None:
+    def event(
+        self, tenant: str, name: str, count: int = 1, interval_s: float | None = None
+    ) -> None:
         """The channel delivered `count` items (or a poll succeeded with `count` new ones)."""
+        key = keys.channel(tenant, name)
         with self.redis.pipeline(transaction=True) as pipe:
-            self._touch(pipe, name, interval_s)
-            pipe.hset(
-                keys.channel(name), mapping={"last_event_at": time.time(), "consecutive_errors": 0}
-            )
-            pipe.hincrby(keys.channel(name), "events", count)
-            pipe.hdel(keys.channel(name), "silent_since")
+            self._touch(pipe, tenant, name, interval_s)
+            pipe.hset(key, mapping={"last_event_at": time.time(), "consecutive_errors": 0})
+            pipe.hincrby(key, "events", count)
+            pipe.hdel(key, "silent_since")
             pipe.execute()
 
-    def error(self, name: str, reason: str, interval_s: float | None = None) -> int:
+    def error(self, tenant: str, name: str, reason: str, interval_s: float | None = None) -> int:
         """Record a failure; returns how many failed in a row (for back-off)."""
+        key = keys.channel(tenant, name)
         with self.redis.pipeline(transaction=True) as pipe:
-            self._touch(pipe, name, interval_s)
-            pipe.hset(
-                keys.channel(name),
-                mapping={"last_error": reason[:500], "last_error_at": time.time()},
-            )
-            pipe.hincrby(keys.channel(name), "errors", 1)
-            pipe.hincrby(keys.channel(name), "consecutive_errors", 1)
+            self._touch(pipe, tenant, name, interval_s)
+            pipe.hset(key, mapping={"last_error": reason[:500], "last_error_at": time.time()})
+            pipe.hincrby(key, "errors", 1)
+            pipe.hincrby(key, "consecutive_errors", 1)
             *_, consecutive = pipe.execute()
         return int(consecutive)
 
     def signature_failure(self, name: str, reason: str) -> None:
+        """A refused signature belongs to no tenant: it goes on the endpoint's own record."""
+        key = keys.channel(keys.ENDPOINT, name)
         with self.redis.pipeline(transaction=True) as pipe:
-            self._touch(pipe, name, None)
+            self._touch(pipe, keys.ENDPOINT, name, None)
             pipe.hset(
-                keys.channel(name),
+                key,
                 mapping={
                     "last_signature_failure": reason[:500],
                     "last_signature_failure_at": time.time(),
@@ -77,15 +86,33 @@ class ChannelHealth:
             )
             pipe.execute()
 
-    def report(self, now: float | None = None) -> list[ChannelStatus]:
+    def unmapped(self, name: str, accounts: Iterable[str]) -> None:
+        """Signed events came for accounts no tenant owns; they were refused."""
+        accounts = sorted(accounts)
+        if not accounts:
+            return
+        key = keys.channel(keys.ENDPOINT, name)
+        with self.redis.pipeline(transaction=True) as pipe:
+            self._touch(pipe, keys.ENDPOINT, name, None)
+            pipe.hincrby(key, "unmapped", len(accounts))
+            pipe.hset(key, "last_unmapped", ", ".join(accounts)[:500])
+            pipe.execute()
+
+    def report(self, tenant: str | None = None, now: float | None = None) -> list[ChannelStatus]:
+        """Every record (the operator's view), or one tenant's."""
         now = now or time.time()
         names = sorted(keys.as_text(n) for n in self.redis.smembers(keys.CHANNELS))
-        return [self._status(name, now) for name in names]
+        pairs = [name.partition(":")[::2] for name in names]
+        return [
+            self._status(owner, name, now)
+            for owner, name in pairs
+            if tenant is None or owner == tenant
+        ]
 
-    def _status(self, name: str, now: float) -> ChannelStatus:
+    def _status(self, tenant: str, name: str, now: float) -> ChannelStatus:
         raw = {
             keys.as_text(k): keys.as_text(v)
-            for k, v in self.redis.hgetall(keys.channel(name)).items()
+            for k, v in self.redis.hgetall(keys.channel(tenant, name)).items()
         }
         last = _number(raw.get("last_event_at"))
         expected = _number(raw.get("expected_interval_s")) or self.expected.get(name)
@@ -100,6 +127,7 @@ class ChannelHealth:
         else:
             status = "ok"
         return ChannelStatus(
+            tenant=tenant,
             name=name,
             status=status,
             last_event_at=last,
@@ -110,6 +138,8 @@ class ChannelHealth:
             last_error_at=_number(raw.get("last_error_at")),
             last_signature_failure=raw.get("last_signature_failure"),
             last_signature_failure_at=_number(raw.get("last_signature_failure_at")),
+            unmapped=int(raw.get("unmapped", 0)),
+            last_unmapped=raw.get("last_unmapped"),
             expected_interval_s=expected,
             silent_for_s=silent_for,
         )
@@ -117,15 +147,16 @@ class ChannelHealth:
     def raise_silence_events(self, now: float | None = None) -> list[str]:
         """Announce channels that went quiet, once per silence; returns their names."""
         raised = []
-        for channel in self.report(now):
-            if channel.status != "silent":
+        for channel in self.report(now=now):
+            if channel.status != "silent" or channel.tenant == keys.ENDPOINT:
                 continue
-            if self.redis.hsetnx(keys.channel(channel.name), "silent_since", time.time()):
+            key = keys.channel(channel.tenant, channel.name)
+            if self.redis.hsetnx(key, "silent_since", time.time()):
                 events.publish(
-                    self.redis, "channel.silent", channel=channel.name,
+                    self.redis, channel.tenant, "channel.silent", channel=channel.name,
                     silent_for_s=f"{channel.silent_for_s or 0:.0f}",
                 )  # fmt: skip
-                raised.append(channel.name)
+                raised.append(f"{channel.tenant}:{channel.name}")
         return raised
 
 

@@ -31,16 +31,45 @@ SAMPLE = "sample_mentions.jsonl"
 
 
 @contextmanager
-def pipeline_context() -> Iterator[tuple[Settings, PipelineContext]]:
+def pipeline_context(supervise: bool = False) -> Iterator[tuple[Settings, PipelineContext]]:
     """A live broker (private if REDIS_URL is unset) and this process's view of the pipeline."""
+    from workers.redis_server import RedisServerError
     from workers.stack import broker, use_redis
 
-    with broker(get_settings()) as url:
-        settings = use_redis(url)
-        from workers.resources import context
+    try:
+        with broker(get_settings(), supervise) as url:
+            yield _connected(use_redis(url))
+    except RedisServerError as error:
+        err.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from error
 
-        context.cache_clear()
-        yield settings, context()
+
+@contextmanager
+def running_pipeline() -> Iterator[tuple[Settings, PipelineContext]]:
+    """For read-only commands: the Redis that is running, if any. Never starts or removes one."""
+    import redis
+
+    from workers.stack import running_broker, use_redis
+
+    url = running_broker(get_settings())
+    if url is None:
+        err.print(
+            f"[red]no Redis is running for {get_settings().data_dir}[/]: "
+            "start `escucha up`, or set REDIS_URL"
+        )
+        raise typer.Exit(1)
+    try:
+        yield _connected(use_redis(url))
+    except redis.ConnectionError as error:
+        err.print(f"[red]Redis at {url} is not answering[/]: {error}")
+        raise typer.Exit(1) from error
+
+
+def _connected(settings: Settings) -> tuple[Settings, PipelineContext]:
+    from workers.resources import context
+
+    context.cache_clear()
+    return settings, context()
 
 
 def report_ingest(report: IngestReport) -> None:
@@ -180,7 +209,7 @@ def dlq_list(
     limit: Annotated[int, typer.Option(min=1)] = 20,
 ) -> None:
     """Show dead letters: stage, mention, where, why."""
-    with pipeline_context() as (_, ctx):
+    with running_pipeline() as (_, ctx):
         sizes = ctx.dead_letters.sizes()
         stages = [stage] if stage else list(sizes)
         if not any(sizes.get(s) for s in stages):
@@ -253,6 +282,10 @@ def bench(
     ] = 5_000,
     rate: Annotated[int, typer.Option(help="offered load for the latency run, mentions/s")] = 1_000,
     seconds: Annotated[float, typer.Option(help="length of the latency run")] = 15.0,
+    campaign: Annotated[
+        int,
+        typer.Option(help="near-identical texts after the mix (a copy-paste campaign); 0: none"),
+    ] = 100_000,
     as_json: Annotated[bool, typer.Option("--json", help="end with one line of JSON")] = False,
 ) -> None:
     """Benchmark the real pipeline (private Redis, workers, SQLite) against a naive one."""
@@ -260,7 +293,8 @@ def bench(
     from workers.pipeline_bench import BenchOptions, run_bench
 
     options = BenchOptions(mentions=mentions, naive_mentions=min(naive, mentions),
-                           offered_per_s=rate, offered_seconds=seconds)  # fmt: skip
+                           offered_per_s=rate, offered_seconds=seconds,
+                           campaign_mentions=campaign)  # fmt: skip
     figures = run_bench(options, err)
     render(figures, console)
     if as_json:
@@ -273,7 +307,7 @@ def status() -> None:
     from escucha.channel_health import ChannelHealth
     from workers.queues import QUEUES
 
-    with pipeline_context() as (_, ctx):
+    with running_pipeline() as (_, ctx):
         table = Table(title="escucha status")
         table.add_column("what")
         table.add_column("value", justify="right")
@@ -287,9 +321,21 @@ def status() -> None:
         for name, value in sorted(ctx.stats.read().items()):
             table.add_row(f"total {name}", str(value))
         for channel in ChannelHealth(ctx.redis).report():
-            quiet = f", quiet {channel.silent_for_s:.0f} s" if channel.silent_for_s else ""
-            table.add_row(f"channel {channel.name}", f"{channel.status}{quiet}")
+            table.add_row(f"channel {channel.tenant}:{channel.name}", _channel_line(channel))
         console.print(table)
+
+
+def _channel_line(channel: Any) -> str:
+    parts = [channel.status]
+    if channel.silent_for_s:
+        parts.append(f"quiet {channel.silent_for_s:.0f} s")
+    if channel.last_error:
+        parts.append(f"last error: {channel.last_error[:60]}")
+    if channel.last_signature_failure:
+        parts.append(f"last refused signature: {channel.last_signature_failure[:60]}")
+    if channel.unmapped:
+        parts.append(f"{channel.unmapped} events for unmapped accounts ({channel.last_unmapped})")
+    return ", ".join(parts)
 
 
 Host = Annotated[str, typer.Option(help="address the HTTP API listens on")]
@@ -324,7 +370,7 @@ def up(
     from escucha.storage.migrate import upgrade
     from workers.launcher import Launcher, default_groups
 
-    with pipeline_context() as (settings, _):
+    with pipeline_context(supervise=True) as (settings, _):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.effective_database_url)
         env = {"REDIS_URL": settings.effective_redis_url}

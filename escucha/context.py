@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import redis
 
@@ -41,6 +42,8 @@ class PipelineContext:
         batch_size: int = 250,
         ttl_s: int = 604800,
         socket_timeout_s: float | None = None,
+        max_dead_letters: int = 10_000,
+        dead_letter_spill_dir: Path | None = None,
     ) -> PipelineContext:
         client = redis.Redis.from_url(
             redis_url,
@@ -54,7 +57,9 @@ class PipelineContext:
             staging=Staging(client, ttl_s),
             ledger=ledger,
             stats=stats,
-            dead_letters=DeadLetters(client, ledger, stats),
+            dead_letters=DeadLetters(
+                client, ledger, stats, max_dead_letters, spill_dir=dead_letter_spill_dir
+            ),
             deliveries=Deliveries(client, ttl_s),
             dispatch=dispatch,
             batch_size=batch_size,

@@ -1,37 +1,96 @@
-"""Dead-letter lists, one per stage: what could not go on, with what, where and why."""
+"""Dead-letter lists, one per stage: what could not go on, with what, where and why.
+
+Bounded, so a flood of bad input cannot fill Redis: a refused row (never accepted; its
+sender still has it) keeps at most `max_payload_bytes` of its payload with the whole one's
+size and digest, and each list keeps its newest `max_letters`. Older letters move to a
+JSON-lines file per stage under `spill_dir`, or, without one, are counted as dropped.
+A letter of an accepted mention keeps its whole payload: it is what a replay re-drives.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import redis
 
-from escucha import keys
+from escucha import keys, lua_scripts
 from escucha.ledger import Ledger
 from escucha.models import DeadLetter
 from escucha.stats import Stats
 
 INGEST = "ingest"
+MAX_LETTERS = 10_000
+MAX_PAYLOAD_BYTES = 16 * 1024
+
+
+def bounded(letter: DeadLetter, limit: int) -> DeadLetter:
+    """A refused row's letter with at most `limit` bytes of its payload."""
+    if letter.stage != INGEST or letter.payload is None or letter.payload_truncated:
+        return letter
+    raw = letter.payload.encode("utf-8", "surrogateescape")
+    if len(raw) <= limit:
+        return letter
+    return letter.model_copy(
+        update={
+            "payload": raw[:limit].decode("utf-8", "ignore"),
+            "payload_truncated": True,
+            "payload_bytes": len(raw),
+            "payload_sha256": hashlib.sha256(raw).hexdigest(),
+        }
+    )
 
 
 class DeadLetters:
-    def __init__(self, client: redis.Redis, ledger: Ledger, stats: Stats) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        ledger: Ledger,
+        stats: Stats,
+        max_letters: int = MAX_LETTERS,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        spill_dir: Path | None = None,
+    ) -> None:
         self.redis = client
         self.ledger = ledger
         self.stats = stats
+        self.max_letters = max_letters
+        self.max_payload_bytes = max_payload_bytes
+        self.spill_dir = spill_dir
+        self._push = lua_scripts.script(client, "push_capped")
 
     def push(self, letters: Sequence[DeadLetter], staged_keys: Sequence[str] = ()) -> None:
         """Record letters; their mentions leave the ledger and their staged records go."""
         if not letters:
             return
+        by_stage: dict[str, list[str]] = defaultdict(list)
+        for letter in letters:
+            by_stage[letter.stage].append(bounded(letter, self.max_payload_bytes).model_dump_json())
         with self.redis.pipeline(transaction=True) as pipe:
-            for letter in letters:
-                pipe.rpush(keys.dead_letters(letter.stage), letter.model_dump_json())
+            for stage, encoded in by_stage.items():
+                self._push(
+                    keys=[keys.dead_letters(stage)], args=[self.max_letters, *encoded], client=pipe
+                )
             if staged_keys:
                 pipe.delete(*staged_keys)
             self.ledger.resolve([x.mention_id for x in letters if x.mention_id], pipe)
             self.stats.add("dead_lettered", len(letters), pipe)
-            pipe.execute()
+            trimmed = pipe.execute()[: len(by_stage)]
+        for stage, overflow in zip(by_stage, trimmed, strict=True):
+            self._spill(stage, [keys.as_text(x) for x in overflow])
+
+    def _spill(self, stage: str, overflow: list[str]) -> None:
+        if not overflow:
+            return
+        if self.spill_dir is None:
+            self.stats.add("dead_letters_dropped", len(overflow))
+            return
+        self.spill_dir.mkdir(parents=True, exist_ok=True)
+        with (self.spill_dir / f"{stage}.jsonl").open("a", encoding="utf-8") as spill:
+            spill.writelines(f"{line}\n" for line in overflow)
+        self.stats.add("dead_letters_spilled", len(overflow))
 
     def stages(self) -> list[str]:
         prefix = len(keys.dead_letters(""))

@@ -14,6 +14,7 @@ import redis
 
 from escucha import events, keys
 from escucha.context import PipelineContext
+from escucha.models import tenant_of
 from escucha.storage.store import Store
 
 DELETE_STAGE = "delete"
@@ -35,11 +36,12 @@ class Tombstones:
 
 
 def apply_deletes(client: redis.Redis, store: Store, ids: Sequence[str]) -> int:
-    """Remove from the store and announce; running it twice announces twice but deletes once."""
+    """Remove from the store and announce each delete on its tenant's stream; running it twice
+    announces twice but deletes once."""
     removed = store.delete(ids)
     with client.pipeline(transaction=True) as pipe:
         for mention in ids:
-            events.publish(pipe, "mention.deleted", mention_id=mention)
+            events.publish(pipe, tenant_of(mention), "mention.deleted", mention_id=mention)
         pipe.execute()
     return removed
 

@@ -1,7 +1,11 @@
-"""The event stream downstream consumers read (CRM sync, dashboards): deletes, health alerts."""
+"""The event streams downstream consumers read (CRM sync, dashboards): one per tenant.
+
+A tenant's stream holds only what happened to that tenant's mentions and channels.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -10,19 +14,30 @@ import redis
 from escucha import keys
 
 MAX_EVENTS = 100_000
+EVENT_ID = re.compile(r"^\d{1,20}(?:-\d{1,20})?$")  # a Redis stream id, as `event_id` gives it
 
 
-def publish(target: redis.Redis | redis.client.Pipeline, kind: str, **fields: str) -> None:
-    """Append one event; the stream is capped, oldest events go first."""
+class BadEventId(ValueError):
+    pass
+
+
+def publish(
+    target: redis.Redis | redis.client.Pipeline, tenant: str, kind: str, **fields: str
+) -> None:
+    """Append one event to the tenant's stream; the stream is capped, oldest events go first."""
     entry = {"type": kind, "at": f"{time.time():.3f}", **fields}
-    target.xadd(keys.EVENTS, entry, maxlen=MAX_EVENTS, approximate=True)  # type: ignore[arg-type]
+    target.xadd(keys.events(tenant), entry, maxlen=MAX_EVENTS, approximate=True)  # type: ignore[arg-type]
 
 
-def read(client: redis.Redis, after: str = "0", count: int = 100) -> list[dict[str, Any]]:
-    """Events after stream id `after`, each with its own `event_id` to resume from."""
+def read(
+    client: redis.Redis, tenant: str, after: str = "0", count: int = 100
+) -> list[dict[str, Any]]:
+    """The tenant's events after stream id `after`, each with its `event_id` to resume from."""
+    if not EVENT_ID.match(after):
+        raise BadEventId(f"after={after!r} is not an event_id (digits, or digits-digits)")
     start = f"({after}" if after != "0" else "-"
     entries: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange(  # type: ignore[assignment]
-        keys.EVENTS, min=start, count=count
+        keys.events(tenant), min=start, count=count
     )
     return [
         {"event_id": keys.as_text(event_id)}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from escucha.ingest import Row
-from escucha.models import mention_id
+from escucha.models import post_ref
 
 csv.field_size_limit(4 * 1024 * 1024)
 
@@ -42,11 +42,11 @@ def canonical(record: dict[str, Any], default_source: str) -> dict[str, Any]:
 
 
 def twcs(record: dict[str, Any]) -> dict[str, Any]:
-    """A twcs row: X tweets, `inbound` False for the brand's replies, reply links as mention ids."""
+    """A twcs row: X tweets, `inbound` False for the brand's replies, reply links kept."""
     mapped = canonical(record, TWCS_SOURCE)
     parent = (mapped.pop("in_response_to_tweet_id", None) or "").strip()
     mapped.pop("response_tweet_id", None)  # the replies link back to this row themselves
-    mapped["in_reply_to"] = mention_id(mapped["source"], parent) if parent else None
+    mapped["in_reply_to"] = post_ref(mapped["source"], parent) if parent else None
     return mapped
 
 

@@ -51,6 +51,7 @@ class IngestReport:
     accepted: list[str] = field(default_factory=list)
     rejected: list[DeadLetter] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)  # locations of repeated ids
+    superseded: list[str] = field(default_factory=list)  # older than the version in flight
     batches: int = 0
 
 
@@ -86,7 +87,8 @@ def validate(row: Row) -> StagedMention | DeadLetter:
         return DeadLetter(
             stage=INGEST, reason=describe(error), location=row.location, payload=payload
         )
-    return extend(StagedMention, raw, accepted_at=datetime.now(UTC))
+    version = raw.version_at.timestamp()
+    return extend(StagedMention, raw, accepted_at=datetime.now(UTC), version=version)
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -120,7 +122,7 @@ def ingest(
                 report.duplicates.append(row.location or result.id)
             batch[result.id] = result  # a repeated id is the newer version of the same post
         seen.update(batch)
-        accept(ctx, batch)
+        report.superseded += accept(ctx, batch)
         report.accepted.extend(batch)
         report.batches += bool(batch)
     ctx.dead_letters.push(report.rejected)
@@ -128,13 +130,21 @@ def ingest(
     return report
 
 
-def accept(ctx: PipelineContext, batch: Mapping[str, StagedMention]) -> None:
-    """Stage one batch and record it in the ledger atomically, then publish it."""
+def accept(ctx: PipelineContext, batch: Mapping[str, StagedMention]) -> list[str]:
+    """Stage one batch and record it in the ledger atomically, then publish it.
+
+    Returns the ids left out because a newer version of them is already in flight (that
+    version goes on; the ledger entry is the same id's).
+    """
     if not batch:
-        return
+        return []
+    ids = list(batch)
     with ctx.redis.pipeline(transaction=True) as pipe:
-        ctx.staging.put("raw", batch, pipe)
+        ctx.staging.put_versions(batch, pipe)
         ctx.ledger.accept(batch, pipe, time.time())
         ctx.stats.add("accepted", len(batch), pipe)
-        pipe.execute()
-    ctx.dispatch(FIRST_STAGE, uuid.uuid4().hex, list(batch))
+        older = {ids[int(n) - 1] for n in pipe.execute()[0]}
+    fresh = [i for i in ids if i not in older]
+    if fresh:
+        ctx.dispatch(FIRST_STAGE, uuid.uuid4().hex, fresh)
+    return [i for i in ids if i in older]

@@ -30,13 +30,18 @@ def as_text(value: bytes | str) -> str:
 
 
 DELETED = f"{PREFIX}:deleted"  # sorted set: mention id → time a platform said it was deleted
-EVENTS = f"{PREFIX}:events"  # stream for downstream consumers: mention.deleted, channel.silent
-CHANNELS = f"{PREFIX}:channels"  # set of channel names with health records
+CHANNELS = f"{PREFIX}:channels"  # set of 'tenant:channel' names with health records
+ENDPOINT = "*"  # the tenant of a shared endpoint's own record (signatures, unmapped accounts)
 
 
-def channel(name: str) -> str:
-    """Hash of one channel's health: last event, errors, last signature failure."""
-    return f"{PREFIX}:channel:{name}"
+def events(tenant: str) -> str:
+    """One tenant's stream for downstream consumers: mention.deleted, channel.silent."""
+    return f"{PREFIX}:events:{tenant}"
+
+
+def channel(tenant: str, name: str) -> str:
+    """Hash of one tenant's channel health: last event, errors, last failure."""
+    return f"{PREFIX}:channel:{tenant}:{name}"
 
 
 def signature_seen(channel: str, digest: str) -> str:
@@ -47,6 +52,6 @@ def rate_window(source: str, window: int) -> str:
     return f"{PREFIX}:rate:{source}:{window}"
 
 
-def poll_cursor(poller: str) -> str:
+def poll_cursor(tenant: str, poller: str) -> str:
     """Hash of one poller's cursor: since_id, ETag, Last-Modified, back-off."""
-    return f"{PREFIX}:cursor:{poller}"
+    return f"{PREFIX}:cursor:{tenant}:{poller}"

@@ -51,3 +51,30 @@ def mentions(count: int, source: str = "bench", seed: int = 7) -> Iterator[dict[
             "author_followers": rng.choice((0, 12, 150, 900, 4_000, 25_000, 180_000)),
             "created_at": (start + timedelta(seconds=n)).isoformat(),
         }
+
+
+CAMPAIGN = (
+    "@aerosol Boicot a Aerolíneas Sol: me cancelaron el vuelo {flight} del día {day} y me "
+    "deben {amount} euros desde hace {weeks} semanas. #AerolineasSolEstafa https://t.co/{code}"
+)
+
+
+def campaign(count: int, source: str = "campaign", seed: int = 11) -> Iterator[dict[str, Any]]:
+    """A copy-paste campaign: one text posted `count` times by different people, differing
+    only in its numbers and link, as a coordinated complaint or a bot network posts it."""
+    rng = random.Random(seed)
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    for n in range(count):
+        text = CAMPAIGN.format(
+            flight=rng.randrange(100, 9999), day=rng.randrange(1, 29),
+            amount=rng.randrange(50, 2000), weeks=rng.randrange(1, 9),
+            code=f"{rng.getrandbits(40):010x}",
+        )  # fmt: skip
+        yield {
+            "id": f"{n}",
+            "source": source,
+            "text": text,
+            "author": f"user{rng.randrange(50_000)}",
+            "author_followers": rng.choice((0, 12, 150, 900)),
+            "created_at": (start + timedelta(milliseconds=10 * n)).isoformat(),
+        }

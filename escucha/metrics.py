@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector
 
 from escucha import keys
 from escucha.deadletter import DeadLetters
+from escucha.redis_memory import memory_use
 
 # kombu's Redis transport keeps delivered-but-unacknowledged messages under these keys.
 UNACKED = "unacked"
@@ -101,6 +102,15 @@ class PipelineCollector(Collector):
             "Age of the oldest unacknowledged message",
             value=age,
         )
+        memory = memory_use(self.redis)
+        yield GaugeMetricFamily(
+            "escucha_redis_memory_used_bytes", "Memory Redis uses", value=memory.used_bytes
+        )
+        yield GaugeMetricFamily(
+            "escucha_redis_memory_max_bytes",
+            "Redis's maxmemory (0: none); ingest slows down at 90% of it",
+            value=memory.max_bytes,
+        )
 
     def _pipeline(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         yield GaugeMetricFamily(
@@ -121,6 +131,11 @@ class PipelineCollector(Collector):
             ("stored", "Mentions written to the store"),
             ("dead_lettered", "Mentions and messages dead-lettered"),
             ("redelivered", "Batches delivered more than once"),
+            ("dead_letters_spilled", "Dead letters moved from a full list to its file"),
+            (
+                "dead_letters_dropped",
+                "Dead letters dropped from a full list (no file to keep them)",
+            ),
         ):
             yield CounterMetricFamily(f"escucha_{name}", help_text, value=totals.get(name, 0.0))
 

@@ -45,9 +45,19 @@ def extend(model: type[Extended], base: BaseModel, **fields: Any) -> Extended:
     return assemble(model, **base.__dict__, **fields)
 
 
-def mention_id(source: str, external_id: str) -> str:
-    """The stable id a mention gets at the door: the same post always maps to the same id."""
+def mention_id(tenant: str, source: str, external_id: str) -> str:
+    """The stable id a mention gets at the door: the same post of the same tenant always maps
+    to the same id, and two tenants' posts never share one."""
+    return f"{tenant}:{source}:{external_id}"
+
+
+def post_ref(source: str, external_id: str) -> str:
+    """How one post names another of the same tenant (`in_reply_to`, `amplifies`)."""
     return f"{source}:{external_id}"
+
+
+def tenant_of(mention_id: str) -> str:
+    return mention_id.partition(":")[0]
 
 
 class Sentiment(StrEnum):
@@ -75,6 +85,11 @@ class PriorityLabel(StrEnum):
     low = "low"
 
 
+MAX_FOLLOWERS = 2**31 - 1  # what an INTEGER column holds on every store
+MAX_UNIX_SECONDS = 20_000_000_000  # year 2603: past this a number is ambiguous (milliseconds?)
+MentionRef = Annotated[str, Field(min_length=1, max_length=240)]
+
+
 class Mention(BaseModel):
     """A mention's own fields, as every stage record carries them."""
 
@@ -83,17 +98,66 @@ class Mention(BaseModel):
     external_id: str = Field(alias="id", min_length=1, max_length=200)
     source: SourceName
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    author: str = Field(min_length=1, max_length=200)
+    author: str = Field(min_length=1, max_length=200, description="the name people see")
     created_at: datetime
+    updated_at: datetime | None = Field(
+        default=None, description="when the platform says this version was made (an edit)"
+    )
     tenant: SourceName = "default"
-    author_followers: int | None = Field(default=None, ge=0)
-    url: str | None = None
-    in_reply_to: str | None = None
+    author_followers: int | None = Field(default=None, ge=0, le=MAX_FOLLOWERS)
+    author_id: str | None = Field(
+        default=None,
+        max_length=320,
+        description="the author's identity on the platform (user id, or a feed's e-mail); "
+        "kept for contacts, never shown as the name",
+    )
+    url: str | None = Field(default=None, max_length=2048)
+    in_reply_to: MentionRef | None = Field(
+        default=None, description="the post this answers, as 'source:external_id'"
+    )
+    amplifies: MentionRef | None = Field(
+        default=None, description="a boost or retweet: the original, as 'source:external_id'"
+    )
     inbound: bool = True  # False for the business's own posts and replies (e.g. twcs exports)
 
     @property
     def id(self) -> str:
-        return mention_id(self.source, self.external_id)
+        return mention_id(self.tenant, self.source, self.external_id)
+
+    @property
+    def version_at(self) -> datetime:
+        """What orders two versions of one post: the platform's own clock, not arrival."""
+        return self.updated_at or self.created_at
+
+
+def utc_in_range(value: datetime) -> datetime:
+    """`as_utc`, refusing what has no UTC form (0001-01-01T00:00:00+01:00 would be year 0)."""
+    try:
+        return as_utc(value)
+    except (OverflowError, ValueError) as error:
+        raise ValueError(f"{value.isoformat()} is out of range once converted to UTC") from error
+
+
+def unambiguous_time(value: Any) -> Any:
+    """Unix times in seconds only: a larger number may be milliseconds, so it is refused."""
+    if isinstance(value, bool):
+        raise ValueError("expected a date, not a boolean")
+    numeric = isinstance(value, int | float) or (
+        isinstance(value, str) and UNIX_TIME.match(value.strip()) is not None
+    )
+    if not numeric:
+        return value
+    number = float(value)
+    if not 0 <= number <= MAX_UNIX_SECONDS:
+        raise ValueError(
+            f"{value} is not a Unix time in seconds between 1970 and 2603 (milliseconds are "
+            "ambiguous): send seconds or an ISO 8601 date"
+        )
+    return datetime.fromtimestamp(number, UTC)
+
+
+UNIX_TIME = re.compile(r"^-?\d+(?:\.\d+)?$")
+NUL = "\x00"
 
 
 class RawMention(Mention):
@@ -105,28 +169,40 @@ class RawMention(Mention):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)  # merged with Mention's
 
-    @field_validator("text", "author", "external_id", mode="before")
+    @field_validator("text", "author", mode="before")
     @classmethod
-    def _no_broken_bytes(cls, value: Any) -> Any:
+    def _clean_text(cls, value: Any) -> Any:
         # Files are read with surrogateescape, so bytes that were not UTF-8 surface here.
         if isinstance(value, str) and BROKEN_BYTE.search(value):
             raise ValueError("is not valid UTF-8")
-        return value
+        # PostgreSQL refuses NUL in text and SQLite stops a search at it: both stores get none.
+        return value.replace(NUL, "") if isinstance(value, str) else value
 
-    @field_validator("created_at", mode="before")
+    @field_validator("external_id", "author_id", "url", "in_reply_to", "amplifies", mode="before")
     @classmethod
-    def _twitter_dates(cls, value: Any) -> Any:
+    def _plain_reference(cls, value: Any) -> Any:
+        if isinstance(value, str) and BROKEN_BYTE.search(value):
+            raise ValueError("is not valid UTF-8")
+        if isinstance(value, str) and NUL in value:
+            raise ValueError("contains a NUL character")
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)  # platforms send numeric ids as JSON numbers too
+        return None if value == "" else value
+
+    @field_validator("created_at", "updated_at", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
         # "Wed Oct 11 06:55:44 +0000 2017", as X's v1.1 API and its exports write dates.
         if isinstance(value, str) and TWITTER_DATE.match(value):
             return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
-        return value
+        return unambiguous_time(value)
 
-    @field_validator("created_at")
+    @field_validator("created_at", "updated_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        return as_utc(value)
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return utc_in_range(value) if value is not None else None
 
-    @field_validator("author_followers", "in_reply_to", "url", mode="before")
+    @field_validator("author_followers", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -136,6 +212,8 @@ class StagedMention(Mention):
     """A raw mention once accepted: what producers put in Redis for the first stage."""
 
     accepted_at: datetime
+    # `version_at` as a number, so the staging script can compare versions without parsing dates.
+    version: float = 0.0
 
 
 class NormalizedMention(StagedMention):
@@ -182,3 +260,8 @@ class DeadLetter(BaseModel):
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     location: str | None = None  # e.g. "sample.csv line 7"
     payload: str | None = None  # what to re-drive: the stage's input, or the raw row
+    # A refused row's payload is kept only in part (its sender still has it): how much there
+    # was, and its digest, so it can be matched to the sender's copy.
+    payload_truncated: bool = False
+    payload_bytes: int | None = None
+    payload_sha256: str | None = None

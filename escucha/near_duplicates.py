@@ -1,9 +1,15 @@
 """Clustering retweets and copy-paste campaigns: one text posted 500 times is one cluster.
 
 Each text gets a 64-bit SimHash of its words and word pairs (URLs, handles and a leading 'RT'
-left out). Texts within 3 differing bits are the same cluster. The index lives in Redis, split
-into four 16-bit bands: two prints within 3 bits agree exactly on at least one band, so a
-lookup reads four small hashes instead of scanning everything.
+left out, and every number the same word: a campaign's copies differ in order numbers, times
+and amounts). Texts within 3 differing bits are the same cluster. The index lives in Redis,
+split into four 16-bit bands: two prints within 3 bits agree exactly on at least one band, so
+a lookup reads four small hashes instead of scanning everything.
+
+The work per print is bounded whatever arrives: a band bucket holds at most BUCKET_CAP prints,
+and a print that already found its cluster is written only into buckets with fewer than
+REPRESENTATIVES, so a campaign of 100,000 near-copies keeps a few representatives rather than
+growing its buckets by 100,000 entries each lookup must read.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from escucha.analysis.tokens import fold_all
 from escucha.models import NormalizedMention
 
 MAX_DISTANCE = 3
+BUCKET_CAP = 64
+REPRESENTATIVES = 8
 BANDS = 4
 BAND_BITS = 64 // BANDS
 MIN_WORDS = 4  # shorter texts ("gracias!") repeat by chance, not by campaign
@@ -29,6 +37,11 @@ INDEX_TTL_S = 30 * 24 * 3600
 @cache
 def _retweet_mark() -> int:
     return lone_token_hashes(["rt"])[0] or 0
+
+
+@cache
+def _number_mark() -> np.uint64:
+    return np.uint64(lone_token_hashes(["0"])[0] or 0)
 
 
 def _mixed(hashes: np.ndarray) -> np.ndarray:
@@ -50,6 +63,7 @@ def fingerprints(texts: Sequence[str]) -> list[int | None]:
     arrays = CharArrays.of(fold_all(texts))
     kept = (arrays.token_kind == WORD) | (arrays.token_kind == NUMBER)
     owner, hashes = arrays.token_owner[kept], arrays.token_hash[kept]
+    hashes = np.where(arrays.token_kind[kept] == NUMBER, _number_mark(), hashes)
     first = np.ones(len(owner), dtype=bool)
     first[1:] = owner[1:] != owner[:-1]
     retweet = first & (hashes == np.uint64(_retweet_mark()))
@@ -93,7 +107,8 @@ def _band_key(tenant: str, band: int, value: int) -> str:
 def assign_clusters(client: redis.Redis, mentions: Sequence[NormalizedMention]) -> None:
     """Set each mention's cluster_id: the first mention seen with (nearly) the same text.
 
-    One Lua call per batch does every lookup and insert, atomically, so two workers cannot
+    One Lua call per batch does every lookup and insert, atomically (at most 4 × BUCKET_CAP
+    comparisons a print), so two workers cannot
     both start a cluster for the same campaign, and a redelivered mention finds its own
     entry and keeps its cluster.
     """
@@ -102,7 +117,7 @@ def assign_clusters(client: redis.Redis, mentions: Sequence[NormalizedMention]) 
     if not batch:
         return
     band_keys: list[str] = []
-    args: list[str | int] = [INDEX_TTL_S, MAX_DISTANCE]
+    args: list[str | int] = [INDEX_TTL_S, MAX_DISTANCE, BUCKET_CAP, REPRESENTATIVES]
     for mention, print_ in batch:
         band_keys += [_band_key(mention.tenant, b, v) for b, v in enumerate(_bands(print_))]
         args += [mention.id, print_ >> 32, print_ & 0xFFFFFFFF]

@@ -15,7 +15,7 @@ class RateLimiter:
         self.per_window = per_window
         self.window_s = window_s
 
-    def retry_after(self, source: str, cost: int = 1) -> int:
+    def retry_after(self, source: str, cost: int = 1, limit: int | None = None) -> int:
         """0 when the request may go on; otherwise seconds until the window resets."""
         now = time.time()
         window = int(now // self.window_s)
@@ -24,6 +24,6 @@ class RateLimiter:
             pipe.incrby(key, cost)
             pipe.expire(key, self.window_s * 2)
             used, _ = pipe.execute()
-        if int(used) <= self.per_window:
+        if int(used) <= (limit or self.per_window):
             return 0
         return max(1, int((window + 1) * self.window_s - now + 0.999))

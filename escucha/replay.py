@@ -27,7 +27,7 @@ class Republish(Protocol):
 
 
 def redrive(ctx: PipelineContext, letter: DeadLetter, republish: Republish | None = None) -> None:
-    if letter.stage == INGEST and letter.payload is not None:
+    if letter.stage == INGEST and letter.payload is not None and not letter.payload_truncated:
         ingest(ctx, [Row(json.loads(letter.payload), letter.location)])
         return
     stage = STAGES.get(letter.stage)
@@ -45,5 +45,6 @@ def redrive(ctx: PipelineContext, letter: DeadLetter, republish: Republish | Non
         else:
             republish.task(message["task"], message.get("args", []), message.get("kwargs", {}))
         return
-    # Nothing left to re-drive from (e.g. a record that expired): keep the letter.
+    # Nothing left to re-drive from (a record that expired, a refused row kept only in part,
+    # which its sender must send again): keep the letter.
     ctx.dead_letters.push([letter.model_copy(update={"attempts": letter.attempts + 1})])

@@ -34,6 +34,8 @@ class SignatureMismatch(SignatureError):
 def _split(header: str | None, allowed: tuple[str, ...]) -> tuple[str, str]:
     if not header:
         raise MissingSignature("no signature header")
+    if not header.isascii():
+        raise UnsupportedAlgorithm("signature header is not ASCII")
     algorithm, _, value = header.strip().partition("=")
     algorithm = algorithm.lower()
     if not value:
@@ -44,13 +46,12 @@ def _split(header: str | None, allowed: tuple[str, ...]) -> tuple[str, str]:
     return algorithm, value.strip()
 
 
-def verify_hex(header: str | None, body: bytes, secret: str, allowed: tuple[str, ...]) -> str:
-    """Check 'sha256=<hex>' (Meta, Mastodon); returns the digest, e.g. to refuse replays."""
+def verify_hex(header: str | None, body: bytes, secret: str, allowed: tuple[str, ...]) -> None:
+    """Check 'sha256=<hex>' (Meta, Mastodon)."""
     algorithm, given = _split(header, allowed)
     expected = hmac.new(secret.encode(), body, HEX_ALGORITHMS[algorithm]).hexdigest()
-    if not hmac.compare_digest(expected, given.lower()):
+    if not hmac.compare_digest(expected.encode(), given.lower().encode()):
         raise SignatureMismatch(f"{algorithm} signature does not match the body")
-    return expected
 
 
 def sign_hex(body: bytes, secret: str, algorithm: str = "sha256") -> str:
@@ -63,13 +64,13 @@ def x_digest(secret: str, message: bytes) -> str:
     return "sha256=" + base64.b64encode(mac).decode()
 
 
-def verify_x(header: str | None, body: bytes, secret: str) -> str:
+def verify_x(header: str | None, body: bytes, secret: str) -> None:
     _split(header, ("sha256",))
     expected = x_digest(secret, body)
     if not hmac.compare_digest(expected.encode(), (header or "").strip().encode()):
         raise SignatureMismatch("sha256 signature does not match the body")
-    return expected
 
 
 def constant_time_equal(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
+    # Bytes, not str: compare_digest refuses non-ASCII strings with a TypeError.
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())

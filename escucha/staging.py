@@ -14,6 +14,7 @@ import redis
 from pydantic import BaseModel, ValidationError
 
 from escucha import keys, lua_scripts
+from escucha.models import StagedMention
 
 Record = TypeVar("Record", bound=BaseModel)
 
@@ -26,6 +27,8 @@ class Staging:
         self.redis = client
         self.ttl_s = ttl_s
         self._set_many = lua_scripts.script(client, "set_with_expiry")
+        self._furthest = lua_scripts.script(client, "furthest_kinds")
+        self._stage_versions = lua_scripts.script(client, "stage_versions")
 
     def put(self, kind: str, records: Mapping[str, BaseModel], pipe: redis.client.Pipeline) -> None:
         """Queue one command that writes every record with its expiry.
@@ -38,6 +41,17 @@ class Staging:
         staged = [keys.staged(kind, mention_id) for mention_id in records]
         values = [record.model_dump_json() for record in records.values()]
         self._set_many(keys=staged, args=[self.ttl_s, *values], client=pipe)
+
+    def put_versions(
+        self, records: Mapping[str, StagedMention], pipe: redis.client.Pipeline
+    ) -> None:
+        """Queue the first stage's records; one older than the version already staged for
+        its id is left out. The pipeline's result for this command lists their positions."""
+        args: list[str | float | int] = [self.ttl_s]
+        for record in records.values():
+            args += [record.version, record.model_dump_json()]
+        staged = [keys.staged("raw", mention_id) for mention_id in records]
+        self._stage_versions(keys=staged, args=args, client=pipe)
 
     def put_raw(
         self, kind: str, mention_id: str, payload: str, pipe: redis.client.Pipeline
@@ -74,17 +88,22 @@ class Staging:
         return [i for i, hit in zip(ids, found, strict=True) if hit]
 
     def furthest_kind(self, mention_id: str) -> str | None:
-        """The kind of record a mention currently has staged, if any.
+        """The kind of record a mention currently has staged, if any."""
+        return self.furthest_kinds([mention_id])[0]
 
-        One MULTI reads every kind at once: checked one by one, a record moving forward
-        between two checks would be missed by both.
+    def furthest_kinds(self, ids: Sequence[str], chunk: int = 1000) -> list[str | None]:
+        """Each mention's furthest staged kind, a chunk of ids per script call.
+
+        Each id is read inside one script, so a record moving forward between two checks
+        cannot be missed by both (as reading kind by kind could).
         """
-        with self.redis.pipeline(transaction=True) as pipe:
-            for kind in KINDS:
-                pipe.exists(keys.staged(kind, mention_id))
-            found = pipe.execute()
-        present = [kind for kind, hit in zip(KINDS, found, strict=True) if hit]
-        return present[-1] if present else None
+        found: list[str | None] = []
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            staged = [keys.staged(kind, mention_id) for mention_id in part for kind in KINDS]
+            indexes = self._furthest(keys=staged, args=[len(KINDS)])
+            found += [KINDS[int(n) - 1] if int(n) else None for n in indexes]
+        return found
 
 
 def decode(model: type[Record], payload: bytes) -> Record | ValidationError:

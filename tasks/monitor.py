@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from config.settings import get_settings
+from escucha import redis_memory
+from escucha.logs import get_logger
 from escucha.sweeper import sweep as sweep_ledger
 from workers.app import app
 from workers.queues import stage_backlog
@@ -23,3 +25,12 @@ def sweep() -> dict[str, int]:
 def watch_channels() -> list[str]:
     """Raise a health event for each channel that went silent."""
     return channel_health().raise_silence_events()
+
+
+@app.task(name="escucha.monitor.redis_memory")
+def watch_redis_memory() -> float:
+    """Warn, on the operator's health record and in the log, before Redis reaches maxmemory."""
+    use = redis_memory.memory_use(context().redis)
+    if redis_memory.report(channel_health(), use):
+        get_logger("escucha.monitor").warning("redis memory high", detail=use.describe())
+    return use.ratio

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 PAGE_ID = "1029384756"
+IG_ACCOUNT_ID = "17841400000000000"
 X_OWNER_ID = "55500011"
 
 
@@ -36,7 +37,7 @@ def instagram_comment(comment_id: str = "17865799348089039") -> dict[str, Any]:
     return {
         "object": "instagram",
         "entry": [{
-            "id": "17841400000000000",
+            "id": IG_ACCOUNT_ID,
             "time": 1763719300,
             "changes": [{
                 "field": "comments",

@@ -23,7 +23,11 @@ SECRETS = {
     "x_consumer_secret": "x-consumer-secret",
     "mastodon_webhook_secret": "masto-secret",
     "api_keys": {"key-sol": "sol", "key-other": "other"},
-    "channel_tenants": {f"meta:{p.PAGE_ID}": "sol"},
+    "channel_tenants": {
+        f"meta:{p.PAGE_ID}": "sol",
+        f"x:{p.X_OWNER_ID}": "sol",
+        "mastodon:mastodon.social": "sol",
+    },
 }
 
 
@@ -74,10 +78,10 @@ def test_a_signed_meta_comment_is_accepted_and_staged(api):
         client, "/webhooks/meta", p.meta_comment(), "X-Hub-Signature-256", secret="meta-app-secret"
     )
     assert answer.status_code == 200, answer.text
-    assert answer.json()["ids"] == ["facebook:777_888"]
-    assert staged_ids(redis_client) == {"facebook:777_888"}
-    assert recorder.ids_for("normalize") == ["facebook:777_888"]
-    assert redis_client.zscore(keys.LEDGER, "facebook:777_888") is not None
+    assert answer.json()["ids"] == ["sol:facebook:777_888"]
+    assert staged_ids(redis_client) == {"sol:facebook:777_888"}
+    assert recorder.ids_for("normalize") == ["sol:facebook:777_888"]
+    assert redis_client.zscore(keys.LEDGER, "sol:facebook:777_888") is not None
 
 
 def test_legacy_sha1_signatures_are_accepted(api):
@@ -88,7 +92,7 @@ def test_legacy_sha1_signatures_are_accepted(api):
         content=body,
         headers={"X-Hub-Signature": sign_hex(body, "meta-app-secret", "sha1")},
     )
-    assert answer.status_code == 200 and staged_ids(redis_client) == {"facebook:9_9"}
+    assert answer.status_code == 200 and staged_ids(redis_client) == {"sol:facebook:9_9"}
 
 
 @pytest.mark.parametrize(
@@ -101,6 +105,8 @@ def test_legacy_sha1_signatures_are_accepted(api):
     ],
 )
 def test_bad_meta_signatures_are_refused_and_nothing_is_stored(api, headers, status):
+    from escucha.channel_health import ChannelHealth
+
     client, recorder, redis_client, _ = api
     answer = client.post(
         "/webhooks/meta", content=json.dumps(p.meta_comment()).encode(), headers=headers
@@ -108,17 +114,19 @@ def test_bad_meta_signatures_are_refused_and_nothing_is_stored(api, headers, sta
     assert answer.status_code == status
     assert "signature" in answer.json()["detail"]
     assert staged_ids(redis_client) == set() and recorder.sent == []
-    channels = client.get("/v1/channels", headers={"X-API-Key": "key-sol"}).json()
-    assert channels[0]["name"] == "meta" and channels[0]["last_signature_failure"]
+    # A refused signature belongs to no tenant: the operator sees it on the endpoint's record.
+    (endpoint,) = ChannelHealth(redis_client).report()
+    assert (endpoint.tenant, endpoint.name) == ("*", "meta") and endpoint.last_signature_failure
+    assert client.get("/v1/channels", headers={"X-API-Key": "key-sol"}).json() == []
 
 
-def test_a_replayed_delivery_is_refused(api):
+def test_a_repeated_delivery_is_answered_but_not_processed_again(api):
     client, recorder, _, _ = api
     body = json.dumps(p.meta_comment()).encode()
     headers = {"X-Hub-Signature-256": sign_hex(body, "meta-app-secret")}
     assert client.post("/webhooks/meta", content=body, headers=headers).status_code == 200
-    replay = client.post("/webhooks/meta", content=body, headers=headers)
-    assert replay.status_code == 403 and "replayed" in replay.json()["detail"]
+    again = client.post("/webhooks/meta", content=body, headers=headers)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
     assert len(recorder.ids_for("normalize")) == 1
 
 
@@ -132,20 +140,21 @@ def test_a_meta_remove_buries_the_mention_and_asks_for_its_deletion(api):
         secret="meta-app-secret",
     )
     assert answer.json()["deleted"] == 1
-    assert recorder.ids_for("delete") == ["facebook:777_888"]
-    assert redis_client.zscore(keys.DELETED, "facebook:777_888") is not None
+    assert recorder.ids_for("delete") == ["sol:facebook:777_888"]
+    assert redis_client.zscore(keys.DELETED, "sol:facebook:777_888") is not None
 
 
 def test_x_crc_and_signed_events(api):
     client, recorder, _, _ = api
-    crc = client.get("/webhooks/x", params={"crc_token": "challenge-123"}).json()
-    assert crc == {"response_token": x_digest("x-consumer-secret", b"challenge-123")}
+    token = "M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0"  # X's form: base64 of a UUID
+    crc = client.get("/webhooks/x", params={"crc_token": token}).json()
+    assert crc == {"response_token": x_digest("x-consumer-secret", token.encode())}
     body = json.dumps(p.x_account_activity()).encode()
     good = {"x-twitter-webhooks-signature": x_digest("x-consumer-secret", body)}
     assert client.post("/webhooks/x", content=body, headers=good).status_code == 200
     forged = {"x-twitter-webhooks-signature": x_digest("guess", body)}
     assert client.post("/webhooks/x", content=body + b" ", headers=forged).status_code == 403
-    assert recorder.ids_for("normalize") == ["x:1600000000000000001"]
+    assert recorder.ids_for("normalize") == ["sol:x:1600000000000000001"]
 
 
 def test_mastodon_signed_status(api):
@@ -154,7 +163,7 @@ def test_mastodon_signed_status(api):
         client, "/webhooks/mastodon", p.mastodon_event(), "X-Hub-Signature", secret="masto-secret"
     )
     assert answer.status_code == 200
-    assert recorder.ids_for("normalize") == ["mastodon:mastodon.social/113500000000000001"]
+    assert recorder.ids_for("normalize") == ["sol:mastodon:mastodon.social/113500000000000001"]
 
 
 def test_generic_mentions_need_a_key_and_accept_the_valid_items(api):
@@ -183,7 +192,7 @@ def test_generic_mentions_need_a_key_and_accept_the_valid_items(api):
     answer = client.post("/v1/mentions", json=items, headers={"Authorization": "Bearer key-sol"})
     assert answer.status_code == 202
     result = answer.json()
-    assert result["ids"] == ["web:a1"]
+    assert result["ids"] == ["sol:web:a1"]
     assert [r["location"] for r in result["rejected"]] == ["request item 1", "request item 2"]
     assert result["rejected"][0]["reason"].startswith("text:")
 
@@ -244,11 +253,11 @@ def test_query_filters_and_tenant_isolation(api):
         assert answer.status_code == 200, answer.text
         return [m["id"] for m in answer.json()]
 
-    assert ids() == ["x:2", "x:1"]  # newest first, only this key's tenant
-    assert ids(q="MALETA") == ["x:1"]
-    assert ids(sentiment="positive") == ["x:2"]
-    assert ids(since="2026-11-21T00:00:00+00:00") == ["x:2"]
-    assert ids(until=datetime(2026, 11, 21, tzinfo=UTC).isoformat(), source="x") == ["x:1"]
+    assert ids() == ["sol:x:2", "sol:x:1"]  # newest first, only this key's tenant
+    assert ids(q="MALETA") == ["sol:x:1"]
+    assert ids(sentiment="positive") == ["sol:x:2"]
+    assert ids(since="2026-11-21T00:00:00+00:00") == ["sol:x:2"]
+    assert ids(until=datetime(2026, 11, 21, tzinfo=UTC).isoformat(), source="x") == ["sol:x:1"]
     first = client.get("/v1/mentions", params={"limit": 1}, headers=key).json()[0]
     assert first["sentiment"] and first["intent"] and "priority" in first
     assert (
@@ -296,11 +305,11 @@ def test_a_campaign_collapses_to_one_row_with_its_size(api):
         for n in range(5)
     ]
     for copy in copies:
-        copy.cluster_id = "x:0"
+        copy.cluster_id = "sol:x:0"
     store.save([*copies, triaged(9, tenant="sol", text="¿Tienen vuelos a Lima en enero?")])
     store.dispose()
     key = {"X-API-Key": "key-sol"}
     plain = client.get("/v1/mentions", headers=key).json()
     collapsed = client.get("/v1/mentions", params={"collapse": True}, headers=key).json()
     assert len(plain) == 6
-    assert [(m["id"], m["cluster_size"]) for m in collapsed] == [("x:4", 5), ("x:9", 1)]
+    assert [(m["id"], m["cluster_size"]) for m in collapsed] == [("sol:x:4", 5), ("sol:x:9", 1)]

@@ -14,8 +14,8 @@ from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE
 ESCUCHA = [sys.executable, "-m", "escucha"]
 
 
-def run(args, env=None, stdin=None, timeout=240):
-    environment = {**os.environ, **(env or {}), "COLUMNS": "160"}
+def run(args, env=None, stdin=None, timeout=240, inherit=True):
+    environment = {**(os.environ if inherit else {}), **(env or {}), "COLUMNS": "160"}
     return subprocess.run(
         [*ESCUCHA, *args],
         input=stdin,
@@ -142,8 +142,50 @@ def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
             [*ESCUCHA, "status"], capture_output=True, text=True, env=env, timeout=60
         )
         assert "total stored" in status.stdout and "30" in status.stdout
+        # kill -9 of the private redis-server: `up` restarts it on the same data and port.
+        os.kill(int(client.info("server")["process_id"]), signal.SIGKILL)
+
+        def back() -> bool:
+            try:
+                return int(client.hget("escucha:stats", "stored") or 0) == 30
+            except redis.ConnectionError:
+                return False
+
+        assert wait_until(back, 60), (tmp_path / "up.log").read_text()[-3000:]
+        assert wait_until(lambda: "redis-server restarted" in (tmp_path / "up.log").read_text(), 10)
+        again = subprocess.run(
+            [*ESCUCHA, "import", str(sample)], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert again.returncode == 0 and "accepted 30 mentions" in again.stdout, again.stderr
     finally:
         up.send_signal(signal.SIGINT)
         code = up.wait(60)
     assert code == 0, (tmp_path / "up.log").read_text()[-3000:]
     assert not marker.exists()
+
+
+def test_read_only_commands_never_start_or_remove_a_redis(tmp_path):
+    """During an outage `escucha status` once started a second redis-server on the same data
+    dir and deleted its marker; now it only says what it found."""
+    from workers.redis_server import RedisServer
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env |= {"ESCUCHA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
+    for command in (["status"], ["dlq", "list"]):
+        result = run(command, env, inherit=False)
+        assert result.returncode == 1 and "no Redis is running" in result.stderr
+    assert not (tmp_path / "data" / "redis").exists()
+
+    owner = RedisServer(tmp_path / "data" / "redis").start()  # as `escucha up` holds it
+    marker = tmp_path / "data" / "redis" / "url"
+    marker.write_text(owner.url)
+    try:
+        owner.kill()  # an outage: the owner is about to restart it
+        status = run(["status"], env, inherit=False)
+        assert status.returncode == 1 and "no Redis is running" in status.stderr
+        assert marker.exists()
+        imported = run(["dlq", "replay"], env, inherit=False)  # a writer: it may start one
+        assert imported.returncode == 1 and "already has a redis-server" in imported.stderr
+        assert marker.exists()
+    finally:
+        owner.stop()

@@ -7,7 +7,7 @@ from tests.pipeline_helpers import recording_context
 def test_valid_rows_are_staged_recorded_and_published(redis_client, redis_server):
     ctx, sent = recording_context(redis_server.url, batch_size=2)
     report = ingest(ctx, [Row(raw(n)) for n in range(5)])
-    assert report.accepted == [f"x:{n}" for n in range(5)] and report.batches == 3
+    assert report.accepted == [f"default:x:{n}" for n in range(5)] and report.batches == 3
     assert sent.ids_for("normalize") == report.accepted
     assert ctx.ledger.pending() == 5
     assert all(redis_client.exists(keys.staged("raw", i)) for i in report.accepted)
@@ -22,7 +22,7 @@ def test_invalid_rows_are_dead_lettered_and_the_rest_flow(redis_client, redis_se
         Row(raw(3), "f.csv line 5"),
     ]
     report = ingest(ctx, rows)
-    assert report.accepted == ["x:1", "x:3"]
+    assert report.accepted == ["default:x:1", "default:x:3"]
     letters = ctx.dead_letters.list("ingest")
     assert [(x.location, x.reason) for x in letters] == [
         ("f.csv line 3", "text: String should have at least 1 character"),
@@ -37,7 +37,7 @@ def test_duplicate_ids_are_one_mention_and_the_later_row_wins(redis_client, redi
     report = ingest(ctx, rows)
     assert report.duplicates == ["l3"]
     assert ctx.ledger.pending() == 2
-    staged = redis_client.get(keys.staged("raw", "x:1"))
+    staged = redis_client.get(keys.staged("raw", "default:x:1"))
     assert b"editada" in staged
 
 
@@ -54,5 +54,5 @@ def test_a_waiting_import_resumes_when_the_pipeline_drains(redis_client, redis_s
     drain.start()
     report = ingest(ctx, [Row(raw(n)) for n in range(10, 12)], room)
     drain.join()
-    assert report.accepted == ["x:10", "x:11"]
+    assert report.accepted == ["default:x:10", "default:x:11"]
     assert waits and "over the high-water mark of 4" in str(waits[0])

@@ -7,8 +7,47 @@ from escucha.models import MAX_TEXT_CHARS, RawMention, mention_id
 from tests.factories import raw
 
 
-def test_id_is_source_and_external_id():
-    assert RawMention.model_validate(raw(7)).id == "x:7" == mention_id("x", "7")
+def test_id_is_tenant_source_and_external_id():
+    assert RawMention.model_validate(raw(7)).id == "default:x:7" == mention_id("default", "x", "7")
+    ours, theirs = (RawMention.model_validate(raw(7, tenant=t)).id for t in ("a", "b"))
+    assert ours != theirs  # two tenants' posts with one platform id never share a mention
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("author_followers", 10**30, "less than or equal to 2147483647"),
+        ("author_followers", -1, "greater than or equal to 0"),
+        ("id", "9" * 201, "at most 200 characters"),
+        ("in_reply_to", "x:" + "1" * 300, "at most 240 characters"),
+        ("url", "https://e.example/" + "a" * 3000, "at most 2048 characters"),
+        ("id", "a\x00b", "NUL"),
+    ],
+)
+def test_what_a_store_cannot_hold_is_refused_at_the_door(field, value, message):
+    with pytest.raises(ValidationError, match=message):
+        RawMention.model_validate(raw(**{field: value}))
+
+
+def test_nul_characters_are_stripped_from_text_and_names():
+    mention = RawMention.model_validate(raw(text="hola\x00 mundo", author="a\x00na"))
+    assert (mention.text, mention.author) == ("hola mundo", "ana")
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_dates_with_no_utc_form_are_refused_not_crashed_on(value):
+    with pytest.raises(ValidationError, match="out of range once converted to UTC"):
+        RawMention.model_validate(raw(created_at=value))
+
+
+def test_unix_times_are_seconds_and_ambiguous_numbers_are_refused():
+    assert RawMention.model_validate(raw(created_at=1763719200)).created_at == datetime(
+        2025, 11, 21, 10, 0, tzinfo=UTC
+    )
+    assert RawMention.model_validate(raw(created_at="1763719200")).created_at.year == 2025
+    for ambiguous in (253402300800, 1763719200000, -5, True):
+        with pytest.raises(ValidationError, match=r"Unix time in seconds|not a boolean"):
+            RawMention.model_validate(raw(created_at=ambiguous))
 
 
 def test_empty_text_is_rejected_with_the_field_named():
@@ -42,6 +81,11 @@ def test_naive_times_are_utc_and_twitter_dates_parse():
 def test_source_must_be_a_slug():
     with pytest.raises(ValidationError, match="source"):
         RawMention.model_validate(raw(source="Not A Slug!"))
+
+
+def test_numeric_ids_are_read_as_text():
+    mention = RawMention.model_validate(raw(id=123456789012, author_id=42))
+    assert (mention.external_id, mention.author_id) == ("123456789012", "42")
 
 
 def test_blank_optional_fields_become_none():

@@ -68,12 +68,12 @@ def test_mentions_flow_to_the_store_analysed_and_triaged(stack):
     report = ingest(ctx, rows)
     wait_stored(ctx, report.accepted)
     assert store.count(report.accepted) == len(rows)
-    for mention_id in ("x:9001", "x:9002"):
+    for mention_id in ("default:x:9001", "default:x:9002"):
         row = store.get(mention_id)
         assert row.sentiment == "negative" and row.complaint
         assert row.priority_label in ("high", "urgent") and row.reasons
     assert not any(
-        ctx.redis.exists(keys.staged(k, "x:9001"))
+        ctx.redis.exists(keys.staged(k, "default:x:9001"))
         for k in ("raw", "normalized", "analyzed", "triaged")
     )
 

@@ -90,13 +90,13 @@ def test_workers_serve_metrics_of_the_whole_pipeline(stack):
 def test_a_schema_violation_is_dead_lettered_at_its_stage(stack):
     _, ctx, store, *_ = stack
     with ctx.redis.pipeline(transaction=True) as pipe:  # staged as a buggy producer would
-        ctx.staging.put_raw("raw", "x:bad-1", '{"id": "bad-1", "source": "x"}', pipe)
-        ctx.ledger.accept(["x:bad-1"], pipe, time.time())
+        ctx.staging.put_raw("raw", "default:x:bad-1", '{"id": "bad-1", "source": "x"}', pipe)
+        ctx.ledger.accept(["default:x:bad-1"], pipe, time.time())
         pipe.execute()
-    ctx.dispatch("normalize", "schema-1", ["x:bad-1"])
+    ctx.dispatch("normalize", "schema-1", ["default:x:bad-1"])
     assert wait_until(lambda: letters(ctx, "normalize"), 60)
     (letter,) = letters(ctx, "normalize")
-    assert letter.mention_id == "x:bad-1" and "invalid StagedMention" in letter.reason
+    assert letter.mention_id == "default:x:bad-1" and "invalid StagedMention" in letter.reason
     flowing(ctx, store, 100)
 
 
@@ -131,8 +131,8 @@ def test_an_unknown_task_is_dead_lettered_and_replayed_after_a_deploy(stack):
     deployed = Launcher({**env, "ESCUCHA_EXTRA_TASK_MODULES": modules}, root / "logs",
                         (WorkerGroup("store2", ("monitor",), 1),), beat=False).start()  # fmt: skip
     try:
-        launcher.processes["store"].terminate()
-        launcher.processes["store"].wait(30)
+        launcher.processes["monitor"].terminate()
+        launcher.processes["monitor"].wait(30)
         replay(env, "broker")
         assert wait_until(lambda: b"late:3" in ctx.redis.smembers(DONE), 60)
     finally:

@@ -74,7 +74,7 @@ def test_mastodon_hashtag_timeline_moves_since_id(setup):
         assert "since_id" not in server.seen[0].query
         poll_once(setup, poll)
         assert server.seen[1].query["since_id"] == "113500000000000009"
-    assert recorder.ids_for("normalize")[0].startswith("mastodon:127.0.0.1:")
+    assert recorder.ids_for("normalize")[0].startswith("sol:mastodon:127.0.0.1:")
 
 
 def x_pages(limit_after: int | None = None):
@@ -103,7 +103,7 @@ def test_x_search_paginates_and_resumes_after_a_rate_limit(setup):
         access = XAccess(api.url, "bearer-1")
         limited = poll_once(setup, poll, access)
         assert limited.accepted == 1 and limited.next_attempt_at
-        cursor = Cursors(ctx.redis).read("x_search:brand")
+        cursor = Cursors(ctx.redis, "sol").read("x_search:brand")
         assert cursor["next_token"] == "page-2" and "since_id" not in cursor
         assert poll_once(setup, poll, access).skipped  # waits for the reset
         assert api.seen[0].headers["authorization"] == "Bearer bearer-1"
@@ -112,7 +112,7 @@ def test_x_search_paginates_and_resumes_after_a_rate_limit(setup):
         access = XAccess(api.url, "bearer-1")
         resumed = poll_once(setup, poll, access)
         assert resumed.accepted == 1 and api.seen[0].query["next_token"] == "page-2"
-        cursor = Cursors(ctx.redis).read("x_search:brand")
+        cursor = Cursors(ctx.redis, "sol").read("x_search:brand")
         assert cursor == {"since_id": "1600000000000000010"} | {
             k: v for k, v in cursor.items() if k == "next_attempt_at"
         }

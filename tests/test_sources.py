@@ -15,9 +15,16 @@ from escucha.sources import mastodon, meta, x
 from escucha.sources.html_text import to_text
 from tests import platform_payloads as p
 
+ACCOUNTS = {
+    f"meta:{p.PAGE_ID}": "sol",
+    f"meta:{p.IG_ACCOUNT_ID}": "sol",
+    f"x:{p.X_OWNER_ID}": "sol",
+    "mastodon:mastodon.social": "sol",
+}
 
-def tenant_for(account: str) -> str:
-    return {f"meta:{p.PAGE_ID}": "sol", f"x:{p.X_OWNER_ID}": "sol"}.get(account, "default")
+
+def tenant_for(account: str) -> str | None:
+    return ACCOUNTS.get(account)
 
 
 def staged(changes, n=0) -> StagedMention:
@@ -29,11 +36,11 @@ def staged(changes, n=0) -> StagedMention:
 def test_a_facebook_comment_becomes_a_mention_of_the_pages_tenant():
     mention = staged(meta.parse(p.meta_comment(), tenant_for))
     assert (mention.id, mention.tenant, mention.author) == (
-        "facebook:777_888",
+        "sol:facebook:777_888",
         "sol",
         "Lucía Pérez",
     )
-    assert mention.in_reply_to == "facebook:777_100"
+    assert mention.in_reply_to == "facebook:777_100" and mention.inbound
     assert mention.created_at.isoformat() == "2025-11-21T10:00:00+00:00"
 
 
@@ -43,13 +50,13 @@ def test_facebook_edits_update_and_removes_delete():
     )
     assert staged(edited).text == "Ya me devolvieron el dinero"
     removed = meta.parse(p.meta_comment(verb="remove"), tenant_for)
-    assert (removed.upserts, removed.deletes) == ([], ["facebook:777_888"])
+    assert (removed.upserts, removed.deletes) == ([], ["sol:facebook:777_888"])
 
 
 def test_instagram_comments_and_textless_mentions():
     mention = staged(meta.parse(p.instagram_comment(), tenant_for))
     assert (mention.source, mention.author) == ("instagram", "viajera.mx")
-    bare = {"object": "instagram", "entry": [{"id": "1", "changes": [
+    bare = {"object": "instagram", "entry": [{"id": p.IG_ACCOUNT_ID, "changes": [
         {"field": "mentions", "value": {"media_id": "9", "comment_id": "8"}}]}]}  # fmt: skip
     row = meta.parse(bare, tenant_for).upserts[0]
     assert "without text" in (row.problem or "")  # dead-lettered with its reason, not dropped
@@ -58,7 +65,7 @@ def test_instagram_comments_and_textless_mentions():
 def test_unknown_meta_fields_are_counted_not_ingested():
     payload = {
         "object": "page",
-        "entry": [{"id": "1", "changes": [{"field": "ratings", "value": {}}]}],
+        "entry": [{"id": p.PAGE_ID, "changes": [{"field": "ratings", "value": {}}]}],
     }
     assert meta.parse(payload, tenant_for).ignored == 1
 
@@ -67,7 +74,7 @@ def test_x_account_activity_v1_shape():
     changes = x.parse(p.x_account_activity(), tenant_for)
     mention = staged(changes)
     assert (mention.id, mention.author, mention.author_followers) == (
-        "x:1600000000000000001", "angry_flyer", 15400,
+        "sol:x:1600000000000000001", "angry_flyer", 15400,
     )  # fmt: skip
     assert mention.tenant == "sol" and mention.inbound
     own = p.x_account_activity("5")
@@ -77,19 +84,20 @@ def test_x_account_activity_v1_shape():
 
 def test_x_deletes_and_v2_objects_joined_to_their_users():
     deletes = x.parse(
-        {"for_user_id": "1", "tweet_delete_events": [{"status": {"id": "42"}}]}, tenant_for
+        {"for_user_id": p.X_OWNER_ID, "tweet_delete_events": [{"status": {"id": "42"}}]},
+        tenant_for,
     )
-    assert deletes.deletes == ["x:42"]
-    mention = staged(x.parse(p.x_v2(), tenant_for))
+    assert deletes.deletes == ["sol:x:42"]
+    mention = staged(x.parse(p.x_v2() | {"for_user_id": p.X_OWNER_ID}, tenant_for))
     assert (mention.author, mention.author_followers) == ("happy_flyer", 820)
     assert mention.in_reply_to == "x:1599999999999999999"
 
 
 def test_mastodon_html_becomes_text():
-    mention = staged(mastodon.parse_event(p.mastodon_event(), "default", "mastodon.social"))
+    mention = staged(mastodon.parse_event(p.mastodon_event(), tenant_for, "other.example"))
     assert mention.text == "Mi maleta no llegó a Lisboa #AeroSol\n¿Alguien sabe cómo reclamar?"
-    assert mention.id == "mastodon:mastodon.social/113500000000000001"
-    assert mastodon.parse_event({"event": "account.created"}, "default", "m").ignored == 1
+    assert mention.id == "sol:mastodon:mastodon.social/113500000000000001"
+    assert mastodon.parse_event({"event": "account.created"}, tenant_for, "m").ignored == 1
 
 
 def test_html_to_text_drops_scripts_and_keeps_breaks():
@@ -101,7 +109,7 @@ BODY = b'{"object":"page","entry":[]}'
 
 def test_hex_signatures_accept_only_the_right_digest_and_algorithm():
     good = "sha256=" + hmac.new(b"s3", BODY, hashlib.sha256).hexdigest()
-    assert signatures.verify_hex(good, BODY, "s3", ("sha256",))
+    signatures.verify_hex(good, BODY, "s3", ("sha256",))  # no exception: it matches
     with pytest.raises(signatures.SignatureMismatch):
         signatures.verify_hex(good, BODY + b" ", "s3", ("sha256",))
     with pytest.raises(signatures.MissingSignature):
@@ -127,9 +135,9 @@ def test_twcs_rows_keep_reply_links_and_mark_brand_replies():
     rows = list(read_csv(io.StringIO(export), "twcs.csv", "import"))
     customer, brand = (validate(r) for r in rows)
     assert isinstance(customer, StagedMention) and isinstance(brand, StagedMention)
-    assert (customer.id, customer.inbound, customer.in_reply_to) == ("x:1", True, None)
+    assert (customer.id, customer.inbound, customer.in_reply_to) == ("default:x:1", True, None)
     assert (brand.id, brand.inbound, brand.in_reply_to, brand.author) == (
-        "x:2", False, "x:1", "sprintcare",
+        "default:x:2", False, "x:1", "sprintcare",
     )  # fmt: skip
 
 

@@ -111,18 +111,36 @@ def test_sweeper_republishes_from_the_furthest_record_then_gives_up(redis_client
     } == {"analyze", "normalize"}
 
 
-def test_behind_a_backlog_the_sweeper_republishes_but_never_gives_up(redis_client, redis_server):
+def test_behind_a_backlog_the_sweeper_adds_no_work_and_never_gives_up(redis_client, redis_server):
     ctx, sent = recording_context(redis_server.url)
     ids = accepted(ctx, 3)
     busy = lambda: 4000  # noqa: E731 - messages still waiting in the stage queues
     for _ in range(5):
         report = sweep(ctx, deadline_s=0, max_sweeps=2, backlog=busy)
-        assert report.republished == 3 and report.dead_lettered == 0
+        assert (report.republished, report.deferred, report.dead_lettered) == (0, 3, 0)
     assert ctx.ledger.pending() == 3
-    sweep(ctx, deadline_s=0, max_sweeps=2)  # the queues drained: now sweeps count
+    assert sweep(ctx, deadline_s=0, max_sweeps=2).republished == 3  # drained: now it acts
     sweep(ctx, deadline_s=0, max_sweeps=2)
     assert sweep(ctx, deadline_s=0, max_sweeps=2).dead_lettered == 3
-    assert sent.ids_for("normalize") == ids * (1 + 5 + 2)  # accepted, busy sweeps, counted ones
+    assert sent.ids_for("normalize") == ids * (1 + 2)  # accepted, then the counted sweeps
+
+
+def test_a_sweep_of_thousands_costs_a_few_calls(redis_client, redis_server):
+    """The furthest record of 3,000 overdue mentions is read in 3 script calls, not 3,000
+    transactions (a 60 s sweep once starved the store worker)."""
+    ctx, sent = recording_context(redis_server.url, batch_size=1000)
+    accepted(ctx, 3000)
+    redis_client.config_resetstat()
+    assert sweep(ctx, deadline_s=0, max_sweeps=5).republished == 3000
+    calls = {
+        name: int(stats["calls"])
+        for name, stats in redis_client.info("commandstats").items()
+        if name.startswith("cmdstat_")
+    }
+    # The furthest records, 1,000 a call (one call more when Redis must first load the script).
+    assert 1 <= calls.get("cmdstat_evalsha", 0) <= 4
+    assert calls.get("cmdstat_exec", 0) <= 2, calls  # a transaction per id was 3,000
+    assert len(set(sent.ids_for("normalize"))) == 3000
 
 
 def test_the_stage_backlog_counts_waiting_stage_messages_only(redis_client):

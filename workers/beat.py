@@ -16,6 +16,11 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": settings.sweep_interval_s,
             "options": {"expires": settings.sweep_interval_s},
         },
+        "watch-redis-memory": {
+            "task": "escucha.monitor.redis_memory",
+            "schedule": 60.0,
+            "options": {"expires": 60.0},
+        },
         "watch-channels": {
             "task": "escucha.monitor.channels",
             "schedule": 60.0,

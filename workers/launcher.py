@@ -12,8 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from escucha.logs import get_logger
 from workers.lifecycle import Lifecycle
 from workers.queues import MONITOR, queue_name
+from workers.restarts import Backoff
+
+log = get_logger("escucha.launcher")
 
 CELERY = ("celery", "-A", "workers.app")
 
@@ -32,11 +36,13 @@ class WorkerGroup:
 
 
 def default_groups(cpus: int | None = None) -> tuple[WorkerGroup, ...]:
-    """CPU-bound stages share the cores; the store gets one writer, which SQLite prefers."""
+    """CPU-bound stages share the cores; the store gets one writer, which SQLite prefers; the
+    sweeper, channel watch and pollers (network waits) run apart, off the store's path."""
     cpus = cpus or os.cpu_count() or 1
     return (
         WorkerGroup("stages", ("normalize", "analyze", "triage"), cpus),
-        WorkerGroup("store", ("persist", MONITOR), 1),
+        WorkerGroup("store", ("persist",), 1),
+        WorkerGroup("monitor", (MONITOR,), 1),
     )
 
 
@@ -51,6 +57,8 @@ class Launcher(Lifecycle):
     metrics_port: int | None = None  # worker groups serve /metrics on this port and the next
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
+    _backoffs: dict[str, Backoff] = field(default_factory=dict)
+    _due: dict[str, float] = field(default_factory=dict)  # when an exited process restarts
     _commands: dict[str, list[str]] = field(default_factory=dict)
     _envs: dict[str, dict[str, str]] = field(default_factory=dict)
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -75,17 +83,27 @@ class Launcher(Lifecycle):
         )
         log.close()
         self.processes[name] = process
+        self._backoffs.setdefault(name, Backoff()).started(time.monotonic())
         return process
 
     def _watch(self) -> None:
         # Workers can die of things outside escucha (a broker client bug on reconnect, the
         # OOM killer); the ledger keeps their mentions, and a fresh process picks them up.
+        # One that keeps dying (its broker is away) is restarted less and less often.
         while not self._stopping.wait(0.5):
+            now = time.monotonic()
             for name in self.dead():
                 if self._stopping.is_set():
                     return
-                self.restarts[name] = self.restarts.get(name, 0) + 1
-                self._run(name)
+                if name not in self._due:
+                    wait = self._backoffs[name].exited(now)
+                    self._due[name] = now + wait
+                    code = self.processes[name].returncode
+                    log.warning("process exited", process=name, exit_code=code, restart_in_s=wait)
+                if now >= self._due[name]:
+                    del self._due[name]
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                    self._run(name)
 
     def start_worker(self, group: WorkerGroup) -> subprocess.Popen[bytes]:
         env = {}

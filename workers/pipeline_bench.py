@@ -4,6 +4,7 @@ SQLite, full analysis, acks_late), then a paced run, then the naive baseline, in
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -22,7 +23,7 @@ from escucha import keys, metrics
 from escucha.bench_figures import BenchFigures, StageTime, WorkerMemory, percentile
 from escucha.context import PipelineContext
 from escucha.ingest import Row, ingest
-from escucha.load_mix import mentions
+from escucha.load_mix import campaign, mentions
 from escucha.pipeline import STAGES
 from escucha.storage.migrate import upgrade
 from escucha.storage.schema import MentionRow
@@ -40,6 +41,7 @@ class BenchOptions:
     naive_mentions: int = 5_000
     offered_per_s: int = 1_000
     offered_seconds: float = 15.0
+    campaign_mentions: int = 100_000
     timeout_s: float = 1800.0
 
 
@@ -87,18 +89,53 @@ class MemorySampler:
 
 
 def _wait_drained(
-    ctx: PipelineContext, total: int, label: str, console: Console, timeout_s: float
+    ctx: PipelineContext,
+    total: int,
+    label: str,
+    console: Console,
+    timeout_s: float,
+    replies: list[float] | None = None,
 ) -> float:
+    """Until the ledger is empty; returns when. `replies` collects how long each poll of
+    Redis took, which is what a health check would have waited."""
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(label, total=total)
         deadline = time.monotonic() + timeout_s
-        while (pending := ctx.ledger.pending()) and time.monotonic() < deadline:
+        while True:
+            asked = time.perf_counter()
+            pending = ctx.ledger.pending()
+            if replies is not None:
+                replies.append(time.perf_counter() - asked)
+            if not pending or time.monotonic() >= deadline:
+                break
             progress.update(task, completed=total - pending)
             time.sleep(0.05)
     if pending:
         raise TimeoutError(f"{pending} mentions not stored within {timeout_s:.0f} s")
     return time.time()
+
+
+@dataclass(frozen=True)
+class CampaignRun:
+    mentions: int
+    per_s: float
+    slowest_reply_s: float
+    largest_bucket: int
+
+
+def _campaign(ctx: PipelineContext, count: int, console: Console, timeout_s: float) -> CampaignRun:
+    """A copy-paste campaign after the mix: near-identical texts must not slow the pipeline."""
+    if not count:
+        return CampaignRun(0, 0.0, 0.0, 0)
+    rows = [Row(m) for m in campaign(count)]
+    replies: list[float] = []
+    clock = time.time()
+    ingest(ctx, rows)
+    finished = _wait_drained(ctx, len(rows), "campaign", console, timeout_s, replies)
+    buckets = ctx.redis.scan_iter(f"{keys.PREFIX}:simhash:*", count=1000)
+    largest = max((int(ctx.redis.hlen(b)) for b in buckets), default=0)
+    return CampaignRun(len(rows), len(rows) / (finished - clock), max(replies), largest)
 
 
 def _latencies(store: Store, source: str) -> list[float]:
@@ -190,6 +227,7 @@ def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
             redis_cpu = _redis_cpu_s(ctx) - redis_cpu
             stages = _stage_times(ctx, len(rows))
             latencies = _latencies(store, "bench")
+            spread = _campaign(ctx, options.campaign_mentions, console, options.timeout_s)
 
             paced = _rows(int(options.offered_per_s * options.offered_seconds), "paced")
             with console.status(f"offering {options.offered_per_s:,} mentions/s"):
@@ -206,6 +244,7 @@ def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
             naive_elapsed = time.time() - naive_started
         redis_peak = float(ctx.redis.info("memory").get("used_memory_peak", 0)) / MB
     store.dispose()
+    shutil.rmtree(root, ignore_errors=True)  # a 100k run leaves about 100 MB behind otherwise
     workers = memory.summary(began, ended)
     rate, naive_rate = len(rows) / elapsed, len(naive) / naive_elapsed
     return BenchFigures(
@@ -214,6 +253,9 @@ def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
         offered_per_s=options.offered_per_s, offered_mentions=len(paced),
         offered_p50_latency_s=percentile(offered, 50),
         offered_p99_latency_s=percentile(offered, 99),
+        campaign_mentions=spread.mentions, campaign_mentions_per_s=spread.per_s,
+        campaign_vs_mix=spread.per_s / rate, campaign_slowest_redis_reply_s=spread.slowest_reply_s,
+        campaign_largest_bucket=spread.largest_bucket,
         naive_mentions=len(naive), naive_mentions_per_s=naive_rate,
         speedup_vs_naive=rate / naive_rate if naive_rate else 0.0,
         peak_worker_rss_mb=max((w.peak_rss_mb for w in workers), default=0.0),

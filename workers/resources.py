@@ -37,6 +37,8 @@ def context() -> PipelineContext:
         dispatch,
         batch_size=settings.batch_size,
         ttl_s=settings.stage_ttl_s,
+        max_dead_letters=settings.max_dead_letters,
+        dead_letter_spill_dir=settings.dead_letter_dir,
     )
 
 

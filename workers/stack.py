@@ -31,9 +31,18 @@ def running_embedded(data_dir: Path) -> str | None:
         return None
 
 
+def running_broker(settings: Settings) -> str | None:
+    """The live Redis a read-only command may look at, without starting anything."""
+    return settings.redis_url or running_embedded(settings.data_dir)
+
+
 @contextmanager
-def broker(settings: Settings) -> Iterator[str]:
-    """Yield a live Redis URL: REDIS_URL if set, else a private redis-server for this data dir."""
+def broker(settings: Settings, supervise: bool = False) -> Iterator[str]:
+    """Yield a live Redis URL: REDIS_URL if set, else a private redis-server for this data dir.
+
+    With `supervise`, a private server that exits is restarted (`escucha up`). A data dir whose
+    server is owned by another process but does not answer raises RedisServerError.
+    """
     if settings.redis_url:
         yield settings.redis_url
         return
@@ -41,7 +50,10 @@ def broker(settings: Settings) -> Iterator[str]:
     if shared:
         yield shared
         return
-    with RedisServer(settings.data_dir / "redis") as server:
+    server = RedisServer(settings.data_dir / "redis", maxmemory_mb=settings.redis_maxmemory_mb)
+    with server:
+        if supervise:
+            server.supervise()
         _marker(settings.data_dir).write_text(server.url)
         try:
             yield server.url

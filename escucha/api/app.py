@@ -22,7 +22,13 @@ from escucha.context import Dispatch, DispatchError
 from escucha.metrics import pipeline_registry
 
 RETRY_AFTER_S = 5
-UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, DispatchError)
+UNAVAILABLE = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.BusyLoadingError,
+    redis.exceptions.OutOfMemoryError,  # at maxmemory, noeviction refuses writes: try later
+    DispatchError,
+)
 
 
 def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = ()) -> FastAPI:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from escucha.api.auth import Tenant
@@ -13,7 +13,7 @@ from escucha.api.state import ApiState, get_state
 from escucha.ingest import Row
 from escucha.models import RawMention
 from escucha.sources.changes import Changes
-from escucha.storage.queries import MentionFilter, StoredMention, find_mentions
+from escucha.storage.queries import MentionFilter, StoredMention, find_mentions, next_position
 
 router = APIRouter(prefix="/v1", tags=["mentions"])
 State = Annotated[ApiState, Depends(get_state)]
@@ -48,7 +48,8 @@ async def push_mentions(state: State, tenant: Tenant, request: Request) -> dict[
     if len(items) > MAX_ITEMS:
         raise HTTPException(413, f"{len(items)} mentions in one request; the limit is {MAX_ITEMS}")
     rows = [_row(item, n, tenant) for n, item in enumerate(items)]
-    return await run_in_threadpool(take, state, f"api:{tenant}", None, Changes(upserts=rows))
+    changes = Changes(upserts=rows)
+    return await run_in_threadpool(take, state, "api", None, lambda: changes, False)
 
 
 def _row(item: Any, index: int, tenant: str) -> Row:
@@ -60,7 +61,20 @@ def _row(item: Any, index: int, tenant: str) -> Row:
 
 @router.get("/mentions")
 def search_mentions(
-    state: State, tenant: Tenant, wanted: Annotated[MentionFilter, Query()]
+    state: State,
+    tenant: Tenant,
+    wanted: Annotated[MentionFilter, Query()],
+    request: Request,
+    response: Response,
 ) -> list[StoredMention]:
-    """Stored mentions with their analysis, newest first."""
-    return find_mentions(state.store, wanted.model_copy(update={"tenant": tenant}))
+    """Stored mentions with their analysis, newest first.
+
+    A full page names the next in `Link: <...>; rel="next"` and `X-Next-Cursor`.
+    """
+    page = find_mentions(state.store, tenant, wanted)
+    if position := next_position(page, wanted):
+        token = position.token()
+        following = request.url.include_query_params(cursor=token)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+        response.headers["X-Next-Cursor"] = token
+    return page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from escucha import events
 from escucha.api.auth import Tenant
@@ -16,20 +16,25 @@ State = Annotated[ApiState, Depends(get_state)]
 
 
 @router.get("/v1/channels")
-def channels(state: State, _tenant: Tenant) -> list[ChannelStatus]:
-    """Each channel's last event, errors, last signature failure and whether it went silent."""
-    return state.health.report()
+def channels(state: State, tenant: Tenant) -> list[ChannelStatus]:
+    """The key's tenant's channels: last event, errors, and whether each went silent."""
+    return state.health.report(tenant)
 
 
 @router.get("/v1/events")
 def read_events(
     state: State,
-    _tenant: Tenant,
-    after: Annotated[str, Query(description="resume after this event_id")] = "0",
+    tenant: Tenant,
+    after: Annotated[
+        str, Query(max_length=41, description="resume after this event_id ('0': from the start)")
+    ] = "0",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    """Deletes and health events for downstream consumers, oldest first."""
-    return events.read(state.ctx.redis, after, limit)
+    """The key's tenant's deletes and health events, oldest first."""
+    try:
+        return events.read(state.ctx.redis, tenant, after, limit)
+    except events.BadEventId as error:
+        raise HTTPException(422, str(error)) from error
 
 
 @router.get("/health")

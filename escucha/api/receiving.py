@@ -1,8 +1,15 @@
-"""Taking one upstream delivery in: refuse replays, ingest upserts, propagate deletes."""
+"""Taking one upstream delivery in: once per body, ingest upserts, propagate deletes.
+
+Platforms deliver at least once and retry when an answer is lost, so a body seen before (by
+its bytes, whichever signature header verified it) is answered 200 and not processed again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
@@ -10,11 +17,16 @@ import redis
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from escucha import keys
 from escucha.api.state import ApiState
 from escucha.backpressure import refuse_when_full
 from escucha.deletion import request_deletes
-from escucha.ingest import ingest
+from escucha.ingest import IngestReport, ingest
+from escucha.models import tenant_of
 from escucha.sources.changes import Changes
+from escucha.sources.envelope import EnvelopeError
+
+MAX_JSON_DEPTH = 64  # no platform nests deeper than a handful of levels
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -33,26 +45,73 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise HTTPException(400, f"body is not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise HTTPException(400, "body is JSON nested too deeply to read") from error
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise HTTPException(400, f"body is JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
 
 
-async def check_rate(state: ApiState, source: str) -> None:
-    wait = await run_in_threadpool(state.limiter.retry_after, source)
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest, without recursing (a hostile body may be deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        children = current.values() if isinstance(current, dict) else current
+        if not isinstance(current, dict | list):
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_JSON_DEPTH:
+            return depth
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def check_rate(state: ApiState, source: str, limit: int | None = None) -> None:
+    wait = await run_in_threadpool(state.limiter.retry_after, source, 1, limit)
     if wait:
         raise HTTPException(
             429, f"rate limit for {source!r} reached", headers={"Retry-After": str(wait)}
         )
 
 
-def take(state: ApiState, channel: str, digest: str | None, changes: Changes) -> dict[str, Any]:
-    """Ingest a verified delivery once; a delivery that fails half-way can be sent again."""
-    refuse_when_full(state.ctx, state.settings.ingest_high_water)(len(changes.upserts))
+async def count_unverified(state: ApiState, request: Request) -> None:
+    """Count a request that proved nothing, per client address; too many get 429. Kept apart
+    from every channel's and tenant's budget, so junk never blocks a platform."""
+    await check_rate(
+        state,
+        f"unverified:{client_address(request)}",
+        state.settings.unverified_rate_limit_per_minute,
+    )
+
+
+def take(
+    state: ApiState,
+    channel: str,
+    digest: str | None,
+    parse: Callable[[], Changes],
+    shared_endpoint: bool = True,
+) -> dict[str, Any]:
+    """Ingest a delivery once; one that fails half-way can be sent again and is taken then."""
     if digest and not state.seen.first_time(channel, digest):
-        state.health.signature_failure(channel, "replayed delivery")
-        raise HTTPException(403, "replayed delivery: this signed body was already accepted")
+        return _answer(Changes(), IngestReport()) | {"duplicate": True}
     try:
+        try:
+            changes = parse()
+        except EnvelopeError as error:
+            raise HTTPException(400, f"not a {channel} delivery: {error}") from error
+        refuse_when_full(state.ctx, state.settings.ingest_high_water)(len(changes.upserts))
         report = ingest(state.ctx, changes.upserts)
         request_deletes(state.ctx, changes.deletes)
     except BaseException:
@@ -60,13 +119,40 @@ def take(state: ApiState, channel: str, digest: str | None, changes: Changes) ->
             with suppress(redis.RedisError):
                 state.seen.forget(channel, digest)
         raise
-    state.health.event(channel, len(report.accepted) + len(changes.deletes))
+    _record_health(state, channel, changes, report, shared_endpoint)
+    return _answer(changes, report)
+
+
+def _answer(changes: Changes, report: IngestReport) -> dict[str, Any]:
     return {
         "accepted": len(report.accepted),
         "ids": report.accepted,
         "deleted": len(changes.deletes),
         "ignored": changes.ignored,
+        "superseded": report.superseded,  # older than a version already taken
+        "repeated": report.duplicates,  # items that repeat an earlier item's id: the later wins
         "rejected": [
             {"location": letter.location, "reason": letter.reason} for letter in report.rejected
         ],
     }
+
+
+def _record_health(
+    state: ApiState, channel: str, changes: Changes, report: IngestReport, shared: bool
+) -> None:
+    """Each tenant's channel spoke, or failed; a delivery of which nothing could be taken is a
+    failure, never activity."""
+    taken = Counter(tenant_of(i) for i in [*report.accepted, *changes.deletes])
+    for tenant, count in taken.items():
+        state.health.event(tenant, channel, count)
+    named = {row.value("tenant") for row in changes.upserts} - {None, *taken}
+    reason = report.rejected[0].reason if report.rejected else "nothing could be taken"
+    for tenant in named:
+        state.health.error(str(tenant), channel, f"every item was refused: {reason}")
+    if not shared:
+        return
+    state.health.unmapped(channel, changes.unmapped)
+    if taken or not changes.items:
+        state.health.event(keys.ENDPOINT, channel, sum(taken.values()))
+    else:
+        state.health.error(keys.ENDPOINT, channel, f"none of {changes.items} items taken: {reason}")

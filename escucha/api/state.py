@@ -32,6 +32,8 @@ class ApiState:
             batch_size=settings.batch_size,
             ttl_s=settings.stage_ttl_s,
             socket_timeout_s=5.0,
+            max_dead_letters=settings.max_dead_letters,
+            dead_letter_spill_dir=settings.dead_letter_dir,
         )
         return cls(
             settings=settings,
@@ -42,8 +44,9 @@ class ApiState:
             limiter=RateLimiter(ctx.redis, settings.rate_limit_per_minute),
         )
 
-    def tenant_for(self, account: str) -> str:
-        return self.settings.channel_tenants.get(account, "default")
+    def tenant_for(self, account: str) -> str | None:
+        """The tenant that owns a channel account; None when none does (its events are refused)."""
+        return self.settings.channel_tenants.get(account)
 
 
 def get_state(request: Request) -> ApiState:

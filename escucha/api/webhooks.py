@@ -1,7 +1,14 @@
-"""Platform webhooks: Meta (Facebook, Instagram), X and Mastodon, each signed its own way."""
+"""Platform webhooks: Meta (Facebook, Instagram), X and Mastodon, each signed its own way.
+
+Order of checks, so anonymous junk cannot spend a platform's budget: the body is read (size
+capped) and its signature checked first; a request that fails is counted against its client
+address alone. Only verified deliveries count against the channel's rate.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -10,13 +17,23 @@ from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from escucha import signatures
-from escucha.api.receiving import check_rate, parse_json, read_body, take
+from escucha.api.receiving import (
+    body_digest,
+    check_rate,
+    count_unverified,
+    parse_json,
+    read_body,
+    take,
+)
 from escucha.api.state import ApiState, get_state
 from escucha.sources import mastodon, meta, x
 from escucha.sources.changes import Changes
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 State = Annotated[ApiState, Depends(get_state)]
+# X sends a short token of base64 characters (48 in the ones seen). Signing anything else
+# would make the challenge an oracle for POST signatures: X's two HMACs are the same.
+CRC_TOKEN = re.compile(r"^[A-Za-z0-9+/=_-]{16,128}$")
 
 
 def _secret(value: str | None, setting: str) -> str:
@@ -29,32 +46,37 @@ async def _receive(
     state: ApiState,
     request: Request,
     channel: str,
-    verify: Callable[[bytes], str],
+    verify: Callable[[bytes], None],
     parse: Callable[[Any], Changes],
 ) -> dict[str, Any]:
-    await check_rate(state, channel)
     body = await read_body(request, state.settings.max_body_bytes)
     try:
-        digest = verify(body)
+        verify(body)
     except signatures.SignatureError as error:
         await run_in_threadpool(state.health.signature_failure, channel, str(error))
+        await count_unverified(state, request)
         raise HTTPException(error.status_code, f"signature refused: {error}") from error
-    payload = parse_json(body)
-    if not isinstance(payload, dict):
-        raise HTTPException(422, "expected a JSON object")
-    return await run_in_threadpool(take, state, channel, digest, parse(payload))
+    await check_rate(state, channel)
+    digest = body_digest(body)
+
+    def changes() -> Changes:
+        return parse(parse_json(body))
+
+    return await run_in_threadpool(take, state, channel, digest, changes)
 
 
 @router.get("/meta", response_class=PlainTextResponse)
-def meta_verify(
+async def meta_verify(
     state: State,
+    request: Request,
     mode: Annotated[str, Query(alias="hub.mode")],
     token: Annotated[str, Query(alias="hub.verify_token")],
-    challenge: Annotated[str, Query(alias="hub.challenge")],
+    challenge: Annotated[str, Query(alias="hub.challenge", max_length=256)],
 ) -> str:
     """Meta's subscription handshake: echo the challenge when the verify token matches."""
     expected = _secret(state.settings.meta_verify_token, "ESCUCHA_META_VERIFY_TOKEN")
     if mode != "subscribe" or not signatures.constant_time_equal(token, expected):
+        await count_unverified(state, request)
         raise HTTPException(403, "verify token does not match")
     return challenge
 
@@ -66,36 +88,75 @@ async def meta_receive(
     signature_256: Annotated[str | None, Header(alias="X-Hub-Signature-256")] = None,
     signature_1: Annotated[str | None, Header(alias="X-Hub-Signature")] = None,
 ) -> dict[str, Any]:
-    """Page feed changes and Instagram comments; SHA-256 signature, or legacy SHA-1."""
+    """Page feed and mention changes, Instagram comments; SHA-256 signature, or legacy SHA-1."""
     secret = _secret(state.settings.meta_app_secret, "ESCUCHA_META_APP_SECRET")
     header, allowed = (signature_256, ("sha256",)) if signature_256 else (signature_1, ("sha1",))
 
-    def verify(body: bytes) -> str:
-        return signatures.verify_hex(header, body, secret, allowed)
+    def verify(body: bytes) -> None:
+        signatures.verify_hex(header, body, secret, allowed)
 
     return await _receive(state, request, "meta", verify, lambda p: meta.parse(p, state.tenant_for))
 
 
+def _x_secret(state: ApiState) -> str:
+    return _secret(
+        state.settings.x_client_secret or state.settings.x_consumer_secret,
+        "ESCUCHA_X_CONSUMER_SECRET",
+    )
+
+
 @router.get("/x")
-def x_crc(state: State, crc_token: Annotated[str, Query(min_length=1)]) -> dict[str, str]:
-    """X's challenge-response check."""
-    secret = _secret(state.settings.x_consumer_secret, "ESCUCHA_X_CONSUMER_SECRET")
+async def x_crc(
+    state: State, request: Request, crc_token: Annotated[str, Query(max_length=256)]
+) -> dict[str, str]:
+    """X's challenge-response check, for tokens of the form X sends only."""
+    secret = _x_secret(state)
+    await count_unverified(state, request)  # anyone may ask: every ask counts
+    if not CRC_TOKEN.match(crc_token) or _is_json(crc_token):
+        raise HTTPException(400, "crc_token is not a challenge token (16-128 base64 characters)")
     return {"response_token": signatures.x_digest(secret, crc_token.encode())}
+
+
+def _is_json(token: str) -> bool:
+    try:
+        json.loads(token)
+    except ValueError:
+        return False
+    return True
 
 
 @router.post("/x")
 async def x_receive(
     state: State,
     request: Request,
+    signature_oauth2: Annotated[
+        str | None, Header(alias="x-twitter-webhooks-signature-oauth2")
+    ] = None,
     signature: Annotated[str | None, Header(alias="x-twitter-webhooks-signature")] = None,
 ) -> dict[str, Any]:
-    """Account Activity envelopes (v1.1 tweets) or API v2 tweet objects."""
-    secret = _secret(state.settings.x_consumer_secret, "ESCUCHA_X_CONSUMER_SECRET")
+    """Activity API events, Account Activity envelopes (v1.1 posts) or API v2 post objects."""
+    settings = state.settings
+    _x_secret(state)
 
-    def verify(body: bytes) -> str:
-        return signatures.verify_x(signature, body, secret)
+    def verify(body: bytes) -> None:
+        if settings.x_client_secret and signature_oauth2:
+            signatures.verify_x(signature_oauth2, body, settings.x_client_secret)
+        else:
+            signatures.verify_x(signature, body, settings.x_consumer_secret or "")
 
     return await _receive(state, request, "x", verify, lambda p: x.parse(p, state.tenant_for))
+
+
+def _mastodon(
+    state: ApiState, request: Request, signature: str | None, secret: str, instance: str
+) -> Any:
+    def verify(body: bytes) -> None:
+        signatures.verify_hex(signature, body, secret, ("sha256",))
+
+    def parse(payload: Any) -> Changes:
+        return mastodon.parse_event(payload, state.tenant_for, instance)
+
+    return _receive(state, request, "mastodon", verify, parse)
 
 
 @router.post("/mastodon")
@@ -104,14 +165,19 @@ async def mastodon_receive(
     request: Request,
     signature: Annotated[str | None, Header(alias="X-Hub-Signature")] = None,
 ) -> dict[str, Any]:
-    """`status.created` and `status.updated` events."""
+    """`status.created` and `status.updated` events; the instance comes from each status."""
     secret = _secret(state.settings.mastodon_webhook_secret, "ESCUCHA_MASTODON_WEBHOOK_SECRET")
-    instance = state.settings.mastodon_instance
+    return await _mastodon(state, request, signature, secret, state.settings.mastodon_instance)
 
-    def verify(body: bytes) -> str:
-        return signatures.verify_hex(signature, body, secret, ("sha256",))
 
-    def parse(payload: Any) -> Changes:
-        return mastodon.parse_event(payload, state.tenant_for(f"mastodon:{instance}"), instance)
-
-    return await _receive(state, request, "mastodon", verify, parse)
+@router.post("/mastodon/{instance}")
+async def mastodon_instance_receive(
+    state: State,
+    request: Request,
+    instance: str,
+    signature: Annotated[str | None, Header(alias="X-Hub-Signature")] = None,
+) -> dict[str, Any]:
+    """The same, from one of several instances, each with its own webhook secret."""
+    secret = state.settings.mastodon_webhook_secrets.get(instance)
+    _secret(secret, f"ESCUCHA_MASTODON_WEBHOOK_SECRETS[{instance!r}]")
+    return await _mastodon(state, request, signature, secret or "", instance)

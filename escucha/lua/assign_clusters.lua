@@ -1,10 +1,16 @@
 -- Assign each mention of a batch to the cluster of its nearest earlier print, atomically.
--- KEYS: four band keys per mention. ARGV: ttl, max distance, then per mention: id, high 32
--- bits, low 32 bits of its SimHash. Returns one cluster id per mention.
+-- KEYS: four band keys per mention. ARGV: ttl, max distance, bucket cap, representatives,
+-- then per mention: id, high 32 bits, low 32 bits of its SimHash. Returns one cluster id per
+-- mention.
 -- A print seen before (a retweet, a redelivery) is found in its first band and needs no
 -- write: each print is stored once per band, with one cluster, so an exact match is the
 -- answer. Only new prints are written, and they renew their bands' expiry.
+-- Buckets are bounded, so a lookup is too: a print that starts a cluster is written into
+-- buckets holding fewer than `cap` prints; one that joined a cluster, only into buckets
+-- holding fewer than `representatives` (its cluster is already findable there, or nearby).
 local ttl, max_distance = tonumber(ARGV[1]), tonumber(ARGV[2])
+local cap, representatives = tonumber(ARGV[3]), tonumber(ARGV[4])
+local FIRST = 5
 
 -- Bits that differ between two prints, counted only up to `limit` + 1: most entries in a band
 -- are unrelated texts some 32 bits away, and a full count would loop over every one of them.
@@ -21,10 +27,11 @@ local function distance(high, low, other_high, other_low, limit)
 end
 
 local clusters = {}
-for i = 1, (#ARGV - 2) / 3 do
-  local id = ARGV[3 * i]
-  local high, low = tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
-  local field = ARGV[3 * i + 1] .. ':' .. ARGV[3 * i + 2]
+for i = 1, (#ARGV - FIRST + 1) / 3 do
+  local at = FIRST + 3 * (i - 1)
+  local id = ARGV[at]
+  local high, low = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local field = ARGV[at + 1] .. ':' .. ARGV[at + 2]
   local first_band = KEYS[4 * (i - 1) + 1]
   local known = redis.call('HGET', first_band, field)
   if known then
@@ -45,9 +52,13 @@ for i = 1, (#ARGV - 2) / 3 do
       end
     end
     local cluster = best or id
+    local room = best and representatives or cap
     for band = 1, 4 do
-      redis.call('HSETNX', KEYS[4 * (i - 1) + band], field, cluster)
-      redis.call('EXPIRE', KEYS[4 * (i - 1) + band], ttl)
+      local key = KEYS[4 * (i - 1) + band]
+      if redis.call('HLEN', key) < room then
+        redis.call('HSETNX', key, field, cluster)
+      end
+      redis.call('EXPIRE', key, ttl)
     end
     clusters[i] = cluster
   end

@@ -10,16 +10,19 @@ from escucha import keys
 
 
 class Cursors:
-    def __init__(self, client: redis.Redis) -> None:
+    """One tenant's pollers: two tenants may each have a poller named 'feed:blog'."""
+
+    def __init__(self, client: redis.Redis, tenant: str) -> None:
         self.redis = client
+        self.tenant = tenant
 
     def read(self, poller: str) -> dict[str, str]:
-        raw = self.redis.hgetall(keys.poll_cursor(poller))
+        raw = self.redis.hgetall(keys.poll_cursor(self.tenant, poller))
         return {keys.as_text(k): keys.as_text(v) for k, v in raw.items()}
 
     def write(self, poller: str, values: dict[str, str | None]) -> None:
         """Set the given fields; a None value removes its field."""
-        key = keys.poll_cursor(poller)
+        key = keys.poll_cursor(self.tenant, poller)
         with self.redis.pipeline(transaction=True) as pipe:
             if any(v is not None for v in values.values()):
                 pipe.hset(key, mapping={k: v for k, v in values.items() if v is not None})
@@ -40,7 +43,7 @@ class Cursors:
             self.redis.sadd(self._seen(poller), *item_ids)
 
     def _seen(self, poller: str) -> str:
-        return f"{keys.poll_cursor(poller)}:seen"
+        return f"{keys.poll_cursor(self.tenant, poller)}:seen"
 
     def back_off(self, poller: str, failures: int, interval_s: float, cap_s: float = 3600) -> float:
         """Wait interval·2^failures (capped) before the next attempt; returns that time."""

@@ -10,9 +10,10 @@ import feedparser
 import httpx
 
 from escucha.ingest import Row
-from escucha.models import mention_id
+from escucha.models import post_ref
 from escucha.polling.config import FeedPoll
 from escucha.polling.fetch import Fetched
+from escucha.sources.feed_authors import entry_author
 from escucha.sources.html_text import to_text
 
 
@@ -48,14 +49,16 @@ def entry_row(entry: Any, poll: FeedPoll) -> dict[str, Any]:
     content = entry.get("content") or []
     body = content[0].get("value") if content else entry.get("summary") or entry.get("title")
     parent = (entry.get("thr_in-reply-to") or {}).get("ref")
+    author, identity = entry_author(entry)
     return {
         "id": entry.get("id") or entry.get("link"),
         "source": poll.source,
         "text": to_text(body or ""),
-        "author": entry.get("author") or "anonymous",
+        "author": author,
+        "author_id": identity,
         "created_at": _when(entry) or datetime.now(UTC),  # undated entries: when first seen
         "url": entry.get("link"),
-        "in_reply_to": mention_id(poll.source, parent) if parent else None,
+        "in_reply_to": post_ref(poll.source, parent) if parent else None,
     }
 
 

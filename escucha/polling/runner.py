@@ -51,7 +51,7 @@ def run_poll(
     ctx: PipelineContext, health: ChannelHealth, poll: Poll, tenant: str, fetch: Fetch
 ) -> PollOutcome:
     name = channel_name(poll)
-    cursors = Cursors(ctx.redis)
+    cursors = Cursors(ctx.redis, tenant)
     if not cursors.due(name):
         return PollOutcome(name, skipped=True)
     expected = poll.interval_s * SILENCE_FACTOR
@@ -59,7 +59,7 @@ def run_poll(
         fetched = fetch(cursors.read(name))
     except (httpx.HTTPError, ValueError) as error:
         reason = f"{type(error).__name__}: {error}"
-        failures = health.error(name, reason, expected)
+        failures = health.error(tenant, name, reason, expected)
         return PollOutcome(
             name, error=reason, next_attempt_at=cursors.back_off(name, failures, poll.interval_s)
         )
@@ -73,5 +73,5 @@ def run_poll(
     cursors.write(name, fetched.cursor)
     if fetched.retry_at:
         cursors.defer(name, fetched.retry_at)
-    health.event(name, len(report.accepted), expected)
+    health.event(tenant, name, len(report.accepted), expected)
     return PollOutcome(name, accepted=len(report.accepted), next_attempt_at=fetched.retry_at)

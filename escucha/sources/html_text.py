@@ -6,6 +6,9 @@ from html.parser import HTMLParser
 
 BREAKS = {"br", "p", "div", "li", "blockquote"}
 SKIPPED = {"script", "style"}
+# Mastodon's "RE: <link>" fallback for clients that cannot show a quoted post; clients hide it.
+HIDDEN_CLASSES = {"quote-inline"}
+VOID = {"br", "img", "hr", "input", "meta", "link", "wbr"}
 
 
 class _TextCollector(HTMLParser):
@@ -13,16 +16,26 @@ class _TextCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.open: list[tuple[str, bool]] = []  # open elements, each with whether it hides
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in SKIPPED:
-            self.skipping += 1
-        elif tag in BREAKS:
+        classes = set((dict(attrs).get("class") or "").split())
+        hidden = tag in SKIPPED or bool(classes & HIDDEN_CLASSES)
+        if tag not in VOID:
+            self.open.append((tag, hidden))
+            self.skipping += hidden
+        if tag in BREAKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in SKIPPED:
-            self.skipping = max(0, self.skipping - 1)
+        # Close up to the matching element: fragments leave <p> and <li> unclosed.
+        if not any(name == tag for name, _ in self.open):
+            return
+        while self.open:
+            name, hidden = self.open.pop()
+            self.skipping -= hidden
+            if name == tag:
+                return
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:

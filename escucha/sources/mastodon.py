@@ -1,45 +1,92 @@
-"""Mastodon: webhook events (`status.created`, `status.updated`) and API status objects."""
+"""Mastodon: webhook events (`status.created`, `status.updated`) and API status objects.
+
+A webhook body does not name the server that sent it, and status ids are only unique per
+server, so the instance comes from the status's federation `uri` (whose host is the server the
+status lives on), then its account's profile URL, then the channel's configured instance.
+A boost is a status of its own with empty content and the original in `reblog`: it is stored
+as an amplification of the original, with the original's text. Quote posts carry a
+`quote-inline` "RE: <url>" paragraph for old clients; it is dropped, as clients drop it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from escucha.ingest import Row
-from escucha.models import mention_id
+from escucha.models import post_ref
 from escucha.sources.changes import Changes
+from escucha.sources.envelope import (
+    TenantFor,
+    field,
+    ident,
+    require_object,
+    text,
+    unmapped_reason,
+)
 from escucha.sources.html_text import to_text
 
 SOURCE = "mastodon"
 UPSERT_EVENTS = {"status.created", "status.updated"}
 
 
-def parse_event(payload: Mapping[str, Any], tenant: str, instance: str) -> Changes:
-    if payload.get("event") not in UPSERT_EVENTS:
+def parse_event(payload: Any, tenant_for: TenantFor, default_instance: str) -> Changes:
+    envelope = require_object(payload, "the delivery")
+    if text(envelope.get("event")) not in UPSERT_EVENTS:
         return Changes(ignored=1)
-    status = payload.get("object") or {}
-    return Changes(upserts=[Row(status_row(status, tenant, instance), "mastodon object")])
+    status = envelope.get("object")
+    changes = Changes()
+    where = f"mastodon object ({envelope['event']})"
+    if not isinstance(status, Mapping):
+        changes.refuse(status, where, "'object' must be a status object")
+        return changes
+    instance = instance_of(status, default_instance)
+    tenant = tenant_for(f"mastodon:{instance}")
+    if tenant is None:
+        changes.refuse(status, where, unmapped_reason(f"mastodon:{instance}"))
+        changes.unmapped.add(f"mastodon:{instance}")
+        return changes
+    row = status_row(status, tenant, instance)
+    account = text(field(status, "account").get("acct")) or ""
+    row["inbound"] = tenant_for(f"mastodon:{instance}/@{account.lstrip('@')}") != tenant
+    changes.upserts.append(Row(row, where))
+    return changes
+
+
+def instance_of(status: Mapping[str, Any], default: str) -> str:
+    for url in (status.get("uri"), field(status, "account").get("url"), status.get("url")):
+        if isinstance(url, str) and (host := urlsplit(url).hostname):
+            return host
+    return default
 
 
 def status_row(status: Mapping[str, Any], tenant: str, instance: str) -> dict[str, Any]:
     """A status's HTML `content` becomes text; a content warning is kept in front of it."""
-    account = status.get("account") or {}
-    reply_to = status.get("in_reply_to_id")
-    text = to_text(status.get("content") or "")
-    warning = (status.get("spoiler_text") or "").strip()
+    account = field(status, "account")
+    original = field(status, "reblog")
+    said = original or status
+    reply_to = ident(status.get("in_reply_to_id"))
+    body = to_text(text(said.get("content")) or "")
+    warning = (text(said.get("spoiler_text")) or "").strip()
+    boosted = ident(original.get("id"))
     return {
         "id": _global_id(status.get("uri") or status.get("url"), status.get("id"), instance),
         "source": SOURCE,
         "tenant": tenant,
-        "text": f"{warning}\n{text}" if warning else text,
+        "text": f"{warning}\n{body}" if warning else body,
         "author": account.get("acct"),
+        "author_id": ident(account.get("id")),
         "author_followers": account.get("followers_count"),
         "created_at": status.get("created_at"),
-        "url": status.get("url"),
-        "in_reply_to": mention_id(SOURCE, f"{instance}/{reply_to}") if reply_to else None,
+        "updated_at": status.get("edited_at"),
+        "url": status.get("url") or original.get("url"),
+        "in_reply_to": post_ref(SOURCE, f"{instance}/{reply_to}") if reply_to else None,
+        "amplifies": post_ref(SOURCE, f"{instance}/{boosted}") if boosted else None,
     }
 
 
 def _global_id(uri: Any, local_id: Any, instance: str) -> str | None:
     # Status ids are only unique per instance, so the instance is part of the id.
-    return f"{instance}/{local_id}" if local_id else (str(uri) if uri else None)
+    local = ident(local_id)
+    return f"{instance}/{local}" if local else (str(uri) if uri else None)

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from escucha.models import Intent, Sentiment, as_utc
+from escucha.models import Intent, Sentiment, utc_in_range
 from escucha.storage.schema import MentionRow
 from escucha.storage.store import Store
 
 
+@dataclass(frozen=True)
+class Position:
+    """Where a page ended, in the newest-first order: keyset pagination, stable under inserts."""
+
+    created_at: datetime
+    id: str
+
+    def token(self) -> str:
+        raw = json.dumps([self.created_at.isoformat(), self.id]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def read(cls, token: str) -> Position:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            created, mention = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            return cls(utc_in_range(datetime.fromisoformat(created)), str(mention))
+        except (ValueError, TypeError) as error:
+            raise ValueError("is not a cursor this API gave out") from error
+
+
 class MentionFilter(BaseModel):
-    tenant: str | None = None
     q: str | None = Field(default=None, max_length=200, description="text contains (any case)")
     source: str | None = None
     sentiment: Sentiment | None = None
@@ -27,11 +50,32 @@ class MentionFilter(BaseModel):
         default=False,
         description="one mention per near-duplicate cluster (the newest), with cluster_size",
     )
+    cursor: str | None = Field(
+        default=None, max_length=1000, description="the next page: a previous answer's cursor"
+    )
 
     @field_validator("since", "until")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        return as_utc(value) if value else None
+        return utc_in_range(value) if value else None
+
+    @field_validator("q")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value and "\x00" in value:
+            raise ValueError("contains a NUL character")
+        return value
+
+    @field_validator("cursor")
+    @classmethod
+    def _readable(cls, value: str | None) -> str | None:
+        if value:
+            Position.read(value)
+        return value
+
+    @property
+    def after(self) -> Position | None:
+        return Position.read(self.cursor) if self.cursor else None
 
 
 class StoredMention(BaseModel):
@@ -46,10 +90,12 @@ class StoredMention(BaseModel):
     author: str
     author_followers: int | None
     created_at: datetime
+    updated_at: datetime | None
     accepted_at: datetime
     stored_at: datetime
     url: str | None
     in_reply_to: str | None
+    amplifies: str | None
     inbound: bool
     text: str
     lang: str
@@ -66,9 +112,9 @@ class StoredMention(BaseModel):
     cluster_size: int | None = None  # with collapse: how many matching mentions it stands for
 
 
-def _where(query: Select[Any], wanted: MentionFilter) -> Select[Any]:
-    if wanted.tenant:
-        query = query.where(MentionRow.tenant == wanted.tenant)
+def _where(query: Select[Any], tenant: str | None, wanted: MentionFilter) -> Select[Any]:
+    if tenant:
+        query = query.where(MentionRow.tenant == tenant)
     if wanted.q:
         escaped = wanted.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(MentionRow.text.ilike(f"%{escaped}%", escape="\\"))
@@ -85,12 +131,31 @@ def _where(query: Select[Any], wanted: MentionFilter) -> Select[Any]:
     return query
 
 
-def find_mentions(store: Store, wanted: MentionFilter) -> list[StoredMention]:
+def _after(query: Select[Any], position: Position | None) -> Select[Any]:
+    if position is None:
+        return query
+    return query.where(
+        or_(
+            MentionRow.created_at < position.created_at,
+            and_(MentionRow.created_at == position.created_at, MentionRow.id > position.id),
+        )
+    )
+
+
+def next_position(page: list[StoredMention], wanted: MentionFilter) -> Position | None:
+    """Where the next page starts, or None when this one was the last."""
+    if len(page) < wanted.limit:
+        return None
+    return Position(page[-1].created_at, page[-1].id)
+
+
+def find_mentions(store: Store, tenant: str | None, wanted: MentionFilter) -> list[StoredMention]:
     """Newest first; collapsed, a campaign posted 500 times is one row with cluster_size 500."""
     newest_first = (MentionRow.created_at.desc(), MentionRow.id)
     with Session(store.engine) as session:
         if not wanted.collapse:
-            query = _where(select(MentionRow), wanted).order_by(*newest_first).limit(wanted.limit)
+            query = _after(_where(select(MentionRow), tenant, wanted), wanted.after)
+            query = query.order_by(*newest_first).limit(wanted.limit)
             return [StoredMention.model_validate(row) for row in session.scalars(query)]
         cluster = func.coalesce(MentionRow.cluster_id, MentionRow.id)
         ranked = _where(
@@ -99,15 +164,15 @@ def find_mentions(store: Store, wanted: MentionFilter) -> list[StoredMention]:
                 func.count().over(partition_by=cluster).label("size"),
                 func.row_number().over(partition_by=cluster, order_by=newest_first).label("rank"),
             ),
+            tenant,
             wanted,
         ).subquery()
         query = (
             select(MentionRow, ranked.c.size)
             .join(ranked, ranked.c.id == MentionRow.id)
             .where(ranked.c.rank == 1)
-            .order_by(*newest_first)
-            .limit(wanted.limit)
         )
+        query = _after(query, wanted.after).order_by(*newest_first).limit(wanted.limit)
         return [
             StoredMention.model_validate(row).model_copy(update={"cluster_size": size})
             for row, size in session.execute(query)

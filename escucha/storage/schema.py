@@ -15,17 +15,20 @@ class Base(DeclarativeBase):
 class MentionRow(Base):
     __tablename__ = "mentions"
 
-    id: Mapped[str] = mapped_column(String(240), primary_key=True)
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)  # tenant:source:external_id
     tenant: Mapped[str] = mapped_column(String(32), index=True)
     source: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(200))
     author: Mapped[str] = mapped_column(String(200))
     author_followers: Mapped[int | None] = mapped_column(Integer)
+    author_id: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     url: Mapped[str | None] = mapped_column(Text)
-    in_reply_to: Mapped[str | None] = mapped_column(String(240))
+    in_reply_to: Mapped[str | None] = mapped_column(String(240))  # source:external_id
+    amplifies: Mapped[str | None] = mapped_column(String(240))  # source:external_id
     text: Mapped[str] = mapped_column(Text)
     clean_text: Mapped[str] = mapped_column(Text)
     handles: Mapped[list[str]] = mapped_column(JSON)
@@ -43,7 +46,7 @@ class MentionRow(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON)
     case_id: Mapped[str | None] = mapped_column(String(300), index=True)
     inbound: Mapped[bool] = mapped_column(Boolean, server_default=true())
-    cluster_id: Mapped[str | None] = mapped_column(String(240), index=True)
+    cluster_id: Mapped[str | None] = mapped_column(String(300), index=True)
 
     __table_args__ = (Index("ix_mentions_priority", "tenant", "priority"),)
 

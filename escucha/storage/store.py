@@ -7,7 +7,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import Connection, Engine, Table, create_engine, delete, event, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -51,9 +62,15 @@ def _insert(engine: Engine, table: Any) -> Any:
 def _mention_upsert(engine: Engine) -> Any:
     insert = _insert(engine, MentionRow.__table__)
     updated = {c: insert.excluded[c] for c in MENTION_COLUMNS if c != "id"}
-    # An edit is accepted later than the version it replaces; a late redelivery of an older
-    # version must not overwrite it.
-    newer = MentionRow.__table__.c.accepted_at <= insert.excluded.accepted_at
+    # Versions are ordered by the platform's own clock (an edit's time, else the post's), and
+    # only a tie by arrival: a late redelivery or a replay of an older version loses.
+    stored, given = MentionRow.__table__.c, insert.excluded
+    stored_version = func.coalesce(stored.updated_at, stored.created_at)
+    given_version = func.coalesce(given.updated_at, given.created_at)
+    newer = or_(
+        stored_version < given_version,
+        and_(stored_version == given_version, stored.accepted_at <= given.accepted_at),
+    )
     return insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer)
 
 
@@ -72,11 +89,14 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
         "external_id": mention.external_id,
         "author": mention.author,
         "author_followers": mention.author_followers,
+        "author_id": mention.author_id,
         "created_at": mention.created_at,
+        "updated_at": mention.updated_at,
         "accepted_at": mention.accepted_at,
         "stored_at": stored_at,
         "url": mention.url,
         "in_reply_to": mention.in_reply_to,
+        "amplifies": mention.amplifies,
         "text": mention.text,
         "clean_text": mention.clean_text,
         "handles": mention.handles,

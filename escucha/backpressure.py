@@ -8,7 +8,7 @@ get 429 with Retry-After and file imports wait.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from escucha.context import PipelineContext
 from escucha.redis_memory import REFUSE_AT, memory_use
@@ -22,15 +22,37 @@ class Backpressure(Exception):
         self.retry_after_s = RETRY_AFTER_S
 
 
-def refuse_when_full(ctx: PipelineContext, high_water: int) -> Callable[[int], None]:
-    """For producers that can say 'later' (HTTP): raise Backpressure past either mark."""
+TENANT_SHARE = 0.5  # of the high-water mark, the most one tenant may have in flight
+PLATFORM_HEADROOM = 1.2  # platform deliveries may go past the mark that bulk pushes stop at
+
+
+def refuse_when_full(
+    ctx: PipelineContext,
+    high_water: int,
+    tenants: Mapping[str, int] | None = None,
+    headroom: float = 1.0,
+) -> Callable[[int], None]:
+    """For producers that can say 'later' (HTTP): raise Backpressure past a mark.
+
+    `tenants` (tenant → incoming) limits each tenant to TENANT_SHARE of the mark, so one
+    tenant's backlog cannot stop the others; `headroom` lets platform deliveries, which the
+    platforms retry but only for so long, go on a little past the mark bulk pushes stop at.
+    """
 
     def check(incoming: int) -> None:
         in_flight = ctx.ledger.pending()
-        if in_flight + incoming > high_water:
+        mark = int(high_water * headroom)
+        if in_flight + incoming > mark:
             raise Backpressure(
-                f"{in_flight:,} mentions in flight, over the high-water mark of {high_water:,}"
+                f"{in_flight:,} mentions in flight, over the high-water mark of {mark:,}"
             )
+        share = max(1, int(high_water * TENANT_SHARE))
+        for tenant, pending in ctx.ledger.pending_by_tenant(tenants or {}).items():
+            if pending + (tenants or {})[tenant] > share:
+                raise Backpressure(
+                    f"tenant {tenant!r} has {pending:,} mentions in flight, over its share of "
+                    f"{share:,} ({TENANT_SHARE:.0%} of the high-water mark)"
+                )
         memory = memory_use(ctx.redis)
         if memory.ratio >= REFUSE_AT:
             raise Backpressure(f"{memory.describe()}, over {REFUSE_AT:.0%}")

@@ -3,7 +3,8 @@
 Bounded, so a flood of bad input cannot fill Redis: a refused row (never accepted; its
 sender still has it) keeps at most `max_payload_bytes` of its payload with the whole one's
 size and digest, and each list keeps its newest `max_letters`. Older letters move to a
-JSON-lines file per stage under `spill_dir`, or, without one, are counted as dropped.
+JSON-lines file per stage under `spill_dir` (up to `max_spill_bytes`), or, without one or
+past it, are counted as dropped.
 A letter of an accepted mention keeps its whole payload: it is what a replay re-drives.
 """
 
@@ -23,7 +24,8 @@ from escucha.stats import Stats
 
 INGEST = "ingest"
 MAX_LETTERS = 10_000
-MAX_PAYLOAD_BYTES = 16 * 1024
+MAX_PAYLOAD_BYTES = 4 * 1024  # 10,000 refused rows then hold at most 40 MB of payload
+MAX_SPILL_BYTES = 64 * 1024 * 1024  # per stage file; past it, letters are counted as dropped
 
 
 def bounded(letter: DeadLetter, limit: int) -> DeadLetter:
@@ -52,6 +54,7 @@ class DeadLetters:
         max_letters: int = MAX_LETTERS,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         spill_dir: Path | None = None,
+        max_spill_bytes: int = MAX_SPILL_BYTES,
     ) -> None:
         self.redis = client
         self.ledger = ledger
@@ -59,6 +62,7 @@ class DeadLetters:
         self.max_letters = max_letters
         self.max_payload_bytes = max_payload_bytes
         self.spill_dir = spill_dir
+        self.max_spill_bytes = max_spill_bytes
         self._push = lua_scripts.script(client, "push_capped")
 
     def push(self, letters: Sequence[DeadLetter], staged_keys: Sequence[str] = ()) -> None:
@@ -84,13 +88,21 @@ class DeadLetters:
     def _spill(self, stage: str, overflow: list[str]) -> None:
         if not overflow:
             return
-        if self.spill_dir is None:
-            self.stats.add("dead_letters_dropped", len(overflow))
-            return
-        self.spill_dir.mkdir(parents=True, exist_ok=True)
-        with (self.spill_dir / f"{stage}.jsonl").open("a", encoding="utf-8") as spill:
-            spill.writelines(f"{line}\n" for line in overflow)
-        self.stats.add("dead_letters_spilled", len(overflow))
+        path = self.spill_dir / f"{stage}.jsonl" if self.spill_dir else None
+        size = path.stat().st_size if path is not None and path.exists() else 0
+        kept: list[str] = []
+        for line in overflow:
+            if path is None or size + len(line) + 1 > self.max_spill_bytes:
+                break
+            kept.append(line)
+            size += len(line.encode()) + 1
+        if path is not None and kept:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as spill:
+                spill.writelines(f"{line}\n" for line in kept)
+            self.stats.add("dead_letters_spilled", len(kept))
+        if dropped := len(overflow) - len(kept):
+            self.stats.add("dead_letters_dropped", dropped)
 
     def stages(self) -> list[str]:
         prefix = len(keys.dead_letters(""))

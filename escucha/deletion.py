@@ -28,6 +28,10 @@ class Tombstones:
         if ids:
             pipe.zadd(keys.DELETED, dict.fromkeys(ids, time.time()))
 
+    def trim(self, older_than_s: float) -> int:
+        """Forget tombstones older than any record still staged could be (they expire first)."""
+        return int(self.redis.zremrangebyscore(keys.DELETED, "-inf", time.time() - older_than_s))
+
     def buried(self, ids: Sequence[str]) -> set[str]:
         if not ids:
             return set()

@@ -14,7 +14,8 @@ import redis
 from escucha import keys
 
 MAX_EVENTS = 100_000
-EVENT_ID = re.compile(r"^\d{1,20}(?:-\d{1,20})?$")  # a Redis stream id, as `event_id` gives it
+EVENT_ID = re.compile(r"^(\d{1,20})(?:-(\d{1,20}))?$")  # a Redis stream id, as `event_id` gives it
+LAST = 2**64 - 1  # each part of a stream id is a 64-bit number
 
 
 class BadEventId(ValueError):
@@ -33,8 +34,12 @@ def read(
     client: redis.Redis, tenant: str, after: str = "0", count: int = 100
 ) -> list[dict[str, Any]]:
     """The tenant's events after stream id `after`, each with its `event_id` to resume from."""
-    if not EVENT_ID.match(after):
+    match = EVENT_ID.match(after)
+    parts = [int(p) for p in match.groups() if p is not None] if match else []
+    if not parts or any(p > LAST for p in parts):
         raise BadEventId(f"after={after!r} is not an event_id (digits, or digits-digits)")
+    if parts == [LAST, LAST] or (len(parts) == 1 and parts[0] == LAST):
+        return []  # nothing can come after the last possible id
     start = f"({after}" if after != "0" else "-"
     entries: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange(  # type: ignore[assignment]
         keys.events(tenant), min=start, count=count

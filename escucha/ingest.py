@@ -120,10 +120,13 @@ def ingest(
                 continue
             if result.id in seen or result.id in batch:
                 report.duplicates.append(row.location or result.id)
-            batch[result.id] = result  # a repeated id is the newer version of the same post
+            kept = batch.get(result.id)
+            if kept is None or kept.version <= result.version:  # the newer version wins
+                batch[result.id] = result
         seen.update(batch)
-        report.superseded += accept(ctx, batch)
-        report.accepted.extend(batch)
+        superseded = accept(ctx, batch)
+        report.superseded += superseded
+        report.accepted.extend(i for i in batch if i not in superseded)
         report.batches += bool(batch)
     ctx.dead_letters.push(report.rejected)
     ctx.stats.add("rejected", len(report.rejected))

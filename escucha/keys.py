@@ -5,6 +5,7 @@ from __future__ import annotations
 PREFIX = "escucha"
 LEDGER = f"{PREFIX}:ledger"  # sorted set: mention id → accepted time, until stored or dead-lettered
 LEDGER_SWEEPS = f"{PREFIX}:ledger:sweeps"  # hash: mention id → times re-published by the sweeper
+LEDGER_TENANTS = f"{PREFIX}:ledger:tenants"  # hash: tenant → its mentions in the ledger
 STATS = f"{PREFIX}:stats"  # hash of counters: accepted, stored, dead_lettered, redelivered, ...
 
 

@@ -12,25 +12,36 @@ from collections.abc import Iterable, Sequence
 
 import redis
 
-from escucha import keys
+from escucha import keys, lua_scripts
+
+COUNTED = (keys.LEDGER, keys.LEDGER_TENANTS)
 
 
 class Ledger:
+    """Each tenant's share is counted as ids enter and leave, so a tenant's backlog can be
+    limited without scanning the ledger."""
+
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
+        self._accept = lua_scripts.script(client, "ledger_accept")
+        self._resolve = lua_scripts.script(client, "ledger_resolve")
 
     def accept(self, ids: Iterable[str], pipe: redis.client.Pipeline, now: float) -> None:
-        mapping = {i: now for i in ids}
-        if mapping:
-            pipe.zadd(keys.LEDGER, mapping)
+        listed = list(dict.fromkeys(ids))
+        if listed:
+            self._accept(keys=COUNTED, args=[now, *listed], client=pipe)
 
     def resolve(self, ids: Sequence[str], pipe: redis.client.Pipeline) -> None:
         if ids:
-            pipe.zrem(keys.LEDGER, *ids)
-            pipe.hdel(keys.LEDGER_SWEEPS, *ids)
+            self._resolve(keys=[*COUNTED, keys.LEDGER_SWEEPS], args=list(ids), client=pipe)
 
     def pending(self) -> int:
         return int(self.redis.zcard(keys.LEDGER))
+
+    def pending_by_tenant(self, tenants: Iterable[str]) -> dict[str, int]:
+        listed = list(tenants)
+        counts = self.redis.hmget(keys.LEDGER_TENANTS, listed) if listed else []
+        return {t: int(n or 0) for t, n in zip(listed, counts, strict=True)}
 
     def pending_among(self, ids: Sequence[str]) -> int:
         return len(self.still_pending(ids))

@@ -123,4 +123,7 @@ def assign_clusters(client: redis.Redis, mentions: Sequence[NormalizedMention]) 
         args += [mention.id, print_ >> 32, print_ & 0xFFFFFFFF]
     clusters = lua_scripts.script(client, "assign_clusters")(keys=band_keys, args=args)
     for (mention, _), cluster in zip(batch, clusters, strict=True):
-        mention.cluster_id = keys.as_text(cluster)
+        found = keys.as_text(cluster)
+        # Entries written before ids carried their tenant (migration 0003) lack the prefix.
+        prefix = f"{mention.tenant}:"
+        mention.cluster_id = found if found.startswith(prefix) else prefix + found

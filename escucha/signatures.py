@@ -46,8 +46,14 @@ def _split(header: str | None, allowed: tuple[str, ...]) -> tuple[str, str]:
     return algorithm, value.strip()
 
 
+def _require(secret: str) -> None:
+    if not secret:  # an empty key is one anyone can sign with
+        raise MissingSignature("no secret is configured to check this signature against")
+
+
 def verify_hex(header: str | None, body: bytes, secret: str, allowed: tuple[str, ...]) -> None:
     """Check 'sha256=<hex>' (Meta, Mastodon)."""
+    _require(secret)
     algorithm, given = _split(header, allowed)
     expected = hmac.new(secret.encode(), body, HEX_ALGORITHMS[algorithm]).hexdigest()
     if not hmac.compare_digest(expected.encode(), given.lower().encode()):
@@ -65,6 +71,7 @@ def x_digest(secret: str, message: bytes) -> str:
 
 
 def verify_x(header: str | None, body: bytes, secret: str) -> None:
+    _require(secret)
     _split(header, ("sha256",))
     expected = x_digest(secret, body)
     if not hmac.compare_digest(expected.encode(), (header or "").strip().encode()):

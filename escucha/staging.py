@@ -45,12 +45,12 @@ class Staging:
     def put_versions(
         self, records: Mapping[str, StagedMention], pipe: redis.client.Pipeline
     ) -> None:
-        """Queue the first stage's records; one older than the version already staged for
-        its id is left out. The pipeline's result for this command lists their positions."""
-        args: list[str | float | int] = [self.ttl_s]
+        """Queue the first stage's records; one older than a version its id has staged at
+        any stage is left out. The pipeline's result for this command lists their positions."""
+        args: list[str | float | int] = [self.ttl_s, len(KINDS)]
         for record in records.values():
             args += [record.version, record.model_dump_json()]
-        staged = [keys.staged("raw", mention_id) for mention_id in records]
+        staged = [keys.staged(kind, mention_id) for mention_id in records for kind in KINDS]
         self._stage_versions(keys=staged, args=args, client=pipe)
 
     def put_raw(

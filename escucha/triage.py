@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from functools import cache
@@ -106,9 +107,16 @@ def _needs_case(mention: AnalyzedMention) -> bool:
     return intent in CASE_INTENTS or sentiment is Sentiment.negative
 
 
+MAX_KEY_AUTHOR = 200
+
+
 def case_key(mention: AnalyzedMention) -> str:
     """One open case per customer per channel: later mentions from them join it."""
-    return f"{mention.tenant}:{mention.source}:{mention.author.lower().lstrip('@')}"
+    author = mention.author.lower().lstrip("@")
+    if len(author) > MAX_KEY_AUTHOR:  # lowering can lengthen a name ("İ" is two characters)
+        digest = hashlib.sha256(author.encode()).hexdigest()[:16]
+        author = f"{author[: MAX_KEY_AUTHOR - 17]}#{digest}"
+    return f"{mention.tenant}:{mention.source}:{author}"
 
 
 def triage(mention: AnalyzedMention, tenant: Tenant) -> TriagedMention:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from config.settings import get_settings
 from escucha import redis_memory
+from escucha.deletion import Tombstones
 from escucha.logs import get_logger
 from escucha.sweeper import sweep as sweep_ledger
 from workers.app import app
@@ -18,7 +19,13 @@ def sweep() -> dict[str, int]:
     report = sweep_ledger(
         ctx, settings.ledger_deadline_s, settings.max_sweeps, lambda: stage_backlog(ctx.redis)
     )
-    return {"republished": report.republished, "dead_lettered": report.dead_lettered}
+    forgotten = Tombstones(ctx.redis).trim(settings.stage_ttl_s)
+    return {
+        "republished": report.republished,
+        "deferred": report.deferred,
+        "dead_lettered": report.dead_lettered,
+        "tombstones_forgotten": forgotten,
+    }
 
 
 @app.task(name="escucha.monitor.channels")

@@ -267,7 +267,7 @@ def test_query_filters_and_tenant_isolation(api):
 
 def test_past_the_high_water_mark_producers_get_429(redis_client, redis_server, sqlite_url):
     upgrade(sqlite_url)
-    app = create_app(settings_for(redis_server.url, sqlite_url, ingest_high_water=3), Recorder())
+    app = create_app(settings_for(redis_server.url, sqlite_url, ingest_high_water=4), Recorder())
     items = [
         {"id": f"h{n}", "source": "web", "text": "hola", "author": "a", "created_at": "2026-11-20"}
         for n in range(2)
@@ -278,7 +278,7 @@ def test_past_the_high_water_mark_producers_get_429(redis_client, redis_server, 
         full = httpx.post(f"{url}/v1/mentions", json=items, headers=key)
     assert first.status_code == 202
     assert full.status_code == 429 and full.headers["Retry-After"] == "5"
-    assert "high-water" in full.json()["detail"]
+    assert "in flight" in full.json()["detail"]
     assert redis_client.zcard(keys.LEDGER) == 2  # the refused request left nothing behind
 
 

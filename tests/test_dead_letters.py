@@ -18,7 +18,7 @@ def test_a_refused_row_keeps_only_part_of_a_huge_payload(redis_client, redis_ser
     grown = redis_client.info("memory")["used_memory"] - before
     (letter, *_) = ctx.dead_letters.list("ingest")
     assert letter.payload_truncated and letter.payload_bytes > 210_000
-    assert len(letter.payload.encode()) <= 16 * 1024 and len(letter.payload_sha256) == 64
+    assert len(letter.payload.encode()) <= 4 * 1024 and len(letter.payload_sha256) == 64
     assert grown < 2_000_000  # 23 letters of 210 kB each once added 4.8 MB
 
 
@@ -39,3 +39,16 @@ def test_without_a_file_overflow_is_counted_as_dropped(redis_client, redis_serve
     letters.push([DeadLetter(stage="ingest", reason="bad") for _ in range(12)])
     assert len(letters.list("ingest", 100)) == 10
     assert ctx.stats.read()["dead_letters_dropped"] == 2
+
+
+def test_the_spill_file_is_bounded_too(redis_client, redis_server, tmp_path):
+    ctx, _ = recording_context(redis_server.url)
+    letters = DeadLetters(
+        redis_client, ctx.ledger, ctx.stats, max_letters=10, spill_dir=tmp_path,
+        max_spill_bytes=2000,
+    )  # fmt: skip
+    letters.push([DeadLetter(stage="ingest", reason="x" * 100) for _ in range(60)])
+    assert (tmp_path / "ingest.jsonl").stat().st_size <= 2000
+    stats = ctx.stats.read()
+    assert stats["dead_letters_spilled"] + stats["dead_letters_dropped"] == 50
+    assert stats["dead_letters_dropped"] > 0

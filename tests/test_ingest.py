@@ -56,3 +56,16 @@ def test_a_waiting_import_resumes_when_the_pipeline_drains(redis_client, redis_s
     drain.join()
     assert report.accepted == ["default:x:10", "default:x:11"]
     assert waits and "over the high-water mark of 4" in str(waits[0])
+
+
+def test_the_ledger_counts_each_tenants_mentions_once(redis_client, redis_server):
+    ctx, _ = recording_context(redis_server.url)
+    ingest(ctx, [Row(raw(n, tenant="a")) for n in range(3)] + [Row(raw(9, tenant="b"))])
+    ingest(ctx, [Row(raw(0, tenant="a", text="editado"))])  # a new version: the same mention
+    assert ctx.ledger.pending_by_tenant(["a", "b", "c"]) == {"a": 3, "b": 1, "c": 0}
+    for _ in range(2):  # resolving twice (a redelivered persist) takes it off once
+        with redis_client.pipeline(transaction=True) as pipe:
+            ctx.ledger.resolve(["a:x:0", "b:x:9"], pipe)
+            pipe.execute()
+    assert ctx.ledger.pending_by_tenant(["a", "b"]) == {"a": 2, "b": 0}
+    assert ctx.ledger.pending() == 2

@@ -93,3 +93,14 @@ def test_a_campaign_never_grows_a_band_bucket_past_its_cap(redis_client):
     sizes = [redis_client.hlen(k) for k in redis_client.scan_iter("escucha:simhash:t:*")]
     assert max(sizes) <= BUCKET_CAP
     assert sum(sizes) > BUCKET_CAP  # the cap bounds buckets, it does not stop indexing
+
+
+def test_an_index_entry_from_before_tenant_scoped_ids_gives_todays_cluster_id(redis_client):
+    from escucha.near_duplicates import _band_key, _bands, fingerprints
+
+    first = normalize(staged(1, text=CAMPAIGN))
+    (print_,) = fingerprints([first.clean_text])
+    field = f"{print_ >> 32}:{print_ & 0xFFFFFFFF}"
+    redis_client.hset(_band_key("default", 0, _bands(print_)[0]), field, "x:77")  # old form
+    assign_clusters(redis_client, [first])
+    assert first.cluster_id == "default:x:77"

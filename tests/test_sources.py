@@ -94,7 +94,7 @@ def test_x_deletes_and_v2_objects_joined_to_their_users():
 
 
 def test_mastodon_html_becomes_text():
-    mention = staged(mastodon.parse_event(p.mastodon_event(), tenant_for, "other.example"))
+    mention = staged(mastodon.parse_event(p.mastodon_event(), tenant_for, "mastodon.social"))
     assert mention.text == "Mi maleta no llegó a Lisboa #AeroSol\n¿Alguien sabe cómo reclamar?"
     assert mention.id == "sol:mastodon:mastodon.social/113500000000000001"
     assert mastodon.parse_event({"event": "account.created"}, tenant_for, "m").ignored == 1

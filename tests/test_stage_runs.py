@@ -151,3 +151,14 @@ def test_the_stage_backlog_counts_waiting_stage_messages_only(redis_client):
     redis_client.lpush(queue_name("persist"), "m3")
     redis_client.lpush(queue_name("monitor"), "the sweep itself")
     assert stage_backlog(redis_client) == 3
+
+
+def test_old_tombstones_are_forgotten(redis_client):
+    import time as clock
+
+    from escucha import keys
+    from escucha.deletion import Tombstones
+
+    redis_client.zadd(keys.DELETED, {"a:x:old": clock.time() - 10_000, "a:x:new": clock.time()})
+    assert Tombstones(redis_client).trim(older_than_s=3600) == 1
+    assert redis_client.zrange(keys.DELETED, 0, -1) == [b"a:x:new"]

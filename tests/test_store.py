@@ -153,3 +153,10 @@ def test_the_migration_scopes_existing_ids_by_tenant(database_url):
         found = connection.execute(text("SELECT id, cluster_id FROM mentions ORDER BY id"))
         assert [tuple(r) for r in found] == [("a:x:a1", "a:x:a0"), ("b:x:b1", "b:x:b0")]
     engine.dispose()
+
+
+def test_a_name_that_lowering_lengthens_still_fits_its_case(store):
+    mention = triaged(4, author="İ" * 200, text="Perdieron mi maleta y nadie responde, vergonzoso")
+    assert mention.triage.case_key and len(mention.triage.case_key) <= 300
+    store.save([mention])
+    assert store.get("default:x:4").case_id == mention.triage.case_key

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from escucha import keys
 from escucha.api.state import ApiState
-from escucha.backpressure import refuse_when_full
+from escucha.backpressure import PLATFORM_HEADROOM, refuse_when_full
 from escucha.deletion import request_deletes
 from escucha.ingest import IngestReport, ingest
 from escucha.models import tenant_of
@@ -111,7 +111,10 @@ def take(
             changes = parse()
         except EnvelopeError as error:
             raise HTTPException(400, f"not a {channel} delivery: {error}") from error
-        refuse_when_full(state.ctx, state.settings.ingest_high_water)(len(changes.upserts))
+        incoming = Counter(str(row.value("tenant")) for row in changes.upserts if not row.problem)
+        headroom = PLATFORM_HEADROOM if shared_endpoint else 1.0
+        room = refuse_when_full(state.ctx, state.settings.ingest_high_water, incoming, headroom)
+        room(len(changes.upserts))
         report = ingest(state.ctx, changes.upserts)
         request_deletes(state.ctx, changes.deletes)
     except BaseException:

@@ -20,6 +20,7 @@ from escucha import signatures
 from escucha.api.receiving import (
     body_digest,
     check_rate,
+    client_address,
     count_unverified,
     parse_json,
     read_body,
@@ -111,9 +112,13 @@ async def x_crc(
 ) -> dict[str, str]:
     """X's challenge-response check, for tokens of the form X sends only."""
     secret = _x_secret(state)
-    await count_unverified(state, request)  # anyone may ask: every ask counts
     if not CRC_TOKEN.match(crc_token) or _is_json(crc_token):
+        await count_unverified(state, request)
         raise HTTPException(400, "crc_token is not a challenge token (16-128 base64 characters)")
+    # Anyone may ask, so every ask counts, on a budget of its own: junk from the same address
+    # (a proxy in front shows one address for all) must not make X's challenge fail.
+    limit = state.settings.unverified_rate_limit_per_minute
+    await check_rate(state, f"crc:{client_address(request)}", limit)
     return {"response_token": signatures.x_digest(secret, crc_token.encode())}
 
 
@@ -139,7 +144,9 @@ async def x_receive(
     _x_secret(state)
 
     def verify(body: bytes) -> None:
-        if settings.x_client_secret and signature_oauth2:
+        # Each header is checked with its own secret, and only when that secret is set: a
+        # missing secret is never an empty key anyone can sign with.
+        if settings.x_client_secret and (signature_oauth2 or not settings.x_consumer_secret):
             signatures.verify_x(signature_oauth2, body, settings.x_client_secret)
         else:
             signatures.verify_x(signature, body, settings.x_consumer_secret or "")

@@ -1,8 +1,8 @@
 """Mastodon: webhook events (`status.created`, `status.updated`) and API status objects.
 
 A webhook body does not name the server that sent it, and status ids are only unique per
-server, so the instance comes from the status's federation `uri` (whose host is the server the
-status lives on), then its account's profile URL, then the channel's configured instance.
+server, so the instance is the channel's (the route's, or ESCUCHA_MASTODON_INSTANCE), checked
+against the status's federation `uri` (whose host is the server the status lives on).
 A boost is a status of its own with empty content and the original in `reblog`: it is stored
 as an amplification of the original, with the original's text. Quote posts carry a
 `quote-inline` "RE: <url>" paragraph for old clients; it is dropped, as clients drop it.
@@ -31,7 +31,12 @@ SOURCE = "mastodon"
 UPSERT_EVENTS = {"status.created", "status.updated"}
 
 
-def parse_event(payload: Any, tenant_for: TenantFor, default_instance: str) -> Changes:
+def parse_event(payload: Any, tenant_for: TenantFor, instance: str) -> Changes:
+    """One event from the webhook of `instance` (the channel's: its secret signed the body).
+
+    A server fires status events only for its own statuses, so a status that names another
+    host is refused: one instance's secret must not write another instance's mentions.
+    """
     envelope = require_object(payload, "the delivery")
     if text(envelope.get("event")) not in UPSERT_EVENTS:
         return Changes(ignored=1)
@@ -41,7 +46,11 @@ def parse_event(payload: Any, tenant_for: TenantFor, default_instance: str) -> C
     if not isinstance(status, Mapping):
         changes.refuse(status, where, "'object' must be a status object")
         return changes
-    instance = instance_of(status, default_instance)
+    named = instance_of(status, instance)
+    if named != instance:
+        reason = f"a status of {named} delivered by the webhook of {instance}"
+        changes.refuse(status, where, reason)
+        return changes
     tenant = tenant_for(f"mastodon:{instance}")
     if tenant is None:
         changes.refuse(status, where, unmapped_reason(f"mastodon:{instance}"))

@@ -33,14 +33,16 @@ class Position:
         try:
             padded = token + "=" * (-len(token) % 4)
             created, mention = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            return cls(utc_in_range(datetime.fromisoformat(created)), str(mention))
+            if not isinstance(mention, str) or "\x00" in mention:
+                raise ValueError("bad id")
+            return cls(utc_in_range(datetime.fromisoformat(created)), mention)
         except (ValueError, TypeError) as error:
             raise ValueError("is not a cursor this API gave out") from error
 
 
 class MentionFilter(BaseModel):
     q: str | None = Field(default=None, max_length=200, description="text contains (any case)")
-    source: str | None = None
+    source: str | None = Field(default=None, max_length=32)
     sentiment: Sentiment | None = None
     intent: Intent | None = None
     since: datetime | None = Field(default=None, description="created at or after")
@@ -59,9 +61,10 @@ class MentionFilter(BaseModel):
     def _utc(cls, value: datetime | None) -> datetime | None:
         return utc_in_range(value) if value else None
 
-    @field_validator("q")
+    @field_validator("q", "source")
     @classmethod
     def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL refuses NUL in text, and SQLite would cut the search at it.
         if value and "\x00" in value:
             raise ValueError("contains a NUL character")
         return value

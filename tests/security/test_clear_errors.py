@@ -46,10 +46,20 @@ def test_a_query_date_out_of_range_is_a_422(api, param, when):
     assert answer.status_code == 422 and "out of range" in answer.text
 
 
-@pytest.mark.parametrize("after", ["-", "+", "abc", "1-2-3", "9" * 50])
+@pytest.mark.parametrize(
+    "after", ["-", "+", "abc", "1-2-3", "9" * 50, "99999999999999999999", "1-99999999999999999999"]
+)
 def test_events_after_a_non_id_is_a_422(api, after):
     answer = api.client.get("/v1/events", params={"after": after}, headers=KEY_A)
     assert answer.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "after", ["18446744073709551615-18446744073709551615", "18446744073709551615"]
+)
+def test_events_after_the_last_possible_id_are_none(api, after):
+    answer = api.client.get("/v1/events", params={"after": after}, headers=KEY_A)
+    assert (answer.status_code, answer.json()) == (200, [])
 
 
 def test_a_non_ascii_signature_header_is_a_401(api):
@@ -159,3 +169,18 @@ def test_authorization_follows_rfc_6750(api, header, status):
     assert answer.status_code == status, answer.text
     if status == 401:
         assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.postgres
+def test_nul_anywhere_in_a_query_is_a_422_on_both_stores(redis_client, redis_server, database_url):
+    import base64
+
+    from tests.security.conftest import make_api
+
+    cursor = base64.urlsafe_b64encode(
+        json.dumps(["2026-01-01T00:00:00+00:00", "a\x00"]).encode()
+    ).decode()
+    for api in make_api(redis_server.url, database_url):
+        for params in ({"source": "\x00"}, {"q": "a\x00"}, {"cursor": cursor}):
+            answer = api.client.get("/v1/mentions", params=params, headers=KEY_A)
+            assert answer.status_code == 422, (params, answer.text)

@@ -88,7 +88,7 @@ def _check_taken(api: Api, answer: Any, items: int | None = None) -> None:
     assert staged == len(set(result["ids"])), result
     assert all(r["location"] and r["reason"] for r in result["rejected"]), result
     if items is not None:
-        taken = len(set(result["ids"])) + len(result["repeated"])
+        taken = len(set(result["ids"])) + len(result["repeated"]) + len(result["superseded"])
         assert taken + len(result["rejected"]) == items, result
 
 

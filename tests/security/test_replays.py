@@ -35,8 +35,8 @@ def test_an_old_add_after_an_edit_does_not_revert_the_text(api):
     edited = p.meta_comment(verb="edited", message="Ya me devolvieron el dinero, gracias")
     add["entry"][0]["time"], edited["entry"][0]["time"] = 1763719201, 1763722801
     assert api.signed("/webhooks/meta", edited).json()["accepted"] == 1
-    late = api.signed("/webhooks/meta", add).json()  # a different body: taken, then left out
-    assert late["superseded"] == ["a:facebook:777_888"]
+    late = api.signed("/webhooks/meta", add).json()  # a different body: read, then left out
+    assert late["superseded"] == ["a:facebook:777_888"] and late["ids"] == []
     assert api.recorder.ids_for("normalize") == ["a:facebook:777_888"]  # published once
     from escucha.models import StagedMention
 
@@ -52,3 +52,35 @@ def test_an_old_add_after_an_edit_does_not_revert_the_text(api):
     store.save([older])
     assert store.get("default:x:5").text == newer.text
     store.dispose()
+
+
+def test_an_older_version_is_left_out_whatever_stage_the_newer_one_reached(
+    redis_client, redis_server
+):
+    from escucha.ingest import Row, ingest
+    from escucha.normalize import normalize
+    from escucha.pipeline import STAGES, per_item, run_batch
+    from tests.factories import raw
+    from tests.pipeline_helpers import recording_context
+
+    ctx, sent = recording_context(redis_server.url)
+    newer = raw(3, text="Ya me devolvieron el dinero", updated_at="2026-11-21T11:00:00Z")
+    older = raw(3, text="Quiero mi reembolso ya", updated_at="2026-11-21T10:00:00Z")
+    (mention_id,) = ingest(ctx, [Row(newer)]).accepted
+    run_batch(ctx, STAGES["normalize"], [mention_id], per_item(normalize))  # now 'normalized'
+    late = ingest(ctx, [Row(older)])
+    assert (late.accepted, late.superseded) == ([], [mention_id])
+    assert ctx.staging.load_raw("raw", [mention_id]) == [None]  # nothing older staged
+    assert sent.ids_for("normalize") == [mention_id]  # published once, for the newer version
+
+
+def test_in_one_request_the_newer_version_of_an_id_wins_whatever_its_place(api):
+    base = {"id": "v1", "source": "web", "author": "ana", "created_at": "2026-11-20T10:00:00Z"}
+    newer = base | {"text": "editado", "updated_at": "2026-11-20T12:00:00Z"}
+    older = base | {"text": "original", "updated_at": "2026-11-20T11:00:00Z"}
+    answer = api.client.post("/v1/mentions", json=[newer, older], headers={"X-API-Key": "key-a"})
+    assert answer.json()["ids"] == ["a:web:v1"]
+    from escucha.models import StagedMention
+
+    staged = StagedMention.model_validate_json(api.redis.get("escucha:staged:raw:a:web:v1"))
+    assert staged.text == "editado"

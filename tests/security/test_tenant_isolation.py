@@ -72,3 +72,40 @@ def test_search_never_crosses_tenants(api):
     sneaky = api.client.get("/v1/mentions", params={"tenant": "a"}, headers=KEY_B).json()
     assert {m["tenant"] for m in sneaky} == {"b"}
     assert json.dumps(sneaky).count('"tenant": "a"') == 0
+
+
+def test_one_instance_secret_cannot_write_another_instance_statuses(
+    redis_client, redis_server, sqlite_url
+):
+    from escucha.signatures import sign_hex
+    from tests.security.conftest import ACCOUNTS, make_api
+
+    overrides = {
+        "mastodon_webhook_secrets": {"b.example": "b-secret"},
+        "channel_tenants": ACCOUNTS | {"mastodon:b.example": "b"},
+    }
+    for api in make_api(redis_server.url, sqlite_url, **overrides):
+        body = json.dumps(p.mastodon_event()).encode()  # a status of mastodon.social (tenant a)
+        answer = api.client.post(
+            "/webhooks/mastodon/b.example",
+            content=body,
+            headers={"X-Hub-Signature": sign_hex(body, "b-secret")},
+        )
+        assert answer.status_code == 200 and answer.json()["ids"] == []
+        assert "delivered by the webhook of b.example" in answer.json()["rejected"][0]["reason"]
+        assert api.staged() == set()
+
+
+def test_one_tenants_backlog_does_not_stop_the_others(redis_client, redis_server, sqlite_url):
+    from tests.security.conftest import make_api
+
+    items = [ITEM | {"id": f"q{n}"} for n in range(50)]
+    for api in make_api(redis_server.url, sqlite_url, ingest_high_water=100):
+        assert api.client.post("/v1/mentions", json=items, headers=KEY_A).status_code == 202
+        more = api.client.post("/v1/mentions", json=[ITEM | {"id": "q99"}], headers=KEY_A)
+        assert more.status_code == 429 and "its share" in more.json()["detail"]
+        theirs = api.client.post("/v1/mentions", json=[ITEM], headers=KEY_B)
+        assert theirs.status_code == 202  # b has room of its own
+        page_b = p.meta_comment("5_5")
+        page_b["entry"][0]["id"] = B_PAGE
+        assert api.signed("/webhooks/meta", page_b).json()["ids"] == ["b:facebook:5_5"]

@@ -47,3 +47,28 @@ def test_a_real_delete_applies_only_to_the_tenant_that_owns_the_account(api):
     assert answer.status_code == 200 and answer.json()["deleted"] == 1
     assert api.recorder.ids_for("delete") == ["b:x:1600000000000000001"]
     assert api.redis.zscore(keys.DELETED, "a:x:1600000000000000001") is None
+
+
+def test_with_only_the_oauth2_secret_no_empty_key_signs_anything(
+    redis_client, redis_server, sqlite_url
+):
+    """A missing consumer secret once meant HMAC with an empty key: anyone could sign."""
+    from escucha.signatures import x_digest
+
+    overrides = {"x_consumer_secret": None, "x_client_secret": "oauth2-secret"}
+    for api in make_api(redis_server.url, sqlite_url, **overrides):
+        body = json.dumps(p.x_account_activity()).encode()
+        empty_key = {"x-twitter-webhooks-signature": x_digest("", body)}
+        assert api.client.post("/webhooks/x", content=body, headers=empty_key).status_code == 401
+        assert api.staged() == set()
+        real = {"x-twitter-webhooks-signature-oauth2": x_digest("oauth2-secret", body)}
+        assert api.client.post("/webhooks/x", content=body, headers=real).status_code == 200
+
+
+def test_junk_from_the_same_address_cannot_make_x_challenge_fail(
+    redis_client, redis_server, sqlite_url
+):
+    for api in make_api(redis_server.url, sqlite_url, unverified_rate_limit_per_minute=5):
+        for _ in range(8):  # unsigned posts from this address: their own budget runs out
+            api.client.post("/webhooks/x", content=b"{}")
+        assert api.client.get("/webhooks/x", params={"crc_token": TOKEN}).status_code == 200

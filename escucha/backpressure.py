@@ -39,6 +39,8 @@ def refuse_when_full(
     platforms retry but only for so long, go on a little past the mark bulk pushes stop at.
     """
 
+    arriving = tenants or {}
+
     def check(incoming: int) -> None:
         in_flight = ctx.ledger.pending()
         mark = int(high_water * headroom)
@@ -47,8 +49,8 @@ def refuse_when_full(
                 f"{in_flight:,} mentions in flight, over the high-water mark of {mark:,}"
             )
         share = max(1, int(high_water * TENANT_SHARE))
-        for tenant, pending in ctx.ledger.pending_by_tenant(tenants or {}).items():
-            if pending + (tenants or {})[tenant] > share:
+        for tenant, pending in ctx.ledger.pending_by_tenant(arriving).items():
+            if pending + arriving[tenant] > share:
                 raise Backpressure(
                     f"tenant {tenant!r} has {pending:,} mentions in flight, over its share of "
                     f"{share:,} ({TENANT_SHARE:.0%} of the high-water mark)"

@@ -92,10 +92,11 @@ class DeadLetters:
         size = path.stat().st_size if path is not None and path.exists() else 0
         kept: list[str] = []
         for line in overflow:
-            if path is None or size + len(line) + 1 > self.max_spill_bytes:
+            line_bytes = len(line.encode()) + 1  # with its newline
+            if path is None or size + line_bytes > self.max_spill_bytes:
                 break
             kept.append(line)
-            size += len(line.encode()) + 1
+            size += line_bytes
         if path is not None and kept:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as spill:

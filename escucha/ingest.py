@@ -126,7 +126,8 @@ def ingest(
         seen.update(batch)
         superseded = accept(ctx, batch)
         report.superseded += superseded
-        report.accepted.extend(i for i in batch if i not in superseded)
+        left_out = set(superseded)
+        report.accepted.extend(i for i in batch if i not in left_out)
         report.batches += bool(batch)
     ctx.dead_letters.push(report.rejected)
     ctx.stats.add("rejected", len(report.rejected))

@@ -87,10 +87,6 @@ class Staging:
             found = pipe.execute()
         return [i for i, hit in zip(ids, found, strict=True) if hit]
 
-    def furthest_kind(self, mention_id: str) -> str | None:
-        """The kind of record a mention currently has staged, if any."""
-        return self.furthest_kinds([mention_id])[0]
-
     def furthest_kinds(self, ids: Sequence[str], chunk: int = 1000) -> list[str | None]:
         """Each mention's furthest staged kind, a chunk of ids per script call.
 

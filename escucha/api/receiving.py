@@ -57,15 +57,15 @@ def parse_json(body: bytes) -> Any:
 
 def _depth(value: Any) -> int:
     """How deeply arrays and objects nest, without recursing (a hostile body may be deep)."""
+    if not isinstance(value, dict | list):
+        return 0
     deepest, stack = 0, [(value, 1)]
-    while stack:
+    while stack:  # holds arrays and objects only
         current, depth = stack.pop()
-        children = current.values() if isinstance(current, dict) else current
-        if not isinstance(current, dict | list):
-            continue
         deepest = max(deepest, depth)
         if depth > MAX_JSON_DEPTH:
             return depth
+        children = current.values() if isinstance(current, dict) else current
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
 

@@ -154,16 +154,16 @@ async def x_receive(
     return await _receive(state, request, "x", verify, lambda p: x.parse(p, state.tenant_for))
 
 
-def _mastodon(
+async def _mastodon(
     state: ApiState, request: Request, signature: str | None, secret: str, instance: str
-) -> Any:
+) -> dict[str, Any]:
     def verify(body: bytes) -> None:
         signatures.verify_hex(signature, body, secret, ("sha256",))
 
     def parse(payload: Any) -> Changes:
         return mastodon.parse_event(payload, state.tenant_for, instance)
 
-    return _receive(state, request, "mastodon", verify, parse)
+    return await _receive(state, request, "mastodon", verify, parse)
 
 
 @router.post("/mastodon")
@@ -172,7 +172,7 @@ async def mastodon_receive(
     request: Request,
     signature: Annotated[str | None, Header(alias="X-Hub-Signature")] = None,
 ) -> dict[str, Any]:
-    """`status.created` and `status.updated` events; the instance comes from each status."""
+    """`status.created` and `status.updated` events from ESCUCHA_MASTODON_INSTANCE."""
     secret = _secret(state.settings.mastodon_webhook_secret, "ESCUCHA_MASTODON_WEBHOOK_SECRET")
     return await _mastodon(state, request, signature, secret, state.settings.mastodon_instance)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escucha.ingest import Row
+from escucha.sources.envelope import refused
 
 
 @dataclass
@@ -22,9 +23,7 @@ class Changes:
         self.unmapped |= other.unmapped
 
     def refuse(self, value: Any, location: str, reason: str, tenant: str | None = None) -> None:
-        """An item refused with its reason; `tenant` when the item is known to be one's."""
-        data = {"item": value} | ({"tenant": tenant} if tenant else {})
-        self.upserts.append(Row(data, location, reason))
+        self.upserts.append(refused(value, location, reason, tenant))
 
     @property
     def items(self) -> int:

@@ -52,8 +52,9 @@ def objects(values: list[Any], where: str) -> Iterator[tuple[str, Mapping[str, A
             yield location, refused(value, location, f"expected an object, not {type_name(value)}")
 
 
-def refused(value: Any, location: str, reason: str) -> Row:
-    return Row({"item": value}, location, reason)
+def refused(value: Any, location: str, reason: str, tenant: str | None = None) -> Row:
+    """An item refused with its reason; `tenant` when the item is known to be one's."""
+    return Row({"item": value} | ({"tenant": tenant} if tenant else {}), location, reason)
 
 
 def field(value: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -100,15 +100,27 @@ def _author(value: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return name, author_id
 
 
-def _feed(value: Mapping[str, Any], ctx: _Context) -> Changes:
-    item, verb = text(value.get("item")), text(value.get("verb"))  # a list is not hashable
-    if item not in CONTENT_ITEMS:
-        return Changes(ignored=1)  # reactions, likes, events, ratings...
-    external = ident(value.get("comment_id") if item == "comment" else value.get("post_id"))
+def _target(value: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(item, id) a feed or mention change is about: its comment, else its post."""
+    item = text(value.get("item"))  # text(): a list here would not be hashable
+    return item, ident(value.get("comment_id") if item == "comment" else value.get("post_id"))
+
+
+def _unless_posted(value: Mapping[str, Any], ctx: _Context, external: str | None) -> Changes | None:
+    """A removal's delete, or an ignored verb (hide, unhide, block, mute...); None for a post
+    or an edit, which the caller turns into a row."""
+    verb = text(value.get("verb"))
     if verb in REMOVED and external:
         return Changes(deletes=[mention_id(ctx.tenant, FACEBOOK, external)])
-    if verb not in POSTED:
-        return Changes(ignored=1)  # hide, unhide, block, mute...
+    return None if verb in POSTED else Changes(ignored=1)
+
+
+def _feed(value: Mapping[str, Any], ctx: _Context) -> Changes:
+    item, external = _target(value)
+    if item not in CONTENT_ITEMS:
+        return Changes(ignored=1)  # reactions, likes, events, ratings...
+    if (settled := _unless_posted(value, ctx, external)) is not None:
+        return settled
     name, author_id = _author(value)
     return _post(value, ctx, external, name, author_id)
 
@@ -145,12 +157,9 @@ def _mention(value: Mapping[str, Any], ctx: _Context) -> Changes:
     Live deliveries often carry no sender at all (restfb `mention-post-add-real.json`); the
     author is then the post's owner, the part of `post_id` before the underscore.
     """
-    item, verb = text(value.get("item")), text(value.get("verb"))
-    external = ident(value.get("comment_id") if item == "comment" else value.get("post_id"))
-    if verb in REMOVED and external:
-        return Changes(deletes=[mention_id(ctx.tenant, FACEBOOK, external)])
-    if verb not in POSTED:
-        return Changes(ignored=1)
+    item, external = _target(value)
+    if (settled := _unless_posted(value, ctx, external)) is not None:
+        return settled
     if not text(value.get("message")):
         reason = (
             f"Page mention without its text ({item} {external}); fetch it with the Graph API "
@@ -158,9 +167,8 @@ def _mention(value: Mapping[str, Any], ctx: _Context) -> Changes:
         )
         return Changes(upserts=[Row({**value, "tenant": ctx.tenant}, ctx.where, reason)])
     name, author_id = _author(value)
-    post_owner = (ident(value.get("post_id")) or "").partition("_")[0] or None
-    if author_id is None and item != "comment":
-        author_id = post_owner
+    if author_id is None and item != "comment":  # a post's id starts with its owner's
+        author_id = (ident(value.get("post_id")) or "").partition("_")[0] or None
     fallback = author_id or f"unknown author of comment {external}"
     return _post(value, ctx, external, name or fallback, author_id)
 

@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,3 +72,42 @@ def test_any_text_gets_a_bounded_analysis(text, lang):
     result = analyzer.analyze(text, lang)
     assert -1.0 <= result.sentiment_score <= 1.0
     assert result.complaint == (result.intent in (Intent.complaint, Intent.claim))
+
+
+FACEBOOK_COMMENT = "Tres semanas esperando mi pedido y nadie responde, quiero mi reembolso"
+# The examples of training/gold/GUIDE.md, with their labels there.
+GUIDE = [
+    ("quiero que me devuelvan el dinero", "es", Intent.claim),
+    ("exijo una indemnización", "es", Intent.claim),
+    ("file a claim", "en", Intent.claim),
+    ("llevo dos semanas sin internet", "es", Intent.complaint),
+    ("the app keeps crashing", "en", Intent.complaint),
+    ("¿por qué me cobraron dos veces?", "es", Intent.complaint),
+    ("¿dónde está mi pedido? llevo 3 semanas", "es", Intent.complaint),
+    ("genial, otra vez sin luz", "es", Intent.complaint),
+    ("gracias por la rapidez", "es", Intent.praise),
+    ("best service ever", "en", Intent.praise),
+]
+
+
+def test_without_a_model_a_stated_breach_outweighs_polite_and_wanting_words():
+    # "quiero" is a feeling word to the lexicon; here it wants a refund.
+    result = analyse(FACEBOOK_COMMENT)
+    assert result.sentiment is Sentiment.negative and result.sentiment_score < 0
+    assert result.intent is Intent.claim and result.complaint
+
+
+@pytest.mark.parametrize(("text", "lang", "intent"), GUIDE, ids=[g[0] for g in GUIDE])
+def test_without_a_model_the_guide_examples_read_as_labelled(text, lang, intent):
+    result = analyse(text, lang)
+    assert result.intent is intent
+    expected = Sentiment.positive if intent is Intent.praise else Sentiment.negative
+    assert result.sentiment is expected
+    assert result.complaint == (intent is not Intent.praise)
+
+
+def test_without_a_model_questions_and_requests_are_neutral_unless_strongly_worded():
+    assert analyse("envíenme la factura").sentiment is Sentiment.neutral  # "factura" is negative
+    assert analyse("¿a qué hora abren?").sentiment is Sentiment.neutral
+    assert analyse("please change my seat", "en").sentiment is Sentiment.neutral
+    assert analyse("gana 500€ al día desde casa").sentiment is Sentiment.neutral  # spam

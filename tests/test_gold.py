@@ -19,10 +19,16 @@ def test_gold_rows_are_complete_and_balanced():
     assert len({r["text"] for r in spanish + english}) == len(spanish) + len(english)
 
 
+# A little below what the rules alone score (the shipped model card has the figures).
+RULE_FLOORS = {
+    ("es", "intent"): 0.71, ("es", "sentiment"): 0.67, ("es", "complaint"): 0.79,
+    ("en", "intent"): 0.79, ("en", "sentiment"): 0.77, ("en", "complaint"): 0.84,
+}  # fmt: skip
+
+
 def test_rules_alone_read_the_gold_set_above_their_floor():
     results = {(s.lang, s.field): s for s in score(Analyzer())}
-    assert results["es", "intent"].macro_f1 >= 0.65 and results["en", "intent"].macro_f1 >= 0.75
-    assert (
-        results["es", "complaint"].macro_f1 >= 0.68 and results["en", "complaint"].macro_f1 >= 0.80
-    )
+    below = {k: round(results[k].macro_f1, 3) for k, floor in RULE_FLOORS.items()
+             if results[k].macro_f1 < floor}  # fmt: skip
+    assert not below, below
     assert sum(map(sum, results["es", "intent"].confusion)) == results["es", "intent"].n

@@ -1,8 +1,8 @@
 """The whole analysis of a batch of mentions: sentiment, intent, complaint, offensive.
 
-With a trained model, sentiment, complaint and offensive language come from its linear heads;
-without one, from the lexicon-and-rules scorer. Intent cues are rules either way, read
-together with the sentiment.
+With a model, sentiment, complaint and offensive language come from its linear heads; without
+one, from the lexicons and rules (`fallback`). Intent cues are rules either way, read together
+with the sentiment.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from escucha.analysis import intent, offensive
+from escucha.analysis import fallback, intent, offensive
 from escucha.analysis.features import DENSE_NAMES
 from escucha.analysis.model import LinearModel
 from escucha.analysis.sentiment import SentimentScorer
@@ -47,15 +47,9 @@ class Analyzer:
 
     def _by_rules(self, text: str, lang: str) -> Analysis:
         tokens = tokenize(text)
-        sentiment = self._scorer(lang).score(tokens)
-        return _analysis(
-            fold(text),
-            lang,
-            sentiment.label,
-            sentiment.score,
-            False,
-            offensive.is_offensive(text, tokens),
-        )
+        reading = fallback.read(fold(text), self._scorer(lang).score(tokens))
+        rude = offensive.is_offensive(text, tokens)
+        return _assembled(lang, reading.sentiment, reading.score, reading.intent, rude)
 
     def _by_model(
         self, model: LinearModel, texts: Sequence[str], langs: Sequence[str]
@@ -123,6 +117,12 @@ def _analysis(
     is_offensive: bool,
 ) -> Analysis:
     kind = intent.classify(folded, sentiment, score, complaint_signal)
+    return _assembled(lang, sentiment, score, kind, is_offensive)
+
+
+def _assembled(
+    lang: str, sentiment: Sentiment, score: float, kind: Intent, is_offensive: bool
+) -> Analysis:
     # Every field is already of its declared type: skip re-validation, tens of thousands a second.
     return assemble(
         Analysis,

@@ -148,24 +148,45 @@ def train(
             help="what --data labels: sentiment_es, sentiment_en, complaint or offensive_es"
         ),
     ] = "sentiment_es",
-    if_missing: Annotated[bool, typer.Option(help="do nothing when a model exists")] = False,
+    data_only: Annotated[
+        bool, typer.Option(help="train on --data alone, none of the shared corpora")
+    ] = False,
+    release: Annotated[
+        bool,
+        typer.Option(help="build the model escucha ships (needs ../shared/data; about 10 min)"),
+    ] = False,
 ) -> None:
-    """Train the analysis model from ../shared/data (plus --data) and save it as a new version."""
-    from escucha.analysis import registry
+    """Train a model version from ../shared/data (plus --data) under ESCUCHA_MODELS_DIR."""
     from escucha.training.custom import train_version
 
-    settings = get_settings()
-    if if_missing and registry.versions(settings.models_dir):
-        console.print(f"model {registry.versions(settings.models_dir)[-1]} exists; not retraining")
+    if release:
+        _release()
         return
-    version, card = train_version(settings.models_dir, data, head)
+    settings = get_settings()
+    version, card = train_version(settings.models_dir, data, head, data_only)
     console.print(
         f"trained model [bold]{version}[/] in {card['training_seconds']} s "
         f"({card['features']['terms']:,} term and {card['features']['characters']:,} "
         f"character features) → {settings.models_dir / version}"
     )
     for name, info in card["data"].items():
-        console.print(f"  {name}: {info['rows']:,} rows ({info['licence']})")
+        console.print(f"  {name}: {info['rows']:,} rows ({info['licence']}: {info['terms']})")
+    console.print(f"terms: {card['terms']}")
+
+
+def _release() -> None:
+    from escucha.analysis.registry import SHIPPED_DIR
+    from escucha.training.release import build
+
+    with console.status("release") as status:
+        card = build(SHIPPED_DIR, 5, lambda step: status.update(f"release: {step}"))
+    console.print(f"shipped model [bold]{card['version']}[/] → {SHIPPED_DIR}")
+    for figures in card["cross_validation"].values():
+        console.print(
+            f"  {figures['title']}: float {figures['float']:.4f}, shipped "
+            f"{figures['packed']:.4f} ({figures['change']:+.4f})"
+        )
+    console.print(f"  {card['weights']['bytes']:,} bytes, loads in {card['load_seconds']} s")
 
 
 @app.command("eval")
@@ -304,13 +325,16 @@ def bench(
 @app.command()
 def status() -> None:
     """Queue lengths, mentions in flight, dead letters, counters and channel health."""
+    from escucha.analysis import registry
     from escucha.channel_health import ChannelHealth
     from workers.queues import QUEUES
 
-    with running_pipeline() as (_, ctx):
+    with running_pipeline() as (settings, ctx):
         table = Table(title="escucha status")
         table.add_column("what")
         table.add_column("value", justify="right")
+        model = registry.choose(settings.models_dir, settings.model_version)
+        table.add_row("analysis model", model.describe())
         for queue in QUEUES:
             table.add_row(f"queue {queue.name}", str(ctx.redis.llen(queue.name or "")))
         table.add_row("accepted, not yet stored", str(ctx.ledger.pending()))

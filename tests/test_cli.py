@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,15 @@ def test_demo_runs_on_a_fresh_data_dir_with_a_private_redis(tmp_path):
     assert "top 5 by priority" in result.stdout and "mentions/s" in result.stdout
     assert (tmp_path / "data" / "escucha.db").exists()
     assert not (tmp_path / "data" / "redis" / "url").exists()  # the private Redis was stopped
+    assert "analysis model" in result.stdout
+    with sqlite3.connect(tmp_path / "data" / "escucha.db") as db:
+        quotes = db.execute(
+            "SELECT sentiment, complaint, priority_label FROM mentions WHERE text IN (?, ?)",
+            (QUOTE_SERVICE, QUOTE_LUGGAGE),
+        ).fetchall()
+    assert len(quotes) == 2
+    for sentiment, complaint, label in quotes:
+        assert (sentiment, complaint) == ("negative", 1) and label in ("high", "urgent"), quotes
     shutil.rmtree(tmp_path / "data", ignore_errors=True)
 
 
@@ -106,6 +116,7 @@ def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env |= {"ESCUCHA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
+    env["ESCUCHA_MODELS_DIR"] = str(tmp_path / "models")  # none trained: the shipped one
     log = (tmp_path / "up.log").open("w+")
     up = subprocess.Popen(
         [*ESCUCHA, "up", "--concurrency", "1"], stdout=log, stderr=subprocess.STDOUT, env=env
@@ -142,6 +153,9 @@ def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
             [*ESCUCHA, "status"], capture_output=True, text=True, env=env, timeout=60
         )
         assert "total stored" in status.stdout and "30" in status.stdout
+        assert "analysis model" in status.stdout and "shipped with escucha" in status.stdout
+        worker_logs = "".join(p.read_text() for p in (tmp_path / "data" / "logs").glob("*.log"))
+        assert "analysis model" in worker_logs and "shipped" in worker_logs
         # kill -9 of the private redis-server: `up` restarts it on the same data and port.
         os.kill(int(client.info("server")["process_id"]), signal.SIGKILL)
 

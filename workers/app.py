@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_ready
 
 from config.celery import celery_config
 from config.settings import get_settings
+from escucha.analysis import registry
 from escucha.logs import configure as configure_logs
+from escucha.logs import get_logger
 from escucha.runtime import tune_gc
 
 app = Celery(
@@ -39,3 +41,12 @@ def _tune_child(**_: object) -> None:
 @worker_init.connect
 def _tune_main(**_: object) -> None:
     tune_gc()
+
+
+@worker_ready.connect
+def _say_which_model(**_: object) -> None:
+    settings = get_settings()
+    model = registry.choose(settings.models_dir, settings.model_version)
+    get_logger("escucha.worker").info(
+        "analysis model", model=model.describe(), version=model.version, origin=model.origin
+    )

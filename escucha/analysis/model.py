@@ -2,12 +2,14 @@
 
 Every head (Spanish sentiment, English sentiment, complaint, offensive, ...) reads the same
 feature row, so a batch is featurised once and scored for everything with `X @ W + b`.
-Saved as a versioned folder: `weights.npz` (vocabularies, IDF, weights) and `card.json`
-(what data it was trained on, under which licences, and how well it did).
+Saved as a versioned folder: `weights.npz` (IDF and weights, packed: see `packing`) and
+`card.json` (what data it was trained on, under which licences, how well it did, and the
+checksum of its weights).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,10 +19,15 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from escucha.analysis import packing
 from escucha.analysis.features import Featurizer
 
 WEIGHTS = "weights.npz"
 CARD = "card.json"
+
+
+class CorruptModel(ValueError):
+    """The weights on disk are not the ones the card describes."""
 
 
 @dataclass(frozen=True)
@@ -80,31 +87,54 @@ class LinearModel:
         shifted = np.exp(block - block.max(axis=1, keepdims=True))
         return shifted / shifted.sum(axis=1, keepdims=True)
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"weights": self.weights, "bias": self.bias, **self.featurizer.to_arrays()}
+
+    def packed(self) -> LinearModel:
+        """This model as saving and loading it gives it back: to measure what packing costs."""
+        return self._with_arrays(packing.round_trip(self.arrays()), self.heads, self.card)
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         heads = {name: [list(h.labels), h.start, h.threshold] for name, h in self.heads.items()}
-        arrays = {
-            "weights": self.weights.astype(np.float32),
-            "bias": self.bias.astype(np.float32),
-            **self.featurizer.to_arrays(),
-        }
-        np.savez_compressed(folder / WEIGHTS, allow_pickle=False, **arrays)
-        card = {**self.card, "heads": heads}
-        (folder / CARD).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        np.savez_compressed(folder / WEIGHTS, allow_pickle=False, **packing.pack(self.arrays()))
+        self.card.update(
+            heads=heads,
+            weights={
+                "encoding": packing.ENCODING,
+                "packing": packing.PACKING,
+                "bytes": (folder / WEIGHTS).stat().st_size,
+                "sha256": checksum(folder / WEIGHTS),
+            },
+        )
+        (folder / CARD).write_text(json.dumps(self.card, indent=2, ensure_ascii=False) + "\n")
 
     @classmethod
     def load(cls, folder: Path) -> LinearModel:
         card = json.loads((folder / CARD).read_text())
-        with np.load(folder / WEIGHTS, allow_pickle=False) as arrays:
-            data = {k: arrays[k] for k in arrays.files}
+        expected = card.get("weights", {}).get("sha256")
+        if expected and checksum(folder / WEIGHTS) != expected:
+            raise CorruptModel(f"{folder / WEIGHTS} does not match the checksum in its card")
+        with np.load(folder / WEIGHTS, allow_pickle=False) as stored:
+            packed = {k: stored[k] for k in stored.files}
         heads = {
             name: Head(name, tuple(labels), int(start), float(threshold))
             for name, (labels, start, threshold) in card["heads"].items()
         }
+        return cls._with_arrays(packing.unpack(packed), heads, card)
+
+    @classmethod
+    def _with_arrays(
+        cls, arrays: dict[str, np.ndarray], heads: dict[str, Head], card: dict[str, Any]
+    ) -> LinearModel:
         return cls(
-            featurizer=Featurizer.from_arrays(data),
-            weights=data["weights"],
-            bias=data["bias"],
+            featurizer=Featurizer.from_arrays(arrays),
+            weights=arrays["weights"],
+            bias=arrays["bias"],
             heads=heads,
-            card=card,
+            card=dict(card),
         )
+
+
+def checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from config.settings import get_settings
+from escucha.analysis import registry
 from escucha.context import PipelineContext
 from escucha.imports import read_file
 from escucha.ingest import ingest
@@ -38,6 +39,8 @@ def run_demo(sample: Path, timeout_s: float, console: Console) -> DemoOutcome:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.effective_database_url)
         console.print(f"broker {url}; store {settings.effective_database_url}")
+        model = registry.choose(settings.models_dir, settings.model_version)
+        console.print(f"analysis model {model.describe()}")
         from workers.ready import wait_for_workers
         from workers.resources import context
 

@@ -36,8 +36,13 @@ def _available() -> dict[str, Corpus]:
     return corpora
 
 
-def train_version(models_dir: Path, data: Path | None, head: str) -> tuple[str, dict[str, Any]]:
-    corpora = _available()
+def train_version(
+    models_dir: Path, data: Path | None, head: str, data_only: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """A new version under models_dir; `data_only` leaves the shared corpora out (their terms)."""
+    if data_only and data is None:
+        raise ValueError("--data-only needs --data FILE")
+    corpora = {} if data_only else _available()
     heads: tuple[HeadSpec, ...] = HEADS
     if data is not None:
         corpora[CUSTOM] = read_labelled(data)

@@ -15,6 +15,7 @@ from escucha.analysis.features import FORMAT, Featurizer
 from escucha.analysis.model import Head, LinearModel
 from escucha.training.datasets import SENTIMENT, YES_NO, Corpus
 from escucha.training.nb_scaling import fit_scaled
+from escucha.training.provenance import PROVENANCE, describe
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,13 @@ HEADS = (
     ),
     HeadSpec("offensive_es", YES_NO, {"emoevent_offensive": 1.0}, C=0.3),
 )
-LICENCES = {
-    "tass2020": "TASS 2020 (SEPLN): research use",
-    "tass2012": "TASS 2012 general corpus (SEPLN): research use",
-    "es_airlines": "Spanish airline tweets (Kaggle InClass): research use",
-    "us_airlines": "Twitter US Airline Sentiment (Crowdflower): CC BY-NC-SA 4.0",
-    "us_airline_complaints": "Twitter US Airline Sentiment (Crowdflower): CC BY-NC-SA 4.0",
-    "es_airline_complaints": "Spanish airline tweets (Kaggle InClass): research use",
-    "emoevent_sentiment": "EmoEvent (LREC 2020): research use",
-    "emoevent_offensive": "EmoEvent (LREC 2020): research use",
-}
+
+TERMS = (
+    "Derived from corpora licensed for research and non-commercial use (one is CC BY-NC-SA "
+    "4.0): the weights carry the same terms. For other uses, train on your own labelled "
+    "history (`escucha train --data FILE --data-only`) or run on the rules alone "
+    "(ESCUCHA_MODEL_VERSION=rules)."
+)
 
 
 def fit_head(
@@ -107,9 +105,7 @@ def train(corpora: Mapping[str, Corpus], heads: tuple[HeadSpec, ...] = HEADS) ->
             "characters": featurizer.n_chars,
             "format": FORMAT,
         },
-        "data": {
-            n: {"rows": len(corpora[n]), "licence": LICENCES.get(n, "your own data")} for n in names
-        },
-        "note": "Weights are derived from research-only corpora: do not redistribute them.",
+        "data": {n: {"rows": len(corpora[n]), **describe(n)} for n in names},
+        "terms": TERMS if any(n in PROVENANCE for n in names) else "yours: your own data only",
     }
     return LinearModel(featurizer, np.hstack(columns), np.concatenate(biases), fitted, card)

@@ -46,6 +46,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy escucha config workers tasks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .escucha models .pytest_cache .mypy_cache .ruff_cache

@@ -1,3 +1,3 @@
-from escucha.cli import app
+from escucha.cli.app import app
 
 app(prog_name="escucha")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from escucha.analysis.batch import analyze_mentions
-from escucha.models import NormalizedMention
-from escucha.pipeline import Outcome
+from escucha.core.models import NormalizedMention
+from escucha.core.outcomes import Outcome
+from escucha.nlp.batch import analyze_mentions
 from tasks.batch import STAGE_TASK_OPTIONS, run
 from workers.app import app
 from workers.resources import analyzer

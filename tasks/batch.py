@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from config.settings import get_settings
-from escucha.pipeline import STAGES, TRANSIENT_ERRORS, BatchResult, Transform, deliver
+from escucha.core.errors import TRANSIENT_ERRORS
+from escucha.core.outcomes import Transform
+from escucha.pipeline.batch import BatchResult, deliver
+from escucha.pipeline.stages import STAGES
 from workers.resources import context
 
 STAGE_TASK_OPTIONS: dict[str, Any] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from escucha.deletion import apply_deletes
+from escucha.pipeline.deletion import apply_deletes
 from tasks.batch import STAGE_TASK_OPTIONS
 from workers.app import app
 from workers.resources import context, store

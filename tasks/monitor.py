@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from config.settings import get_settings
-from escucha import redis_memory
-from escucha.deletion import Tombstones
-from escucha.logs import get_logger
-from escucha.sweeper import sweep as sweep_ledger
+from escucha.channels.health import report_redis_memory
+from escucha.core.logs import get_logger
+from escucha.pipeline import redis_memory
+from escucha.pipeline.deletion import Tombstones
+from escucha.pipeline.stages import stage_backlog
+from escucha.pipeline.sweeper import sweep as sweep_ledger
 from workers.app import app
-from workers.queues import stage_backlog
 from workers.resources import channel_health, context
 
 
@@ -38,6 +39,6 @@ def watch_channels() -> list[str]:
 def watch_redis_memory() -> float:
     """Warn, on the operator's health record and in the log, before Redis reaches maxmemory."""
     use = redis_memory.memory_use(context().redis)
-    if redis_memory.report(channel_health(), use):
+    if report_redis_memory(channel_health(), use):
         get_logger("escucha.monitor").warning("redis memory high", detail=use.describe())
     return use.ratio

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from escucha.analysis.batch import analyze_mentions
-from escucha.models import (
+from escucha.care.triage import triage as triage_mention
+from escucha.core.models import (
     AnalyzedMention,
     NormalizedMention,
     RawMention,
@@ -15,8 +15,8 @@ from escucha.models import (
     TriagedMention,
     extend,
 )
-from escucha.normalize import normalize as normalize_mention
-from escucha.triage import triage as triage_mention
+from escucha.nlp.batch import analyze_mentions
+from escucha.nlp.normalize import normalize as normalize_mention
 from workers.app import app
 from workers.resources import analyzer, store, tenant
 

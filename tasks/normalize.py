@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from escucha.models import NormalizedMention
-from escucha.near_duplicates import assign_clusters
-from escucha.normalize import normalize as normalize_mention
-from escucha.pipeline import Outcome, per_item
+from escucha.core.models import NormalizedMention
+from escucha.core.outcomes import Outcome, per_item
+from escucha.nlp.normalize import normalize as normalize_mention
+from escucha.pipeline.near_duplicates import assign_clusters
 from tasks.batch import STAGE_TASK_OPTIONS, run
 from workers.app import app
 from workers.resources import context

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from escucha.deletion import Tombstones
-from escucha.models import TriagedMention
-from escucha.pipeline import Outcome
-from escucha.storage.persist import save_isolating_failures
+from escucha.core.models import TriagedMention
+from escucha.core.outcomes import Outcome
+from escucha.pipeline.deletion import Tombstones
+from escucha.store.persist import save_isolating_failures
 from tasks.batch import STAGE_TASK_OPTIONS, run
 from workers.app import app
 from workers.resources import context, store

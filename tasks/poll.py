@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from config.settings import get_settings
-from escucha.polling.runner import XAccess, fetcher, run_poll
+from escucha.channels.polling.runner import XAccess, fetcher, run_poll
 from workers.app import app
 from workers.resources import channel_health, context, http_client, tenant
 

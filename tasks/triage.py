@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from escucha.models import AnalyzedMention, TriagedMention
-from escucha.pipeline import per_item
-from escucha.triage import triage as triage_mention
+from escucha.care.triage import triage as triage_mention
+from escucha.core.models import AnalyzedMention, TriagedMention
+from escucha.core.outcomes import per_item
 from tasks.batch import STAGE_TASK_OPTIONS, run
 from workers.app import app
 from workers.resources import tenant

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from workers.redis_server import RedisServer
+from escucha.ops.redis_server import RedisServer
 
 # ESCUCHA_SHARED_DATA moves it, or hides it (CI runs the analysis tests once without it).
 SHARED_DATA = Path(

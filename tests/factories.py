@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from escucha.analysis.analyzer import Analyzer
-from escucha.models import AnalyzedMention, StagedMention, TriagedMention
-from escucha.normalize import normalize
-from escucha.tenant import Tenant
-from escucha.triage import triage
+from escucha.care.triage import triage
+from escucha.core.models import AnalyzedMention, StagedMention, TriagedMention
+from escucha.core.tenant import Tenant
+from escucha.nlp.analyzer import Analyzer
+from escucha.nlp.normalize import normalize
 
 QUOTE_SERVICE = (
     "Me prometieron que iban a arreglar su problema de servicio, pero no lo hicieron. No sólo eso, "

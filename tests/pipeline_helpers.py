@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from escucha.context import PipelineContext
-from escucha.storage.migrate import upgrade
-from escucha.storage.store import Store
+from escucha.ops.launcher import Launcher
+from escucha.pipeline.context import PipelineContext
+from escucha.pipeline.stages import default_groups
+from escucha.store.migrate import upgrade
+from escucha.store.store import Store
 from tests.processes import wait_until
-from workers.launcher import Launcher, default_groups
 
 
 @dataclass

@@ -9,7 +9,7 @@ import subprocess
 from contextlib import suppress
 from pathlib import Path
 
-from workers.redis_server import free_port
+from escucha.ops.redis_server import free_port
 
 
 class PostgresUnavailable(RuntimeError):

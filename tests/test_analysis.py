@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escucha.analysis.analyzer import Analyzer
-from escucha.analysis.tokens import is_masked_profanity, tokenize
-from escucha.models import Intent, Sentiment
+from escucha.core.models import Intent, Sentiment
+from escucha.nlp.analyzer import Analyzer
+from escucha.nlp.tokens import is_masked_profanity, tokenize
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE
 
 analyzer = Analyzer()

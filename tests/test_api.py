@@ -7,11 +7,11 @@ import httpx
 import pytest
 
 from config.settings import Settings
-from escucha import keys
-from escucha.api.app import create_app
-from escucha.signatures import sign_hex, x_digest
-from escucha.storage.migrate import upgrade
-from escucha.storage.store import Store
+from escucha.channels.signatures import sign_hex, x_digest
+from escucha.core import keys
+from escucha.store.migrate import upgrade
+from escucha.store.store import Store
+from escucha.web.app import create_app
 from tests import platform_payloads as p
 from tests.api_server import free_port, serving
 from tests.factories import triaged
@@ -105,7 +105,7 @@ def test_legacy_sha1_signatures_are_accepted(api):
     ],
 )
 def test_bad_meta_signatures_are_refused_and_nothing_is_stored(api, headers, status):
-    from escucha.channel_health import ChannelHealth
+    from escucha.channels.health import ChannelHealth
 
     client, recorder, redis_client, _ = api
     answer = client.post(

@@ -2,8 +2,8 @@
 
 import time
 
-from escucha import events
-from escucha.channel_health import ChannelHealth
+from escucha.channels.health import ChannelHealth
+from escucha.pipeline import events
 
 
 def test_a_silent_channel_raises_one_health_event(redis_client):

@@ -103,7 +103,9 @@ def test_demo_runs_on_a_fresh_data_dir_with_a_private_redis(tmp_path):
 
 
 def test_demo_sample_has_both_quotes_and_enough_mentions():
-    sample = Path(__file__).resolve().parents[1] / "escucha" / "demo" / "sample_mentions.jsonl"
+    sample = (
+        Path(__file__).resolve().parents[1] / "escucha" / "cli" / "demo" / "sample_mentions.jsonl"
+    )
     texts = [json.loads(line)["text"] for line in sample.read_text(encoding="utf-8").splitlines()]
     assert len(texts) >= 200 and QUOTE_SERVICE in texts and QUOTE_LUGGAGE in texts
 
@@ -181,7 +183,7 @@ def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
 def test_read_only_commands_never_start_or_remove_a_redis(tmp_path):
     """During an outage `escucha status` once started a second redis-server on the same data
     dir and deleted its marker; now it only says what it found."""
-    from workers.redis_server import RedisServer
+    from escucha.ops.redis_server import RedisServer
 
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env |= {"ESCUCHA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}

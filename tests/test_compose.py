@@ -7,7 +7,7 @@ from pathlib import Path
 import typer.main
 import yaml
 
-from escucha.cli import app as cli
+from escucha.cli.app import app as cli
 from workers.queues import QUEUES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,3 +60,15 @@ def test_every_escucha_command_exists():
                 break
             node = node.commands[word]  # type: ignore[attr-defined]
         assert node is not None, name
+
+
+def test_compose_runs_one_worker_per_group_of_the_stage_registry():
+    """Adding a stage or regrouping the queues means changing compose too; this says so."""
+    from escucha.pipeline.stages import default_groups
+
+    workers = {}
+    for name, command in commands():
+        if command[0] == "celery" and "worker" in command:
+            workers[name] = set(command[command.index("-Q") + 1].split(","))
+    expected = {f"worker-{g.name}": set(g.queues.split(",")) for g in default_groups()}
+    assert workers == expected

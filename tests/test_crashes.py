@@ -13,14 +13,14 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escucha import keys
-from escucha.ingest import Row, ingest
-from escucha.storage.schema import MentionRow
+from escucha.core import keys
+from escucha.ops.process_tree import children
+from escucha.ops.redis_server import RedisServer
+from escucha.pipeline.ingest import Row, ingest
+from escucha.store.schema import MentionRow
 from tests.factories import raw
 from tests.pipeline_helpers import wait_stored, worker_stack
 from tests.processes import wait_until
-from workers.process_tree import children
-from workers.redis_server import RedisServer
 
 pytestmark = pytest.mark.crash
 TEXTS = (

@@ -2,9 +2,9 @@
 
 import json
 
-from escucha.deadletter import DeadLetters
-from escucha.ingest import Row, ingest
-from escucha.models import DeadLetter
+from escucha.core.models import DeadLetter
+from escucha.pipeline.deadletter import DeadLetters
+from escucha.pipeline.ingest import Row, ingest
 from tests.factories import raw
 from tests.pipeline_helpers import recording_context
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escucha.analysis import registry
-from escucha.analysis.char_arrays import BASE, CharArrays
-from escucha.analysis.features import (
+from escucha.nlp import registry
+from escucha.nlp.char_arrays import BASE, CharArrays
+from escucha.nlp.features import (
     CHAR_BITS,
     DENSE_NAMES,
     TERM_BITS,
@@ -19,7 +19,7 @@ from escucha.analysis.features import (
     IncompatibleModel,
     dense_block,
 )
-from escucha.analysis.model import Head, LinearModel
+from escucha.nlp.model import Head, LinearModel
 
 CORPUS = [
     "el vuelo llegó tarde y nadie responde",

@@ -2,8 +2,8 @@
 
 from collections import Counter
 
-from escucha.analysis.analyzer import Analyzer
-from escucha.models import Intent, Sentiment
+from escucha.core.models import Intent, Sentiment
+from escucha.nlp.analyzer import Analyzer
 from escucha.training.gold import rows, score
 
 

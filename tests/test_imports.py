@@ -1,6 +1,6 @@
 import json
 
-from escucha.imports import read_file
+from escucha.channels.imports import read_file
 
 
 def write(path, data: bytes):

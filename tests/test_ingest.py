@@ -1,5 +1,5 @@
-from escucha import keys
-from escucha.ingest import Row, ingest
+from escucha.core import keys
+from escucha.pipeline.ingest import Row, ingest
 from tests.factories import raw
 from tests.pipeline_helpers import recording_context
 
@@ -44,7 +44,7 @@ def test_duplicate_ids_are_one_mention_and_the_later_row_wins(redis_client, redi
 def test_a_waiting_import_resumes_when_the_pipeline_drains(redis_client, redis_server):
     import threading
 
-    from escucha.backpressure import wait_when_full
+    from escucha.pipeline.backpressure import wait_when_full
 
     ctx, _ = recording_context(redis_server.url, batch_size=2)
     ingest(ctx, [Row(raw(n)) for n in range(4)])  # 4 in flight, the mark is 4

@@ -91,7 +91,7 @@ def run_installed(root: Path, args: list[str], stdin: str = "") -> str:
 def test_the_image_copies_the_shipped_model_and_installs_it_as_a_regular_package():
     files = {str(p) for p in image_files()}
     for name in ("weights.npz", "card.json", "MODEL_CARD.md"):
-        assert f"escucha/analysis/shipped/{name}" in files
+        assert f"escucha/nlp/shipped/{name}" in files
     runs = [args for instruction, *args in dockerfile() if instruction == "RUN"]
     assert any(a[:2] == ["pip", "install"] and "." in a and "-e" not in a for a in runs), runs
     assert image_env()["ESCUCHA_MODELS_DIR"].startswith("/data")
@@ -100,13 +100,13 @@ def test_the_image_copies_the_shipped_model_and_installs_it_as_a_regular_package
 def test_the_wheel_carries_the_shipped_model(installed):
     _, names = installed
     for name in ("weights.npz", "card.json", "MODEL_CARD.md"):
-        assert f"escucha/analysis/shipped/{name}" in names
+        assert f"escucha/nlp/shipped/{name}" in names
 
 
 def test_the_installed_package_analyses_with_the_shipped_model(installed):
     root, _ = installed
     probe = (
-        "import json, escucha; from pathlib import Path; from escucha.analysis import registry; "
+        "import json, escucha; from pathlib import Path; from escucha.nlp import registry; "
         "c = registry.choose(Path('models')); "
         "print(json.dumps([escucha.__file__, c.origin, str(c.folder)]))"
     )

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from escucha.models import MAX_TEXT_CHARS, RawMention, mention_id
+from escucha.core.models import MAX_TEXT_CHARS, RawMention, mention_id
 from tests.factories import raw
 
 

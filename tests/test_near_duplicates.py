@@ -1,8 +1,8 @@
 """Copy-paste campaigns and retweets collapse into clusters; different texts do not."""
 
-from escucha.near_duplicates import assign_clusters, distance, fingerprint
-from escucha.normalize import normalize
-from escucha.text import clean
+from escucha.nlp.normalize import normalize
+from escucha.nlp.text import clean
+from escucha.pipeline.near_duplicates import assign_clusters, distance, fingerprint
 from tests.factories import staged
 
 CAMPAIGN = "Perdieron mi maleta en Madrid y nadie me responde #MalServicio"
@@ -46,8 +46,8 @@ def test_clusters_are_per_tenant(redis_client):
 
 
 def test_the_index_matches_within_three_bits_whichever_bits_differ(redis_client):
-    from escucha.lua_scripts import script
-    from escucha.near_duplicates import _band_key, _bands
+    from escucha.pipeline.lua_scripts import script
+    from escucha.pipeline.near_duplicates import _band_key, _bands
 
     def cluster_of(mention_id: str, print_: int) -> str:
         band_keys = [_band_key("t", b, v) for b, v in enumerate(_bands(print_))]
@@ -75,8 +75,8 @@ def test_a_campaign_never_grows_a_band_bucket_past_its_cap(redis_client):
     bucket bounded, so each lookup reads at most 4 x BUCKET_CAP entries."""
     import random
 
-    from escucha.lua_scripts import script
-    from escucha.near_duplicates import BUCKET_CAP, _band_key, _bands
+    from escucha.pipeline.lua_scripts import script
+    from escucha.pipeline.near_duplicates import BUCKET_CAP, _band_key, _bands
 
     rng = random.Random(3)
     base = 0x0123_4567_89AB_CDEF
@@ -96,7 +96,7 @@ def test_a_campaign_never_grows_a_band_bucket_past_its_cap(redis_client):
 
 
 def test_an_index_entry_from_before_tenant_scoped_ids_gives_todays_cluster_id(redis_client):
-    from escucha.near_duplicates import _band_key, _bands, fingerprints
+    from escucha.pipeline.near_duplicates import _band_key, _bands, fingerprints
 
     first = normalize(staged(1, text=CAMPAIGN))
     (print_,) = fingerprints([first.clean_text])

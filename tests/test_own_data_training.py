@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from escucha.analysis import registry
-from escucha.analysis.analyzer import Analyzer
-from escucha.analysis.batch import analyze_texts
+from escucha.nlp import registry
+from escucha.nlp.analyzer import Analyzer
+from escucha.nlp.batch import analyze_texts
 from escucha.training.custom import train_version
 
 

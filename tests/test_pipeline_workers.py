@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from escucha import keys
-from escucha.ingest import Row, ingest
+from escucha.core import keys
+from escucha.ops.process_tree import children
+from escucha.pipeline.ingest import Row, ingest
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, raw
 from tests.pipeline_helpers import wait_stored, worker_stack
 from tests.processes import wait_until
-from workers.process_tree import children
 
 TEXTS = [
     "@aerosol mi vuelo {n} lleva {h} horas de retraso y nadie informa. Vergonzoso",

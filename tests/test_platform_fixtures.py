@@ -8,11 +8,11 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from escucha.ingest import validate
-from escucha.models import StagedMention
-from escucha.polling.config import FeedPoll
-from escucha.polling.feeds import entry_row
-from escucha.sources import mastodon, meta, x
+from escucha.channels.polling.feeds import entry_row
+from escucha.channels.sources import mastodon, meta, x
+from escucha.core.models import StagedMention
+from escucha.core.poller_config import FeedPoll
+from escucha.pipeline.ingest import validate
 from tests.security.conftest import ACCOUNTS, make_api
 
 FIXTURES = Path(__file__).parent / "fixtures" / "platforms"
@@ -81,7 +81,7 @@ def test_each_published_payload_signed_through_the_api(api, path):
 
 
 def test_a_channel_whose_deliveries_all_fail_is_failing_not_ok(api):
-    from escucha.channel_health import ChannelHealth
+    from escucha.channels.health import ChannelHealth
 
     fixture = load(FIXTURES / "ig_mentions_ids_only.json")
     for n in range(3):
@@ -116,6 +116,6 @@ def test_feed_authors_keep_the_name_and_the_address_only_as_identity(name):
 
 
 def validate_row(row: dict):
-    from escucha.ingest import Row
+    from escucha.pipeline.ingest import Row
 
     return validate(Row(row))

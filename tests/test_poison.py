@@ -11,14 +11,15 @@ import httpx
 import pytest
 import redis
 
-from escucha.ingest import Row, ingest
+from escucha.ops.launcher import Launcher
+from escucha.pipeline.ingest import Row, ingest
+from escucha.pipeline.stages import WorkerGroup
 from tests.api_server import free_port
 from tests.factories import raw
 from tests.pipeline_helpers import worker_stack
 from tests.poison_tasks import DONE, FIXED
 from tests.processes import wait_until
 from workers.app import app
-from workers.launcher import Launcher, WorkerGroup
 
 pytestmark = pytest.mark.poison
 

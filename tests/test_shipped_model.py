@@ -7,11 +7,11 @@ import time
 import numpy as np
 import pytest
 
-from escucha.analysis import packing, registry
-from escucha.analysis.analyzer import Analyzer
-from escucha.analysis.batch import analyze_texts
-from escucha.analysis.model import CARD, WEIGHTS, CorruptModel, LinearModel, checksum
-from escucha.models import Intent, Sentiment
+from escucha.core.models import Intent, Sentiment
+from escucha.nlp import packing, registry
+from escucha.nlp.analyzer import Analyzer
+from escucha.nlp.batch import analyze_texts
+from escucha.nlp.model import CARD, WEIGHTS, CorruptModel, LinearModel, checksum
 from escucha.training.evaluate import TARGETS
 from escucha.training.model_card import FILE as MODEL_CARD
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE

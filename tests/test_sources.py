@@ -7,12 +7,12 @@ import io
 
 import pytest
 
-from escucha import signatures
-from escucha.imports import read_csv
-from escucha.ingest import validate
-from escucha.models import StagedMention
-from escucha.sources import mastodon, meta, x
-from escucha.sources.html_text import to_text
+from escucha.channels import signatures
+from escucha.channels.imports import read_csv
+from escucha.channels.sources import mastodon, meta, x
+from escucha.channels.sources.html_text import to_text
+from escucha.core.models import StagedMention
+from escucha.pipeline.ingest import validate
 from tests import platform_payloads as p
 
 ACCOUNTS = {
@@ -142,7 +142,7 @@ def test_twcs_rows_keep_reply_links_and_mark_brand_replies():
 
 
 def test_the_real_twcs_sample_reads_whole_with_its_reply_links(shared_data):
-    from escucha.imports import read_file
+    from escucha.channels.imports import read_file
 
     mentions = [validate(row) for row in read_file(shared_data / "twcs_sample.csv")]
     accepted = [m for m in mentions if isinstance(m, StagedMention)]

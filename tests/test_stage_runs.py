@@ -1,11 +1,13 @@
 """The stage runner and sweeper against real Redis, with dispatches recorded rather than sent."""
 
-from escucha import keys
-from escucha.ingest import Row, ingest
-from escucha.normalize import normalize
-from escucha.pipeline import STAGES, deliver, per_item, run_batch
-from escucha.replay import redrive
-from escucha.sweeper import sweep
+from escucha.core import keys
+from escucha.core.outcomes import per_item
+from escucha.nlp.normalize import normalize
+from escucha.pipeline.batch import deliver, run_batch
+from escucha.pipeline.ingest import Row, ingest
+from escucha.pipeline.replay import redrive
+from escucha.pipeline.stages import STAGES
+from escucha.pipeline.sweeper import sweep
 from tests.factories import raw
 from tests.pipeline_helpers import recording_context
 
@@ -144,7 +146,7 @@ def test_a_sweep_of_thousands_costs_a_few_calls(redis_client, redis_server):
 
 
 def test_the_stage_backlog_counts_waiting_stage_messages_only(redis_client):
-    from workers.queues import queue_name, stage_backlog
+    from escucha.pipeline.stages import queue_name, stage_backlog
 
     assert stage_backlog(redis_client) == 0
     redis_client.lpush(queue_name("analyze"), "m1", "m2")
@@ -156,8 +158,8 @@ def test_the_stage_backlog_counts_waiting_stage_messages_only(redis_client):
 def test_old_tombstones_are_forgotten(redis_client):
     import time as clock
 
-    from escucha import keys
-    from escucha.deletion import Tombstones
+    from escucha.core import keys
+    from escucha.pipeline.deletion import Tombstones
 
     redis_client.zadd(keys.DELETED, {"a:x:old": clock.time() - 10_000, "a:x:new": clock.time()})
     assert Tombstones(redis_client).trim(older_than_s=3600) == 1

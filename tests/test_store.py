@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from escucha.storage.migrate import downgrade, upgrade
-from escucha.storage.persist import save_isolating_failures
-from escucha.storage.schema import CaseRow
-from escucha.storage.store import Store
+from escucha.store.migrate import downgrade, upgrade
+from escucha.store.persist import save_isolating_failures
+from escucha.store.schema import CaseRow
+from escucha.store.store import Store
 from tests.factories import triaged
 
 pytestmark = pytest.mark.postgres
@@ -117,7 +117,7 @@ def test_deleting_removes_the_mention_and_its_empty_case(store):
 
 
 def test_collapsed_search_gives_one_row_per_cluster(store):
-    from escucha.storage.queries import MentionFilter, find_mentions
+    from escucha.store.queries import MentionFilter, find_mentions
 
     copies = [triaged(n, text="Boicot: perdieron mi maleta y no responden") for n in range(3)]
     for copy in copies:

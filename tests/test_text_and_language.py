@@ -1,7 +1,7 @@
 import pytest
 
-from escucha.language import detect
-from escucha.text import clean
+from escucha.nlp.language import detect
+from escucha.nlp.text import clean
 
 
 def test_entities_come_out_and_hashtags_become_words():
@@ -35,7 +35,7 @@ def test_too_little_text_is_undetermined():
 def test_function_word_shortcut_settles_most_texts_and_beats_fasttext_on_them(shared_data):
     """Against each corpus's own language: the fast path decides most texts, almost always
     rightly, and no worse than the model on the same texts."""
-    from escucha.language import WORD, _by_function_words, by_model
+    from escucha.nlp.language import WORD, _by_function_words, by_model
     from escucha.training.datasets import LOADERS
 
     truth = {

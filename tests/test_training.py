@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from escucha.analysis import registry
-from escucha.analysis.analyzer import Analyzer
-from escucha.analysis.batch import analyze_texts
+from escucha.nlp import registry
+from escucha.nlp.analyzer import Analyzer
+from escucha.nlp.batch import analyze_texts
 from escucha.training.custom import read_labelled, train_version
 from escucha.training.evaluate import TARGETS, evaluate, load_corpora
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE

@@ -1,9 +1,9 @@
 import re
 
 from config.settings import CONFIG_DIR
-from escucha.models import PriorityLabel
-from escucha.tenant import Tenant, load_tenant
-from escucha.triage import priority_label
+from escucha.care.triage import priority_label
+from escucha.core.models import PriorityLabel
+from escucha.core.tenant import Tenant, load_tenant
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, triaged
 
 

@@ -7,10 +7,10 @@ from celery.signals import worker_init, worker_process_init, worker_ready
 
 from config.celery import celery_config
 from config.settings import get_settings
-from escucha.analysis import registry
-from escucha.logs import configure as configure_logs
-from escucha.logs import get_logger
-from escucha.runtime import tune_gc
+from escucha.core.logs import configure as configure_logs
+from escucha.core.logs import get_logger
+from escucha.nlp import registry
+from escucha.ops.runtime import tune_gc
 
 app = Celery(
     "escucha",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from config.settings import Settings
-from escucha.polling.config import channel_name
-from escucha.tenant import load_tenant
+from escucha.core.poller_config import channel_name
+from escucha.core.tenant import load_tenant
 
 
 def schedule(settings: Settings) -> dict[str, dict[str, Any]]:

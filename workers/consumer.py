@@ -12,8 +12,8 @@ from typing import Any
 
 from celery.worker.consumer import Consumer
 
-from escucha.models import DeadLetter
-from escucha.replay import BROKER
+from escucha.core.models import DeadLetter
+from escucha.pipeline.replay import BROKER
 
 
 def _describe(message: Any) -> dict[str, Any]:

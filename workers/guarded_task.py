@@ -14,7 +14,7 @@ from typing import Any
 from celery import Task
 
 from config.settings import get_settings
-from escucha.models import DeadLetter
+from escucha.core.models import DeadLetter
 
 
 class GuardedTask(Task):

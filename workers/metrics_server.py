@@ -16,8 +16,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from config.settings import get_settings
-from escucha.metrics import pipeline_registry
-from workers.process_tree import children, rss_bytes
+from escucha.ops.process_tree import children, rss_bytes
+from escucha.pipeline.metrics import pipeline_registry
 from workers.queues import QUEUES
 
 

@@ -19,18 +19,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.settings import get_settings
-from escucha import keys, metrics
-from escucha.bench_figures import BenchFigures, StageTime, WorkerMemory, percentile
-from escucha.context import PipelineContext
-from escucha.ingest import Row, ingest
-from escucha.load_mix import campaign, mentions
-from escucha.pipeline import STAGES
-from escucha.storage.migrate import upgrade
-from escucha.storage.schema import MentionRow
-from escucha.storage.store import Store
-from workers.launcher import Launcher, default_groups
-from workers.process_tree import children, rss_bytes
-from workers.redis_server import RedisServer
+from escucha.bench.figures import BenchFigures, StageTime, WorkerMemory, percentile
+from escucha.bench.load_mix import campaign, mentions
+from escucha.core import keys
+from escucha.ops.launcher import Launcher
+from escucha.ops.process_tree import children, rss_bytes
+from escucha.ops.redis_server import RedisServer
+from escucha.pipeline import metrics
+from escucha.pipeline.context import PipelineContext
+from escucha.pipeline.ingest import Row, ingest
+from escucha.pipeline.stages import STAGES, default_groups
+from escucha.store.migrate import upgrade
+from escucha.store.schema import MentionRow
+from escucha.store.store import Store
 
 MB = 1024 * 1024
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
+from escucha.ops.launcher import Launcher
 from workers.app import app
-from workers.launcher import Launcher
 
 
 class WorkersNotReady(RuntimeError):

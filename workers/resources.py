@@ -11,14 +11,14 @@ import httpx
 from kombu.exceptions import OperationalError
 
 from config.settings import get_settings
-from escucha.analysis import registry
-from escucha.analysis.analyzer import Analyzer
-from escucha.channel_health import ChannelHealth
-from escucha.context import DispatchError, PipelineContext
-from escucha.storage.store import Store
-from escucha.tenant import Tenant, load_tenant
+from escucha.channels.health import ChannelHealth
+from escucha.core.tenant import Tenant, load_tenant
+from escucha.nlp import registry
+from escucha.nlp.analyzer import Analyzer
+from escucha.pipeline.context import DispatchError, PipelineContext
+from escucha.pipeline.stages import task_name
+from escucha.store.store import Store
 from workers.app import app
-from workers.queues import task_name
 
 
 def dispatch(stage: str, batch_id: str, ids: list[str]) -> None:

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from escucha.analysis import registry
-from escucha.imports import read_file
+from escucha.channels.imports import read_file
+from escucha.nlp import registry
 from escucha.training.datasets import LOADERS, Corpus, DataMissing
 from escucha.training.train import HEADS, HeadSpec, train
 
@@ -16,7 +16,7 @@ CUSTOM = "your_data"
 
 def read_labelled(path: Path) -> Corpus:
     """A CSV or JSONL with `text` and `label` columns; rows missing either are skipped."""
-    from escucha.text import clean
+    from escucha.nlp.text import clean
 
     rows = [r.data for r in read_file(path) if r.problem is None and isinstance(r.data, dict)]
     pairs = [(str(r.get("text", "")), str(r.get("label", "")).strip().lower()) for r in rows]

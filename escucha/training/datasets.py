@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from escucha.text import clean
+from escucha.nlp.text import clean
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 SENTIMENT = ("negative", "neutral", "positive")

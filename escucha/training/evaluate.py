@@ -15,9 +15,9 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedKFold
 
-from escucha.analysis.analyzer import Analyzer
-from escucha.analysis.batch import analyze_texts
-from escucha.models import Analysis
+from escucha.core.models import Analysis
+from escucha.nlp.analyzer import Analyzer
+from escucha.nlp.batch import analyze_texts
 from escucha.training.datasets import LOADERS, Corpus
 from escucha.training.metrics import Scores, measure
 from escucha.training.train import HEADS, train

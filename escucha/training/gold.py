@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-from escucha.analysis.analyzer import Analyzer
-from escucha.analysis.batch import analyze_texts
-from escucha.models import Intent
+from escucha.core.models import Intent
+from escucha.nlp.analyzer import Analyzer
+from escucha.nlp.batch import analyze_texts
 from escucha.training.metrics import Scores, measure
 
 LANGUAGES = ("es", "en")

@@ -34,7 +34,7 @@ def render(card: dict[str, Any]) -> str:
     lines += [
         "",
         "Features also read the bundled lexicons: ElhPolar (LGPLLR) and AFINN-es (ODbL), see "
-        "`escucha/analysis/lexicons/ATTRIBUTION.md`, and VADER's English lexicon (MIT).",
+        "`escucha/nlp/lexicons/ATTRIBUTION.md`, and VADER's English lexicon (MIT).",
         "",
         f"## Figures ({card['folds']}-fold cross-validation, macro-F1)",
         "",

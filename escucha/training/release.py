@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from escucha.analysis import registry
-from escucha.analysis.analyzer import Analyzer
-from escucha.analysis.model import CARD, LinearModel
+from escucha.nlp import registry
+from escucha.nlp.analyzer import Analyzer
+from escucha.nlp.model import CARD, LinearModel
 from escucha.training import gold, model_card
 from escucha.training.evaluate import TARGETS, evaluate, load_corpora
 from escucha.training.train import train

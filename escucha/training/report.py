@@ -9,7 +9,7 @@ from dataclasses import asdict
 from rich.console import Console
 from rich.table import Table
 
-from escucha.analysis.analyzer import Analyzer
+from escucha.nlp.analyzer import Analyzer
 from escucha.training import gold
 from escucha.training.evaluate import TARGETS, Result, evaluate, load_corpora
 from escucha.training.gold import GoldScore

@@ -11,8 +11,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.svm import LinearSVC
 
-from escucha.analysis.features import FORMAT, Featurizer
-from escucha.analysis.model import Head, LinearModel
+from escucha.nlp.features import FORMAT, Featurizer
+from escucha.nlp.model import Head, LinearModel
 from escucha.training.datasets import SENTIMENT, YES_NO, Corpus
 from escucha.training.nb_scaling import fit_scaled
 from escucha.training.provenance import PROVENANCE, describe

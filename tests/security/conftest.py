@@ -16,10 +16,10 @@ import pytest
 import redis
 
 from config.settings import Settings
-from escucha import keys
-from escucha.api.app import create_app
-from escucha.signatures import sign_hex, x_digest
-from escucha.storage.migrate import upgrade
+from escucha.channels.signatures import sign_hex, x_digest
+from escucha.core import keys
+from escucha.store.migrate import upgrade
+from escucha.web.app import create_app
 from tests import platform_payloads as p
 from tests.api_server import serving
 from tests.pipeline_helpers import Recorder

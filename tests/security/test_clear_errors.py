@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from escucha.storage.store import Store
+from escucha.store.store import Store
 from tests import platform_payloads as p
 from tests.factories import triaged
 from tests.security.conftest import KEY_A
@@ -118,8 +118,8 @@ def test_what_is_accepted_is_stored(api):
         1, id="9" * 200, author="a" * 200, author_followers=2**31 - 1, url="u" * 2048,
         in_reply_to="x:" + "1" * 200, tenant="t" * 32, source="s" * 32,
     )  # fmt: skip
-    from escucha.ingest import Row, validate
-    from escucha.models import StagedMention
+    from escucha.core.models import StagedMention
+    from escucha.pipeline.ingest import Row, validate
 
     assert isinstance(validate(Row(longest)), StagedMention)
     store = Store.from_url(api.database_url)

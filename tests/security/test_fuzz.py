@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escucha import keys
+from escucha.core import keys
 from tests import platform_payloads as p
 from tests.security.conftest import KEY_A, Api, make_api
 

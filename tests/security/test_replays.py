@@ -3,8 +3,8 @@ version never overwrites a newer one."""
 
 import json
 
-from escucha.signatures import sign_hex
-from escucha.storage.store import Store
+from escucha.channels.signatures import sign_hex
+from escucha.store.store import Store
 from tests import platform_payloads as p
 from tests.factories import triaged
 
@@ -21,7 +21,7 @@ def test_a_captured_delivery_replayed_with_the_legacy_header_is_not_taken_again(
 
 
 def test_a_platform_retry_is_a_200_not_a_signature_failure(api):
-    from escucha.channel_health import ChannelHealth
+    from escucha.channels.health import ChannelHealth
 
     for _ in range(5):  # Meta retries for 36 hours when an answer is lost
         assert api.signed("/webhooks/meta", p.meta_comment()).status_code == 200
@@ -38,7 +38,7 @@ def test_an_old_add_after_an_edit_does_not_revert_the_text(api):
     late = api.signed("/webhooks/meta", add).json()  # a different body: read, then left out
     assert late["superseded"] == ["a:facebook:777_888"] and late["ids"] == []
     assert api.recorder.ids_for("normalize") == ["a:facebook:777_888"]  # published once
-    from escucha.models import StagedMention
+    from escucha.core.models import StagedMention
 
     staged = StagedMention.model_validate_json(
         api.redis.get("escucha:staged:raw:a:facebook:777_888")
@@ -57,9 +57,11 @@ def test_an_old_add_after_an_edit_does_not_revert_the_text(api):
 def test_an_older_version_is_left_out_whatever_stage_the_newer_one_reached(
     redis_client, redis_server
 ):
-    from escucha.ingest import Row, ingest
-    from escucha.normalize import normalize
-    from escucha.pipeline import STAGES, per_item, run_batch
+    from escucha.core.outcomes import per_item
+    from escucha.nlp.normalize import normalize
+    from escucha.pipeline.batch import run_batch
+    from escucha.pipeline.ingest import Row, ingest
+    from escucha.pipeline.stages import STAGES
     from tests.factories import raw
     from tests.pipeline_helpers import recording_context
 
@@ -80,7 +82,7 @@ def test_in_one_request_the_newer_version_of_an_id_wins_whatever_its_place(api):
     older = base | {"text": "original", "updated_at": "2026-11-20T11:00:00Z"}
     answer = api.client.post("/v1/mentions", json=[newer, older], headers={"X-API-Key": "key-a"})
     assert answer.json()["ids"] == ["a:web:v1"]
-    from escucha.models import StagedMention
+    from escucha.core.models import StagedMention
 
     staged = StagedMention.model_validate_json(api.redis.get("escucha:staged:raw:a:web:v1"))
     assert staged.text == "editado"

@@ -2,9 +2,9 @@
 
 import json
 
-from escucha import keys
-from escucha.channel_health import ChannelHealth
-from escucha.storage.store import Store
+from escucha.channels.health import ChannelHealth
+from escucha.core import keys
+from escucha.store.store import Store
 from tests import platform_payloads as p
 from tests.factories import triaged
 from tests.security.conftest import B_PAGE, KEY_A, KEY_B
@@ -46,7 +46,7 @@ def test_channels_and_events_are_scoped_to_the_key(api):
     store = Store.from_url(api.database_url)
     store.save([triaged(1, tenant="a", text="hola"), triaged(2, tenant="b", text="hola")])
     store.dispose()
-    from escucha.deletion import apply_deletes
+    from escucha.pipeline.deletion import apply_deletes
 
     apply_deletes(api.redis, Store.from_url(api.database_url), ["a:x:1", "b:x:2"])
     channels_a = api.client.get("/v1/channels", headers=KEY_A).json()
@@ -77,7 +77,7 @@ def test_search_never_crosses_tenants(api):
 def test_one_instance_secret_cannot_write_another_instance_statuses(
     redis_client, redis_server, sqlite_url
 ):
-    from escucha.signatures import sign_hex
+    from escucha.channels.signatures import sign_hex
     from tests.security.conftest import ACCOUNTS, make_api
 
     overrides = {

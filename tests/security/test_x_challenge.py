@@ -2,7 +2,7 @@
 
 import json
 
-from escucha import keys
+from escucha.core import keys
 from tests import platform_payloads as p
 from tests.security.conftest import B_X_USER, make_api
 
@@ -53,7 +53,7 @@ def test_with_only_the_oauth2_secret_no_empty_key_signs_anything(
     redis_client, redis_server, sqlite_url
 ):
     """A missing consumer secret once meant HMAC with an empty key: anyone could sign."""
-    from escucha.signatures import x_digest
+    from escucha.channels.signatures import x_digest
 
     overrides = {"x_consumer_secret": None, "x_client_secret": "oauth2-secret"}
     for api in make_api(redis_server.url, sqlite_url, **overrides):

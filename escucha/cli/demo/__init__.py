@@ -1,0 +1,108 @@
+"""`escucha demo`: the whole pipeline on a bundled sample, with real workers and a real broker."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from config.settings import get_settings
+from escucha.channels.imports import read_file
+from escucha.nlp import registry
+from escucha.pipeline.context import PipelineContext
+from escucha.pipeline.ingest import ingest
+from escucha.store.migrate import upgrade
+from escucha.store.store import Store
+from escucha.store.summary import Summary, summarize
+
+POLL_S = 0.2
+
+
+@dataclass
+class DemoOutcome:
+    complete: bool
+    total: int
+    pending: int
+    elapsed_s: float
+
+
+def run_demo(sample: Path, timeout_s: float, console: Console) -> DemoOutcome:
+    from escucha.ops.launcher import Launcher
+    from escucha.ops.stack import broker, use_redis
+    from escucha.pipeline.stages import default_groups
+
+    with broker(get_settings()) as url:
+        settings = use_redis(url)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.effective_database_url)
+        console.print(f"broker {url}; store {settings.effective_database_url}")
+        model = registry.choose(settings.models_dir, settings.model_version)
+        console.print(f"analysis model {model.describe()}")
+        from workers.ready import wait_for_workers
+        from workers.resources import context
+
+        context.cache_clear()
+        groups = default_groups()
+        with Launcher({"REDIS_URL": url}, settings.data_dir / "logs", groups, beat=True) as stack:
+            with console.status("starting workers"):
+                wait_for_workers(len(groups), timeout_s=60, launcher=stack)
+            outcome, ids = _run(context(), sample, timeout_s, console)
+    store = Store.from_url(settings.effective_database_url)
+    render(summarize(store, ids), outcome, console)
+    store.dispose()
+    return outcome
+
+
+def _run(
+    ctx: PipelineContext, sample: Path, timeout_s: float, console: Console
+) -> tuple[DemoOutcome, list[str]]:
+    started = time.monotonic()
+    report = ingest(ctx, read_file(sample, "demo"))
+    ids = report.accepted
+    for letter in report.rejected:
+        console.print(f"[red]rejected[/] {letter.location}: {letter.reason}")
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("analysing and storing", total=len(ids))
+        pending = len(ids)
+        while pending and time.monotonic() - started < timeout_s:
+            pending = ctx.ledger.pending_among(ids)
+            progress.update(task, completed=len(ids) - pending)
+            time.sleep(POLL_S) if pending else None
+    elapsed = time.monotonic() - started
+    return DemoOutcome(
+        complete=pending == 0, total=len(ids), pending=pending, elapsed_s=elapsed
+    ), ids
+
+
+def render(summary: Summary, outcome: DemoOutcome, console: Console) -> None:
+    counts = Table(title=f"{summary.total} mentions stored")
+    counts.add_column("dimension")
+    counts.add_column("counts")
+    for name, values in summary.counts.items():
+        ordered = sorted(values.items(), key=lambda kv: -kv[1])
+        counts.add_row(name, ", ".join(f"{k}: {v}" for k, v in ordered))
+    console.print(counts)
+    console.print("[bold]top 5 by priority[/]")
+    for rank, row in enumerate(summary.top, start=1):
+        console.print(
+            f"{rank}. [bold]{row.priority} {row.priority_label}[/] · {row.source} · "
+            f"@{row.author} · {row.lang} · {row.sentiment} {row.intent}"
+        )
+        console.print(f"   {row.text[:200]}", markup=False, highlight=False)
+        console.print(f"   why: {'; '.join(row.reasons)}", markup=False, highlight=False)
+    rate = outcome.total / outcome.elapsed_s if outcome.elapsed_s else 0.0
+    console.print(f"elapsed {outcome.elapsed_s:.2f} s (accepted → stored), {rate:.0f} mentions/s")
+    if not outcome.complete:
+        console.print(
+            f"[red]{outcome.pending} mentions were not stored in time[/]: see `escucha status`"
+        )

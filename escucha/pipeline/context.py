@@ -1,0 +1,66 @@
+"""The Redis-backed collaborators one process uses, built once from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from escucha.pipeline.deadletter import DeadLetters
+from escucha.pipeline.deliveries import Deliveries
+from escucha.pipeline.ledger import Ledger
+from escucha.pipeline.staging import Staging
+from escucha.pipeline.stats import Stats
+
+# How a producer or stage hands a batch of ids to a stage: (stage, batch id, mention ids).
+Dispatch = Callable[[str, str, list[str]], None]
+
+
+class DispatchError(Exception):
+    """The queue system would not take a batch message (the broker is away)."""
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    redis: redis.Redis
+    staging: Staging
+    ledger: Ledger
+    stats: Stats
+    dead_letters: DeadLetters
+    deliveries: Deliveries
+    dispatch: Dispatch
+    batch_size: int
+
+    @classmethod
+    def connect(
+        cls,
+        redis_url: str,
+        dispatch: Dispatch,
+        *,
+        batch_size: int = 250,
+        ttl_s: int = 604800,
+        socket_timeout_s: float | None = None,
+        max_dead_letters: int = 10_000,
+        dead_letter_spill_dir: Path | None = None,
+    ) -> PipelineContext:
+        client = redis.Redis.from_url(
+            redis_url,
+            health_check_interval=30,
+            socket_timeout=socket_timeout_s,
+            socket_connect_timeout=socket_timeout_s,
+        )
+        ledger, stats = Ledger(client), Stats(client)
+        return cls(
+            redis=client,
+            staging=Staging(client, ttl_s),
+            ledger=ledger,
+            stats=stats,
+            dead_letters=DeadLetters(
+                client, ledger, stats, max_dead_letters, spill_dir=dead_letter_spill_dir
+            ),
+            deliveries=Deliveries(client, ttl_s),
+            dispatch=dispatch,
+            batch_size=batch_size,
+        )

@@ -1,0 +1,82 @@
+"""Building the FastAPI app; `escucha api` and `escucha up` serve it with uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import redis
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    generate_latest,
+)
+from starlette.concurrency import run_in_threadpool
+
+from config.settings import Settings
+from escucha.pipeline.backpressure import Backpressure
+from escucha.pipeline.context import Dispatch, DispatchError
+from escucha.pipeline.metrics import pipeline_registry
+from escucha.web import mentions, monitoring, webhooks
+from escucha.web.state import ApiState
+
+RETRY_AFTER_S = 5
+UNAVAILABLE = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.BusyLoadingError,
+    redis.exceptions.OutOfMemoryError,  # at maxmemory, noeviction refuses writes: try later
+    DispatchError,
+)
+
+
+def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = ()) -> FastAPI:
+    """The app; `queues` are the broker queues /metrics reports the length of."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = ApiState.build(settings, dispatch)
+        app.state.escucha = state
+        app.state.metrics = pipeline_registry(state.ctx.redis, state.ctx.dead_letters, queues)
+        yield
+        state.store.dispose()
+        state.ctx.redis.close()
+
+    app = FastAPI(
+        title="escucha",
+        summary="Social listening ingest: webhooks, mentions API, search and channel health.",
+        lifespan=lifespan,
+    )
+    app.include_router(webhooks.router)
+    app.include_router(mentions.router)
+    app.include_router(monitoring.router)
+    app.add_route("/metrics", _metrics, include_in_schema=False)
+    for error in UNAVAILABLE:
+        app.add_exception_handler(error, _unavailable)
+    app.add_exception_handler(Backpressure, _slow_down)
+    return app
+
+
+async def _metrics(request: Request) -> Response:
+    registry = request.app.state.metrics
+    body = await run_in_threadpool(generate_latest, registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+async def _slow_down(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Backpressure)
+    return JSONResponse(
+        {"detail": f"slow down: {error}"},
+        status_code=429,
+        headers={"Retry-After": str(error.retry_after_s)},
+    )
+
+
+async def _unavailable(_request: Request, error: Exception) -> JSONResponse:
+    # Never 2xx-and-drop: if Redis cannot hold the mention, the sender must keep it and retry.
+    return JSONResponse(
+        {"detail": f"queue unavailable ({type(error).__name__}); send again later"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )

@@ -1,0 +1,54 @@
+"""What every request handler shares, built once when the app starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from config.settings import Settings
+from escucha.channels.health import ChannelHealth
+from escucha.channels.seen_signatures import SeenSignatures
+from escucha.pipeline.context import Dispatch, PipelineContext
+from escucha.store.store import Store
+from escucha.web.rate_limit import RateLimiter
+
+
+@dataclass(frozen=True)
+class ApiState:
+    settings: Settings
+    ctx: PipelineContext
+    store: Store
+    seen: SeenSignatures
+    health: ChannelHealth
+    limiter: RateLimiter
+
+    @classmethod
+    def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
+        # Short socket timeouts: a producer should get a quick 503, not hang, when Redis is away.
+        ctx = PipelineContext.connect(
+            settings.effective_redis_url,
+            dispatch,
+            batch_size=settings.batch_size,
+            ttl_s=settings.stage_ttl_s,
+            socket_timeout_s=5.0,
+            max_dead_letters=settings.max_dead_letters,
+            dead_letter_spill_dir=settings.dead_letter_dir,
+        )
+        return cls(
+            settings=settings,
+            ctx=ctx,
+            store=Store.from_url(settings.effective_database_url),
+            seen=SeenSignatures(ctx.redis, settings.replay_window_s),
+            health=ChannelHealth(ctx.redis, settings.channel_expected_interval_s),
+            limiter=RateLimiter(ctx.redis, settings.rate_limit_per_minute),
+        )
+
+    def tenant_for(self, account: str) -> str | None:
+        """The tenant that owns a channel account; None when none does (its events are refused)."""
+        return self.settings.channel_tenants.get(account)
+
+
+def get_state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.escucha
+    return state

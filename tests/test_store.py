@@ -26,10 +26,25 @@ def store(database_url):
 def test_migrations_create_and_drop_the_schema(database_url):
     upgrade(database_url)
     store = Store.from_url(database_url)
-    assert {"mentions", "cases", "alembic_version"} <= set(inspect(store.engine).get_table_names())
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"mentions", "cases", "tenants", "alembic_version"} <= tables
     downgrade(database_url, "base")
     assert "mentions" not in inspect(store.engine).get_table_names()
     store.dispose()
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from escucha.store.schema import Base
+
+    upgrade(database_url)
+    store = Store.from_url(database_url)
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    store.dispose()
+    assert differences == []
 
 
 def test_saving_twice_stores_once(store):

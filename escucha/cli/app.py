@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from config.settings import Settings, get_settings
+from escucha.cli import tenants
 from escucha.pipeline.context import PipelineContext
 from escucha.pipeline.ingest import IngestReport, Row, ingest
 
@@ -24,6 +25,7 @@ dlq_app = typer.Typer(help="Dead-letter lists: what could not be processed, and 
 db_app = typer.Typer(help="The SQL system of record.")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(db_app, name="db")
+app.add_typer(tenants.app, name="tenant")
 console = Console()
 err = Console(stderr=True)
 

@@ -1,17 +1,49 @@
-"""Who escucha listens for: brand names, keywords and competitors of one business."""
+"""A business escucha listens for: who it is, when it is open, and which accounts are its own.
+
+Read from a TOML file (`escucha tenant import`, see config/tenant.example.toml) or stored in
+the `tenants` table. Every field is checked on the way in: an unknown time zone, overlapping
+hours or an unknown holiday calendar is refused with where and why.
+"""
 
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, field_validator
 
+from escucha.core import holiday_calendar
+from escucha.core.business_hours import WeeklyHours
 from escucha.core.poller_config import FeedPoll, MastodonPoll, Poll, XSearchPoll, channel_name
+
+TENANT_ID = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
+def _hours(value: Any) -> Any:
+    return WeeklyHours.parse(value) if isinstance(value, str) else value
+
+
+Hours = Annotated[
+    WeeklyHours, BeforeValidator(_hours), PlainSerializer(str, return_type=str, when_used="json")
+]
+
+
+class Accounts(BaseModel):
+    """The tenant's own accounts: events for them are its, mentions of them are about it."""
+
+    meta_pages: list[str] = []
+    instagram_accounts: list[str] = []
+    x_user_ids: list[str] = []
+    mastodon: list[str] = Field(
+        default=[], description='"host" (an instance\'s webhook) or "host/@user" (an account)'
+    )
 
 
 class Tenant(BaseModel):
-    id: str = "default"
+    id: str = Field(default="default", pattern=TENANT_ID)
     name: str = ""
     timezone: str = "UTC"
     languages: list[str] = ["es", "en"]
@@ -19,9 +51,34 @@ class Tenant(BaseModel):
     keywords: list[str] = []
     competitors: list[str] = []
     influencer_followers: int = Field(default=10_000, ge=0)
+    hours: Hours = Field(default_factory=WeeklyHours.always)
+    holidays: str | None = Field(default=None, description='a calendar such as "ES-MD"')
+    closed_dates: list[date] = Field(default=[], description="the business's own closed days")
+    accounts: Accounts = Accounts()
     feeds: list[FeedPoll] = []
     mastodon: list[MastodonPoll] = []
     x_searches: list[XSearchPoll] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            hint = [z for z in sorted(available_timezones()) if zone.lower() in z.lower()][:5]
+            raise ValueError(
+                f"{zone!r} is not an IANA time zone" + (f" (did you mean {hint})" if hint else "")
+            ) from None
+        return zone
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_calendar(cls, code: str | None) -> str | None:
+        return holiday_calendar.validate(code) if code else None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def pollers(self) -> list[Poll]:
         return [*self.feeds, *self.mastodon, *self.x_searches]
@@ -34,7 +91,12 @@ class Tenant(BaseModel):
         raise KeyError(f"tenant {self.id!r} has no poller {name!r}")
 
 
+def read_tenant(path: Path) -> dict[str, Any]:
+    """The [tenant] table of a TOML file, unvalidated."""
+    with path.open("rb") as handle:
+        return dict(tomllib.load(handle).get("tenant", {}))
+
+
 def load_tenant(path: Path) -> Tenant:
     """Read a tenant TOML file (see config/tenant.example.toml)."""
-    with path.open("rb") as handle:
-        return Tenant.model_validate(tomllib.load(handle).get("tenant", {}))
+    return Tenant.model_validate(read_tenant(path))

@@ -65,3 +65,16 @@ class CaseRow(Base):
     mention_count: Mapped[int] = mapped_column(Integer)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_mention_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TenantRow(Base):
+    """A business escucha serves; `document` is its whole `Tenant`, as JSON."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,7 +12,7 @@ import redis
 
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE
 
-ESCUCHA = [sys.executable, "-m", "escucha"]
+ESCUCHA = [sys.executable, "-m", "workers.cli"]  # the `escucha` command, Celery plugged in
 
 
 def run(args, env=None, stdin=None, timeout=240, inherit=True):
@@ -205,3 +205,14 @@ def test_read_only_commands_never_start_or_remove_a_redis(tmp_path):
         assert marker.exists()
     finally:
         owner.stop()
+
+
+def test_without_the_workers_plugged_in_a_command_that_hands_work_on_says_how_to_run_it(tmp_path):
+    """`python -m escucha` is escucha alone; the `escucha` command (workers/cli.py) adds Celery."""
+    sample = tmp_path / "m.jsonl"
+    sample.write_text(json.dumps({"id": "1", "text": "hola", "author": "a",
+                                  "created_at": "2026-11-20T10:00:00Z"}) + "\n")  # fmt: skip
+    alone = subprocess.run([sys.executable, "-m", "escucha", "import", str(sample)],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert alone.returncode == 2 and "plugs in the Celery backend" in alone.stderr
+    assert run(["bench", "--help"]).returncode == 0

@@ -49,7 +49,7 @@ def letters(ctx, stage):
 
 def replay(env, stage):
     result = subprocess.run(
-        [sys.executable, "-m", "escucha", "dlq", "replay", "--stage", stage],
+        [sys.executable, "-m", "workers.cli", "dlq", "replay", "--stage", stage],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

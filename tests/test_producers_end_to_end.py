@@ -120,7 +120,7 @@ def test_every_producer_ends_as_an_analysed_mention(stack):
     export = root / "twcs.csv"
     export.write_text(TWCS)
     imported = subprocess.run(
-        [sys.executable, "-m", "escucha", "import", str(export), "--tenant", "sol"],
+        [sys.executable, "-m", "workers.cli", "import", str(export), "--tenant", "sol"],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert imported.returncode == 0, imported.stderr

@@ -15,7 +15,7 @@ from escucha.channels.health import ChannelHealth
 from escucha.core.tenant import Tenant, load_tenant
 from escucha.nlp import registry
 from escucha.nlp.analyzer import Analyzer
-from escucha.pipeline.context import DispatchError, PipelineContext
+from escucha.pipeline.context import DispatchError, PipelineContext, connect_with
 from escucha.pipeline.stages import task_name
 from escucha.store.store import Store
 from workers.app import app
@@ -31,15 +31,7 @@ def dispatch(stage: str, batch_id: str, ids: list[str]) -> None:
 
 @cache
 def context() -> PipelineContext:
-    settings = get_settings()
-    return PipelineContext.connect(
-        settings.effective_redis_url,
-        dispatch,
-        batch_size=settings.batch_size,
-        ttl_s=settings.stage_ttl_s,
-        max_dead_letters=settings.max_dead_letters,
-        dead_letter_spill_dir=settings.dead_letter_dir,
-    )
+    return connect_with(get_settings(), dispatch)
 
 
 @cache

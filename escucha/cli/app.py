@@ -17,7 +17,8 @@ from rich.table import Table
 
 from config.settings import Settings, get_settings
 from escucha.cli import tenants
-from escucha.pipeline.context import PipelineContext
+from escucha.cli.backend import backend_of, refuse_dispatch
+from escucha.pipeline.context import Dispatch, PipelineContext, connect_with
 from escucha.pipeline.ingest import IngestReport, Row, ingest
 
 app = typer.Typer(help="escucha: social listening and customer care.", no_args_is_help=True)
@@ -33,14 +34,16 @@ SAMPLE = "sample_mentions.jsonl"
 
 
 @contextmanager
-def pipeline_context(supervise: bool = False) -> Iterator[tuple[Settings, PipelineContext]]:
+def pipeline_context(
+    dispatch: Dispatch, supervise: bool = False
+) -> Iterator[tuple[Settings, PipelineContext]]:
     """A live broker (private if REDIS_URL is unset) and this process's view of the pipeline."""
     from escucha.ops.redis_server import RedisServerError
     from escucha.ops.stack import broker, use_redis
 
     try:
         with broker(get_settings(), supervise) as url:
-            yield _connected(use_redis(url))
+            yield _connected(use_redis(url), dispatch)
     except RedisServerError as error:
         err.print(f"[red]{error}[/]")
         raise typer.Exit(1) from error
@@ -61,17 +64,14 @@ def running_pipeline() -> Iterator[tuple[Settings, PipelineContext]]:
         )
         raise typer.Exit(1)
     try:
-        yield _connected(use_redis(url))
+        yield _connected(use_redis(url), refuse_dispatch)
     except redis.ConnectionError as error:
         err.print(f"[red]Redis at {url} is not answering[/]: {error}")
         raise typer.Exit(1) from error
 
 
-def _connected(settings: Settings) -> tuple[Settings, PipelineContext]:
-    from workers.resources import context
-
-    context.cache_clear()
-    return settings, context()
+def _connected(settings: Settings, dispatch: Dispatch) -> tuple[Settings, PipelineContext]:
+    return settings, connect_with(settings, dispatch)
 
 
 def report_ingest(report: IngestReport) -> None:
@@ -93,6 +93,7 @@ def report_ingest(report: IngestReport) -> None:
 
 @app.command("import")
 def import_file(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .jsonl")],
     source: Annotated[str, typer.Option(help="source for rows that name none")] = "import",
     tenant: Annotated[str | None, typer.Option(help="tenant for rows that name none")] = None,
@@ -110,7 +111,10 @@ def import_file(
     if tenant:
         rows = (row.with_fields(tenant=row.value("tenant") or tenant) for row in rows)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with pipeline_context() as (settings, ctx), Progress(*columns, console=err) as progress:
+    with (
+        pipeline_context(backend_of(ctx).dispatch) as (settings, pipeline),
+        Progress(*columns, console=err) as progress,
+    ):
         task = progress.add_task(f"importing {path.name}", total=None)
         reading = f"importing {path.name}: {{:,}} rows read"
 
@@ -123,8 +127,8 @@ def import_file(
         def waiting(full: Backpressure) -> None:
             progress.update(task, description=f"[yellow]waiting[/]: {full}")
 
-        room = wait_when_full(ctx, settings.ingest_high_water, waiting)
-        report = ingest(ctx, counted(), room)
+        room = wait_when_full(pipeline, settings.ingest_high_water, waiting)
+        report = ingest(pipeline, counted(), room)
     report_ingest(report)
 
 
@@ -255,18 +259,20 @@ def dlq_list(
 
 @dlq_app.command("replay")
 def dlq_replay(
+    ctx: typer.Context,
     stage: Annotated[str | None, typer.Option(help="one stage; all when omitted")] = None,
 ) -> None:
     """Re-drive dead letters through the pipeline (after fixing what sent them there)."""
     from escucha.pipeline.replay import redrive
 
-    with pipeline_context() as (_, ctx):
-        from workers.republish import CeleryRepublish
-
-        republish = CeleryRepublish()
-        stages = [stage] if stage else list(ctx.dead_letters.sizes())
+    backend = backend_of(ctx)
+    with pipeline_context(backend.dispatch) as (_, pipeline):
+        republish = backend.republish()
+        stages = [stage] if stage else list(pipeline.dead_letters.sizes())
         for name in stages:
-            count = ctx.dead_letters.replay(name, lambda letter: redrive(ctx, letter, republish))
+            count = pipeline.dead_letters.replay(
+                name, lambda letter: redrive(pipeline, letter, republish)
+            )
             console.print(f"{name}: re-drove {count}")
 
 
@@ -298,38 +304,11 @@ def bench_analysis(
 
 
 @app.command()
-def bench(
-    mentions: Annotated[int, typer.Option(help="mentions through the pipeline")] = 100_000,
-    naive: Annotated[
-        int, typer.Option(help="of those, how many through the naive baseline")
-    ] = 5_000,
-    rate: Annotated[int, typer.Option(help="offered load for the latency run, mentions/s")] = 1_000,
-    seconds: Annotated[float, typer.Option(help="length of the latency run")] = 15.0,
-    campaign: Annotated[
-        int,
-        typer.Option(help="near-identical texts after the mix (a copy-paste campaign); 0: none"),
-    ] = 100_000,
-    as_json: Annotated[bool, typer.Option("--json", help="end with one line of JSON")] = False,
-) -> None:
-    """Benchmark the real pipeline (private Redis, workers, SQLite) against a naive one."""
-    from escucha.bench.report import render
-    from workers.pipeline_bench import BenchOptions, run_bench
-
-    options = BenchOptions(mentions=mentions, naive_mentions=min(naive, mentions),
-                           offered_per_s=rate, offered_seconds=seconds,
-                           campaign_mentions=campaign)  # fmt: skip
-    figures = run_bench(options, err)
-    render(figures, console)
-    if as_json:
-        print(figures.model_dump_json())
-
-
-@app.command()
 def status() -> None:
     """Queue lengths, mentions in flight, dead letters, counters and channel health."""
     from escucha.channels.health import ChannelHealth
     from escucha.nlp import registry
-    from workers.queues import QUEUES
+    from escucha.pipeline.stages import QUEUE_NAMES
 
     with running_pipeline() as (settings, ctx):
         table = Table(title="escucha status")
@@ -337,8 +316,8 @@ def status() -> None:
         table.add_column("value", justify="right")
         model = registry.choose(settings.models_dir, settings.model_version)
         table.add_row("analysis model", model.describe())
-        for queue in QUEUES:
-            table.add_row(f"queue {queue.name}", str(ctx.redis.llen(queue.name or "")))
+        for queue in QUEUE_NAMES:
+            table.add_row(f"queue {queue}", str(ctx.redis.llen(queue)))
         table.add_row("accepted, not yet stored", str(ctx.ledger.pending()))
         age = ctx.ledger.oldest_age_s()
         table.add_row("oldest in flight (s)", f"{age:.1f}" if age is not None else "-")
@@ -369,19 +348,18 @@ Port = Annotated[int, typer.Option(help="port of the HTTP API")]
 
 
 @app.command()
-def api(host: Host = "127.0.0.1", port: Port = 8000) -> None:
+def api(ctx: typer.Context, host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Serve the HTTP ingest API (webhooks, /v1/mentions, /docs) until Ctrl-C."""
     import uvicorn
 
+    from escucha.pipeline.stages import QUEUE_NAMES
     from escucha.store.migrate import upgrade
     from escucha.web.app import create_app
 
-    with pipeline_context() as (settings, _):
-        from workers.queues import QUEUES
-        from workers.resources import dispatch
-
+    dispatch = backend_of(ctx).dispatch
+    with pipeline_context(dispatch) as (settings, _):
         upgrade(settings.effective_database_url)
-        app = create_app(settings, dispatch, [q.name for q in QUEUES if q.name])
+        app = create_app(settings, dispatch, list(QUEUE_NAMES))
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -397,7 +375,7 @@ def up(
     from escucha.pipeline.stages import default_groups
     from escucha.store.migrate import upgrade
 
-    with pipeline_context(supervise=True) as (settings, _):
+    with pipeline_context(refuse_dispatch, supervise=True) as (settings, _):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.effective_database_url)
         env = {"REDIS_URL": settings.effective_redis_url}
@@ -438,6 +416,7 @@ def _wait_for_interrupt(stack: Any) -> None:
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     sample: Annotated[
         Path | None, typer.Option(help="JSONL/CSV to use instead of the bundled sample")
     ] = None,
@@ -447,6 +426,6 @@ def demo(
     from escucha.cli.demo import run_demo
 
     path = sample or Path(str(resources.files("escucha.cli.demo") / SAMPLE))
-    outcome = run_demo(path, timeout, console)
+    outcome = run_demo(path, timeout, console, backend_of(ctx))
     if not outcome.complete:
         raise typer.Exit(1)

@@ -95,7 +95,7 @@ class Launcher(Lifecycle):
         return self._spawn(name, ["beat", "--loglevel", self.loglevel])
 
     def start_api(self, host: str, port: int) -> subprocess.Popen[bytes]:
-        return self._spawn("api", ["api", "--host", host, "--port", str(port)], ("escucha",))
+        return self._spawn("api", ["api", "--host", host, "--port", str(port)], ("workers.cli",))
 
     def start(self) -> Launcher:
         for group in self.groups:

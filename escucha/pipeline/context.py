@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis
 
@@ -13,6 +14,9 @@ from escucha.pipeline.deliveries import Deliveries
 from escucha.pipeline.ledger import Ledger
 from escucha.pipeline.staging import Staging
 from escucha.pipeline.stats import Stats
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 # How a producer or stage hands a batch of ids to a stage: (stage, batch id, mention ids).
 Dispatch = Callable[[str, str, list[str]], None]
@@ -64,3 +68,15 @@ class PipelineContext:
             dispatch=dispatch,
             batch_size=batch_size,
         )
+
+
+def connect_with(settings: Settings, dispatch: Dispatch) -> PipelineContext:
+    """The context a worker or a command builds from its settings."""
+    return PipelineContext.connect(
+        settings.effective_redis_url,
+        dispatch,
+        batch_size=settings.batch_size,
+        ttl_s=settings.stage_ttl_s,
+        max_dead_letters=settings.max_dead_letters,
+        dead_letter_spill_dir=settings.dead_letter_dir,
+    )

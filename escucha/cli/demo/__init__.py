@@ -12,9 +12,13 @@ from rich.table import Table
 
 from config.settings import get_settings
 from escucha.channels.imports import read_file
+from escucha.cli.backend import QueueBackend
 from escucha.nlp import registry
-from escucha.pipeline.context import PipelineContext
+from escucha.ops.launcher import Launcher
+from escucha.ops.stack import broker, use_redis
+from escucha.pipeline.context import PipelineContext, connect_with
 from escucha.pipeline.ingest import ingest
+from escucha.pipeline.stages import default_groups
 from escucha.store.migrate import upgrade
 from escucha.store.store import Store
 from escucha.store.summary import Summary, summarize
@@ -30,11 +34,9 @@ class DemoOutcome:
     elapsed_s: float
 
 
-def run_demo(sample: Path, timeout_s: float, console: Console) -> DemoOutcome:
-    from escucha.ops.launcher import Launcher
-    from escucha.ops.stack import broker, use_redis
-    from escucha.pipeline.stages import default_groups
-
+def run_demo(
+    sample: Path, timeout_s: float, console: Console, backend: QueueBackend
+) -> DemoOutcome:
     with broker(get_settings()) as url:
         settings = use_redis(url)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -42,15 +44,13 @@ def run_demo(sample: Path, timeout_s: float, console: Console) -> DemoOutcome:
         console.print(f"broker {url}; store {settings.effective_database_url}")
         model = registry.choose(settings.models_dir, settings.model_version)
         console.print(f"analysis model {model.describe()}")
-        from workers.ready import wait_for_workers
-        from workers.resources import context
-
-        context.cache_clear()
         groups = default_groups()
         with Launcher({"REDIS_URL": url}, settings.data_dir / "logs", groups, beat=True) as stack:
             with console.status("starting workers"):
-                wait_for_workers(len(groups), timeout_s=60, launcher=stack)
-            outcome, ids = _run(context(), sample, timeout_s, console)
+                backend.wait_for_workers(len(groups), 60, stack)
+            outcome, ids = _run(
+                connect_with(settings, backend.dispatch), sample, timeout_s, console
+            )
     store = Store.from_url(settings.effective_database_url)
     render(summarize(store, ids), outcome, console)
     store.dispose()

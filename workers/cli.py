@@ -1,0 +1,72 @@
+"""The `escucha` command: escucha's command line with Celery plugged in.
+
+This is the composition root. escucha/ never imports Celery; here the command line gets a
+`QueueBackend` that dispatches, republishes and pings through the Celery app, and the one
+command that drives worker processes directly (`bench`) is added.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from escucha.cli.app import app, console, err
+from escucha.ops.launcher import Launcher
+from escucha.pipeline.replay import Republish
+
+
+class CeleryBackend:
+    """Imports the Celery app only when a command hands work on: the others start faster."""
+
+    def dispatch(self, stage: str, batch_id: str, ids: list[str]) -> None:
+        from workers.resources import dispatch
+
+        dispatch(stage, batch_id, ids)
+
+    def republish(self) -> Republish:
+        from workers.republish import CeleryRepublish
+
+        return CeleryRepublish()
+
+    def wait_for_workers(
+        self, count: int, timeout_s: float, launcher: Launcher | None = None
+    ) -> list[str]:
+        from workers.ready import wait_for_workers
+
+        return wait_for_workers(count, timeout_s, launcher)
+
+
+@app.command()
+def bench(
+    mentions: Annotated[int, typer.Option(help="mentions through the pipeline")] = 100_000,
+    naive: Annotated[
+        int, typer.Option(help="of those, how many through the naive baseline")
+    ] = 5_000,
+    rate: Annotated[int, typer.Option(help="offered load for the latency run, mentions/s")] = 1_000,
+    seconds: Annotated[float, typer.Option(help="length of the latency run")] = 15.0,
+    campaign: Annotated[
+        int,
+        typer.Option(help="near-identical texts after the mix (a copy-paste campaign); 0: none"),
+    ] = 100_000,
+    as_json: Annotated[bool, typer.Option("--json", help="end with one line of JSON")] = False,
+) -> None:
+    """Benchmark the real pipeline (private Redis, workers, SQLite) against a naive one."""
+    from escucha.bench.report import render
+    from workers.pipeline_bench import BenchOptions, run_bench
+
+    options = BenchOptions(mentions=mentions, naive_mentions=min(naive, mentions),
+                           offered_per_s=rate, offered_seconds=seconds,
+                           campaign_mentions=campaign)  # fmt: skip
+    figures = run_bench(options, err)
+    render(figures, console)
+    if as_json:
+        print(figures.model_dump_json())
+
+
+def main(**kwargs: Any) -> None:
+    app(prog_name="escucha", obj=CeleryBackend(), **kwargs)
+
+
+if __name__ == "__main__":
+    main()

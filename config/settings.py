@@ -66,7 +66,12 @@ class Settings(BaseSettings):
         description="the instance a Mastodon webhook comes from when its body does not say",
     )
     api_keys: dict[str, str] = Field(
-        default_factory=dict, description='API key → tenant, e.g. {"s3cret": "default"}'
+        default_factory=dict,
+        description='bootstrap keys for the demo and tests, key → tenant, e.g. {"s3cret": '
+        '"default"}, with the admin role; real keys come from `escucha key create`',
+    )
+    api_key_cache_s: float = Field(
+        default=5.0, ge=0, description="how long the API trusts a key record; revoking takes this"
     )
     channel_tenants: dict[str, str] = Field(
         default_factory=dict,

@@ -90,3 +90,28 @@ def test_a_broken_import_file_names_the_field(tmp_path):
     path.write_text("[tenant\n")
     result = escucha(["import", str(path)], tmp_path / "data")
     assert result.returncode == 2 and str(path) in result.stderr
+
+
+def key_command(args, data_dir):
+    env = {**os.environ, "ESCUCHA_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "escucha", "key", *args], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def test_key_commands_print_a_key_once_list_without_it_and_revoke(tmp_path):
+    data = tmp_path / "data"
+    escucha(["add", "acme", "--name", "Acme", "--timezone", "UTC"], data)
+    made = key_command(["create", "--tenant", "acme", "--role", "ingest", "--name", "zapier"], data)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert key.startswith("esk_") and "shown once" in made.stderr
+    key_id = key.split("_")[1]
+    listing = key_command(["list", "--tenant", "acme"], data)
+    assert key_id in listing.stdout and "zapier" in listing.stdout and key not in listing.stdout
+    assert key.split("_")[2] not in (data / "escucha.db").read_bytes().decode("latin-1")
+    assert "revoked key" in key_command(["revoke", key_id], data).stdout
+    assert "already revoked" in key_command(["revoke", key_id], data).stdout
+    assert key_command(["revoke", "nope"], data).returncode == 1
+    nobody = key_command(["create", "--tenant", "nobody", "--role", "read"], data)
+    assert nobody.returncode == 2 and "no tenant 'nobody'" in nobody.stderr

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config.settings import get_settings
+from escucha.cli.database import migrated_engine
 
 if TYPE_CHECKING:  # imported where used: every `escucha` command loads this module
     from escucha.core.tenant import Tenant
@@ -21,14 +21,9 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _tenants() -> Tenants:
-    from escucha.store.migrate import upgrade
-    from escucha.store.store import make_engine
     from escucha.store.tenants import Tenants
 
-    settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.effective_database_url)
-    return Tenants(make_engine(settings.effective_database_url))
+    return Tenants(migrated_engine())
 
 
 def _valid(data: dict[str, Any], where: str) -> Tenant:

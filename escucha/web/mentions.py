@@ -11,7 +11,7 @@ from escucha.channels.sources.changes import Changes
 from escucha.core.models import RawMention
 from escucha.pipeline.ingest import Row
 from escucha.store.queries import MentionFilter, StoredMention, find_mentions, next_position
-from escucha.web.auth import Tenant
+from escucha.web.auth import Ingester, Reader
 from escucha.web.receiving import check_rate, parse_json, read_body, take
 from escucha.web.state import ApiState, get_state
 
@@ -35,7 +35,7 @@ MENTIONS_SCHEMA = {
 
 
 @router.post("/mentions", status_code=202, openapi_extra=MENTIONS_SCHEMA)
-async def push_mentions(state: State, tenant: Tenant, request: Request) -> dict[str, Any]:
+async def push_mentions(state: State, tenant: Ingester, request: Request) -> dict[str, Any]:
     """Accept a JSON array of mentions for the key's tenant.
 
     Valid items are accepted even when others are not; each rejected item is listed with its
@@ -62,7 +62,7 @@ def _row(item: Any, index: int, tenant: str) -> Row:
 @router.get("/mentions")
 def search_mentions(
     state: State,
-    tenant: Tenant,
+    tenant: Reader,
     wanted: Annotated[MentionFilter, Query()],
     request: Request,
     response: Response,

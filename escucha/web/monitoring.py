@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from escucha.channels.health import ChannelStatus
 from escucha.pipeline import events
-from escucha.web.auth import Tenant
+from escucha.web.auth import Reader
 from escucha.web.state import ApiState, get_state
 
 router = APIRouter(tags=["monitoring"])
@@ -16,7 +16,7 @@ State = Annotated[ApiState, Depends(get_state)]
 
 
 @router.get("/v1/channels")
-def channels(state: State, tenant: Tenant) -> list[ChannelStatus]:
+def channels(state: State, tenant: Reader) -> list[ChannelStatus]:
     """The key's tenant's channels: last event, errors, and whether each went silent."""
     return state.health.report(tenant)
 
@@ -24,7 +24,7 @@ def channels(state: State, tenant: Tenant) -> list[ChannelStatus]:
 @router.get("/v1/events")
 def read_events(
     state: State,
-    tenant: Tenant,
+    tenant: Reader,
     after: Annotated[
         str, Query(max_length=41, description="resume after this event_id ('0': from the start)")
     ] = "0",

@@ -10,7 +10,9 @@ from config.settings import Settings
 from escucha.channels.health import ChannelHealth
 from escucha.channels.seen_signatures import SeenSignatures
 from escucha.pipeline.context import Dispatch, PipelineContext
+from escucha.store.api_keys import ApiKeys
 from escucha.store.store import Store
+from escucha.web.key_cache import KeyCache
 from escucha.web.rate_limit import RateLimiter
 
 
@@ -22,6 +24,7 @@ class ApiState:
     seen: SeenSignatures
     health: ChannelHealth
     limiter: RateLimiter
+    keys: KeyCache
 
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
@@ -35,13 +38,15 @@ class ApiState:
             max_dead_letters=settings.max_dead_letters,
             dead_letter_spill_dir=settings.dead_letter_dir,
         )
+        store = Store.from_url(settings.effective_database_url)
         return cls(
             settings=settings,
             ctx=ctx,
-            store=Store.from_url(settings.effective_database_url),
+            store=store,
             seen=SeenSignatures(ctx.redis, settings.replay_window_s),
             health=ChannelHealth(ctx.redis, settings.channel_expected_interval_s),
             limiter=RateLimiter(ctx.redis, settings.rate_limit_per_minute),
+            keys=KeyCache(ApiKeys(store.engine), settings.api_key_cache_s),
         )
 
     def tenant_for(self, account: str) -> str | None:

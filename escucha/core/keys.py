@@ -1,4 +1,9 @@
-"""Every Redis key escucha writes, in one place, so the layout can be read at a glance."""
+"""Every Redis key escucha writes, in one place, so the layout can be read at a glance.
+
+Keys that hold one tenant's data name the tenant (events, channel, poll cursors, simhash
+buckets) or hold ids that begin with it (staged records, ledger, deletions, dead letters):
+erasing a tenant, or limiting it, starts from this list.
+"""
 
 from __future__ import annotations
 
@@ -56,3 +61,25 @@ def rate_window(source: str, window: int) -> str:
 def poll_cursor(tenant: str, poller: str) -> str:
     """Hash of one poller's cursor: since_id, ETag, Last-Modified, back-off."""
     return f"{PREFIX}:cursor:{tenant}:{poller}"
+
+
+def poll_seen(tenant: str, poller: str) -> str:
+    """Set of item ids a poller has already taken (feeds without a usable cursor)."""
+    return f"{poll_cursor(tenant, poller)}:seen"
+
+
+def simhash_band(tenant: str, band: int, value: int) -> str:
+    """One tenant's near-duplicate bucket: the mentions whose print has this band value."""
+    return f"{PREFIX}:simhash:{tenant}:{band}:{value:04x}"
+
+
+# Pipeline-wide figures for /metrics: counts and timings, no tenant data.
+def metrics_batch_seconds(stage: str) -> str:
+    return f"{PREFIX}:metrics:batch_seconds:{stage}"
+
+
+METRICS_ACCEPTED_TO_STORED = f"{PREFIX}:metrics:accepted_to_stored"
+
+
+def metrics_done(stage: str) -> str:
+    return f"{PREFIX}:metrics:done:{stage}"

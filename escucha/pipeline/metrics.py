@@ -56,14 +56,14 @@ class RedisHistogram:
 
 
 def batch_seconds(stage: str) -> RedisHistogram:
-    return RedisHistogram(f"{keys.PREFIX}:metrics:batch_seconds:{stage}", BATCH_SECONDS)
+    return RedisHistogram(keys.metrics_batch_seconds(stage), BATCH_SECONDS)
 
 
-STORED_LATENCY = RedisHistogram(f"{keys.PREFIX}:metrics:accepted_to_stored", LATENCY_SECONDS)
+STORED_LATENCY = RedisHistogram(keys.METRICS_ACCEPTED_TO_STORED, LATENCY_SECONDS)
 
 
 def stage_done_key(stage: str) -> str:
-    return f"{keys.PREFIX}:metrics:done:{stage}"
+    return keys.metrics_done(stage)
 
 
 class PipelineCollector(Collector):

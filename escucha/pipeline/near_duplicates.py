@@ -102,7 +102,7 @@ def _bands(print_: int) -> list[int]:
 
 
 def _band_key(tenant: str, band: int, value: int) -> str:
-    return f"{keys.PREFIX}:simhash:{tenant}:{band}:{value:04x}"
+    return keys.simhash_band(tenant, band, value)
 
 
 def assign_clusters(client: redis.Redis, mentions: Sequence[NormalizedMention]) -> None:

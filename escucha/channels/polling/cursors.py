@@ -43,7 +43,7 @@ class Cursors:
             self.redis.sadd(self._seen(poller), *item_ids)
 
     def _seen(self, poller: str) -> str:
-        return f"{keys.poll_cursor(self.tenant, poller)}:seen"
+        return keys.poll_seen(self.tenant, poller)
 
     def back_off(self, poller: str, failures: int, interval_s: float, cap_s: float = 3600) -> float:
         """Wait interval·2^failures (capped) before the next attempt; returns that time."""

@@ -34,11 +34,16 @@ def test_tenants_are_stored_whole_and_putting_one_again_changes_nothing(database
     engine.dispose()
 
 
-def escucha(args, data_dir):
+def run_group(group, args, data_dir):
+    """`escucha <group> ...` as a user runs it, on its own data dir (SQLite there)."""
     env = {**os.environ, "ESCUCHA_DATA_DIR": str(data_dir), "COLUMNS": "200"}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "escucha", "tenant", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "escucha", group, *args], env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def escucha(args, data_dir):
+    return run_group("tenant", args, data_dir)
 
 
 def test_the_tenant_commands_add_list_show_export_and_import(tmp_path):
@@ -93,10 +98,7 @@ def test_a_broken_import_file_names_the_field(tmp_path):
 
 
 def key_command(args, data_dir):
-    env = {**os.environ, "ESCUCHA_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "escucha", "key", *args], env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    return run_group("key", args, data_dir)
 
 
 def test_key_commands_print_a_key_once_list_without_it_and_revoke(tmp_path):

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from escucha.nlp import packing
 from escucha.nlp.features import FORMAT
@@ -51,19 +51,25 @@ def versions(models_dir: Path) -> list[str]:
 
 
 def _readable(folder: Path) -> bool:
+    return _readable_card(folder) is not None
+
+
+def _readable_card(folder: Path) -> dict[str, Any] | None:
+    """The folder's card when this escucha can load its model; None otherwise."""
     if not (folder / CARD).is_file() or not (folder / WEIGHTS).is_file():
-        return False
-    card = json.loads((folder / CARD).read_text())
-    return (
+        return None
+    card: dict[str, Any] = json.loads((folder / CARD).read_text())
+    readable = (
         card.get("features", {}).get("format") == FORMAT
         and card.get("weights", {}).get("packing") == packing.PACKING
     )
+    return card if readable else None
 
 
 def shipped() -> Choice:
-    if not _readable(SHIPPED_DIR):
+    card = _readable_card(SHIPPED_DIR)
+    if card is None:
         return Choice("rules", why=f"no readable model in {SHIPPED_DIR}")
-    card = json.loads((SHIPPED_DIR / CARD).read_text())
     return Choice("shipped", str(card["version"]), SHIPPED_DIR)
 
 
@@ -77,8 +83,8 @@ def choose(models_dir: Path, version: str = LATEST) -> Choice:
         return Choice("trained", known[-1], models_dir / known[-1]) if known else shipped()
     if version in known:
         return Choice("trained", version, models_dir / version)
-    if version == shipped().version:
-        return shipped()
+    if (default := shipped()).version == version:
+        return default
     raise FileNotFoundError(
         f"model version {version!r} is neither shipped nor in {models_dir}, or was built by an "
         f"older escucha (readable: {known}); retrain with `escucha train`"

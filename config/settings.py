@@ -27,7 +27,6 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the system of record; unset means SQLite under data_dir.",
     )
     data_dir: Path = Path(".escucha")
-    tenant_file: Path = CONFIG_DIR / "tenant.example.toml"
     models_dir: Path = CONFIG_DIR.parent / "models"
     model_version: str = "latest"
 
@@ -73,11 +72,11 @@ class Settings(BaseSettings):
     api_key_cache_s: float = Field(
         default=5.0, ge=0, description="how long the API trusts a key record; revoking takes this"
     )
-    channel_tenants: dict[str, str] = Field(
-        default_factory=dict,
-        description='account → tenant, e.g. {"meta:<page id>": "acme", "x:<user id>": "acme", '
-        '"mastodon:<host>": "acme", "mastodon:<host>/@<user>": "acme" (its own account)}; '
-        "events for an account not listed are refused",
+    tenant_cache_s: float = Field(
+        default=5.0, ge=0, description="how long a process trusts its copy of the tenants table"
+    )
+    poll_tick_s: float = Field(
+        default=5.0, gt=0, description="how often beat looks for pollers that are due"
     )
     channel_expected_interval_s: dict[str, float] = Field(
         default_factory=dict, description="silence longer than this is a health event"

@@ -18,7 +18,7 @@ from escucha.core.models import (
 from escucha.nlp.batch import analyze_mentions
 from escucha.nlp.normalize import normalize as normalize_mention
 from workers.app import app
-from workers.resources import analyzer, store, tenant
+from workers.resources import analyzer, store, tenants
 
 OPTIONS: dict[str, Any] = {"guard_deliveries": False}
 
@@ -39,9 +39,8 @@ def analyze(normalized: dict[str, Any]) -> dict[str, Any]:
 
 @app.task(name="escucha.naive.triage", **OPTIONS)
 def triage(analyzed: dict[str, Any]) -> dict[str, Any]:
-    return triage_mention(AnalyzedMention.model_validate(analyzed), tenant()).model_dump(
-        mode="json"
-    )
+    mention = AnalyzedMention.model_validate(analyzed)
+    return triage_mention(mention, tenants().get(mention.tenant)).model_dump(mode="json")
 
 
 @app.task(name="escucha.naive.persist", **OPTIONS)

@@ -1,4 +1,4 @@
-"""Scheduled pollers: one task run per beat slot per poller."""
+"""Scheduled pollers: beat ticks `due`, which hands each due poller of each tenant to `run`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,24 @@ from typing import Any
 
 from config.settings import get_settings
 from escucha.channels.polling.runner import XAccess, fetcher, run_poll
+from escucha.channels.polling.schedule import claim_due
 from workers.app import app
-from workers.resources import channel_health, context, http_client, tenant
+from workers.resources import channel_health, context, http_client, tenants
+
+
+@app.task(name="escucha.poll.due")
+def due() -> list[str]:
+    """Send one run per poller whose interval has come round; an unrun one expires with it."""
+    claimed = claim_due(context().redis, tenants().all())
+    for poll in claimed:
+        options = {"expires": poll.interval_s}
+        app.send_task("escucha.poll.run", args=[poll.tenant, poll.poller], **options)
+    return [f"{poll.tenant}:{poll.poller}" for poll in claimed]
 
 
 @app.task(name="escucha.poll.run")
-def poll(name: str) -> dict[str, Any]:
+def run(tenant_id: str, name: str) -> dict[str, Any]:
     settings = get_settings()
-    poller = tenant().poller(name)
+    poller = tenants().get(tenant_id).poller(name)
     fetch = fetcher(poller, http_client(), XAccess(settings.x_api_url, settings.x_bearer_token))
-    return asdict(run_poll(context(), channel_health(), poller, tenant().id, fetch))
+    return asdict(run_poll(context(), channel_health(), poller, tenant_id, fetch))

@@ -9,11 +9,11 @@ from escucha.core.models import AnalyzedMention, TriagedMention
 from escucha.core.outcomes import per_item
 from tasks.batch import STAGE_TASK_OPTIONS, run
 from workers.app import app
-from workers.resources import tenant
+from workers.resources import tenants
 
 
 def triage_one(mention: AnalyzedMention) -> TriagedMention:
-    return triage_mention(mention, tenant())
+    return triage_mention(mention, tenants().get(mention.tenant))
 
 
 transform = per_item(triage_one)

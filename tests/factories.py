@@ -7,9 +7,11 @@ from typing import Any
 
 from escucha.care.triage import triage
 from escucha.core.models import AnalyzedMention, StagedMention, TriagedMention
-from escucha.core.tenant import Tenant
+from escucha.core.tenant import Accounts, Tenant
 from escucha.nlp.analyzer import Analyzer
 from escucha.nlp.normalize import normalize
+from escucha.store.store import make_engine
+from escucha.store.tenants import Tenants
 
 QUOTE_SERVICE = (
     "Me prometieron que iban a arreglar su problema de servicio, pero no lo hicieron. No sólo eso, "
@@ -44,3 +46,18 @@ def analyzed(n: int = 1, **overrides: Any) -> AnalyzedMention:
 
 def triaged(n: int = 1, config: Tenant | None = None, **overrides: Any) -> TriagedMention:
     return triage(analyzed(n, **overrides), config or Tenant())
+
+
+def own_accounts(database_url: str, owners: dict[str, str]) -> None:
+    """Store tenants owning the given accounts ('meta:<id>', 'x:<id>', 'mastodon:<host>')."""
+    fields = {"meta": "meta_pages", "x": "x_user_ids", "mastodon": "mastodon"}
+    grouped: dict[str, dict[str, list[str]]] = {}
+    for account, tenant in owners.items():
+        platform, _, value = account.partition(":")
+        grouped.setdefault(tenant, {}).setdefault(fields[platform], []).append(value)
+    engine = make_engine(database_url)
+    tenants = Tenants(engine)
+    for tenant_id, accounts in grouped.items():
+        tenant = tenants.get(tenant_id) or Tenant(id=tenant_id)
+        tenants.put(tenant.model_copy(update={"accounts": Accounts(**accounts)}))
+    engine.dispose()

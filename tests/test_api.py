@@ -14,7 +14,7 @@ from escucha.store.store import Store
 from escucha.web.app import create_app
 from tests import platform_payloads as p
 from tests.api_server import free_port, serving
-from tests.factories import triaged
+from tests.factories import own_accounts, triaged
 from tests.pipeline_helpers import Recorder
 
 SECRETS = {
@@ -23,11 +23,11 @@ SECRETS = {
     "x_consumer_secret": "x-consumer-secret",
     "mastodon_webhook_secret": "masto-secret",
     "api_keys": {"key-sol": "sol", "key-other": "other"},
-    "channel_tenants": {
-        f"meta:{p.PAGE_ID}": "sol",
-        f"x:{p.X_OWNER_ID}": "sol",
-        "mastodon:mastodon.social": "sol",
-    },
+}
+ACCOUNTS = {
+    f"meta:{p.PAGE_ID}": "sol",
+    f"x:{p.X_OWNER_ID}": "sol",
+    "mastodon:mastodon.social": "sol",
 }
 
 
@@ -38,6 +38,7 @@ def settings_for(redis_url: str, database_url: str, **overrides) -> Settings:
 @pytest.fixture
 def api(redis_client, redis_server, sqlite_url):
     upgrade(sqlite_url)
+    own_accounts(sqlite_url, ACCOUNTS)
     recorder = Recorder()
     app = create_app(settings_for(redis_server.url, sqlite_url), recorder)
     with serving(app) as url, httpx.Client(base_url=url, timeout=10) as client:

@@ -5,10 +5,15 @@ import signal
 import time
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from escucha.core import keys
+from escucha.core.tenant import Tenant
 from escucha.ops.process_tree import children
 from escucha.pipeline.ingest import Row, ingest
+from escucha.store.schema import CaseRow
+from escucha.store.tenants import Tenants
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, raw
 from tests.pipeline_helpers import wait_stored, worker_stack
 from tests.processes import wait_until
@@ -20,6 +25,9 @@ TEXTS = [
     "¿A qué hora abre el mostrador para el vuelo {n}?",
     "Lost my bag on flight {n}, {h} days and no answer. Worst airline ever",
 ]
+
+
+TENANT_CACHE_S = 1.0
 
 
 def mentions(count, start=0):
@@ -46,6 +54,7 @@ def stack(tmp_path_factory, redis_server):
         "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
         "ESCUCHA_LEDGER_DEADLINE_S": "20",
         "ESCUCHA_SWEEP_INTERVAL_S": "2",
+        "ESCUCHA_TENANT_CACHE_S": str(TENANT_CACHE_S),
     }
     with worker_stack(redis_server.url, root, 100, settings, beat=True) as (
         launcher,
@@ -76,6 +85,38 @@ def test_mentions_flow_to_the_store_analysed_and_triaged(stack):
         ctx.redis.exists(keys.staged(k, "default:x:9001"))
         for k in ("raw", "normalized", "analyzed", "triaged")
     )
+
+
+def test_workers_triage_each_mention_with_its_own_tenants_settings(stack):
+    _, ctx, store = stack
+    tenants = Tenants(store.engine)
+    tenants.put(Tenant(id="acme", brands=["@acme"], competitors=["Iberia"],
+                       influencer_followers=1_000))  # fmt: skip
+    tenants.put(Tenant(id="beta", brands=["Beta Air"], competitors=["Vueling"],
+                       influencer_followers=1_000_000))  # fmt: skip
+    time.sleep(TENANT_CACHE_S + 0.2)  # past every worker's copy of the tenants table
+    text = "@acme me cancelaron el vuelo otra vez, con Iberia nunca me pasó"
+    rows = [Row(raw(n, text=text, tenant=t, author_followers=5_000)) for n, t in
+            [(1, "acme"), (2, "beta")]]  # fmt: skip
+    rows.append(Row(raw(3, text="Beta Air perdió mi maleta y nadie responde", tenant="beta")))
+    report = ingest(ctx, rows)
+    wait_stored(ctx, report.accepted)
+    acme, beta, named = (store.get(i) for i in ("acme:x:1", "beta:x:2", "beta:x:3"))
+    assert acme.relevant and acme.case_id == "acme:x:cliente1"
+    assert any(r.startswith("mentions competitor Iberia") for r in acme.reasons)
+    assert any(r.startswith("influential author") for r in acme.reasons)
+    assert not beta.relevant and beta.case_id is None
+    assert any(r.startswith("author reach") for r in beta.reasons)
+    assert named.relevant and named.case_id == "beta:x:cliente3"
+    with Session(store.engine) as session:
+        cases = session.scalars(select(CaseRow.id).where(CaseRow.tenant == "beta")).all()
+    assert cases == ["beta:x:cliente3"]  # the noise opened none
+
+    tenants.put(Tenant(id="beta", brands=["Beta Air", "@acme"]))  # edited while running
+    time.sleep(TENANT_CACHE_S + 0.2)
+    report = ingest(ctx, [Row(raw(4, text=text, tenant="beta"))])
+    wait_stored(ctx, report.accepted)
+    assert store.get("beta:x:4").relevant
 
 
 def test_bad_rows_are_dead_lettered_while_the_rest_is_stored(stack):

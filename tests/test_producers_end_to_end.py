@@ -15,10 +15,12 @@ import httpx
 import pytest
 
 from escucha.channels.signatures import sign_hex, x_digest
+from escucha.core.tenant import Tenant
 from escucha.ops.launcher import Launcher
 from escucha.ops.redis_server import RedisServer
 from escucha.pipeline.stages import default_groups
-from escucha.store.store import Store
+from escucha.store.store import Store, make_engine
+from escucha.store.tenants import Tenants
 from tests import platform_payloads as p
 from tests.api_server import free_port
 from tests.pipeline_helpers import migrated_sqlite
@@ -41,16 +43,29 @@ def stack(tmp_path_factory):
     redis_server = RedisServer(root / "redis").start()
     database_url = migrated_sqlite(root)
     with PlatformServer({"/comments/feed/": conditional_feed(p.atom_comments(1))}) as blog:
-        tenant_file = root / "tenant.toml"
-        tenant_file.write_text(
-            '[tenant]\nid = "sol"\nname = "Aerolíneas Sol"\n'
-            f'[[tenant.feeds]]\nname = "blog"\nurl = "{blog.url}/comments/feed/"\ninterval_s = 1\n'
+        Tenants(make_engine(database_url)).put(
+            Tenant.model_validate(
+                {
+                    "id": "sol",
+                    "name": "Aerolíneas Sol",
+                    "brands": ["AeroSol", "@aerosol"],
+                    "keywords": ["vuelo", "maleta", "flight"],
+                    "accounts": {
+                        "meta_pages": [p.PAGE_ID],
+                        "x_user_ids": [p.X_OWNER_ID],
+                        "mastodon": ["mastodon.social"],
+                    },
+                    "feeds": [
+                        {"name": "blog", "url": f"{blog.url}/comments/feed/", "interval_s": 1}
+                    ],
+                }
+            )
         )
         env = {
             "REDIS_URL": redis_server.url,
             "DATABASE_URL": database_url,
             "ESCUCHA_DATA_DIR": str(root / "data"),
-            "ESCUCHA_TENANT_FILE": str(tenant_file),
+            "ESCUCHA_POLL_TICK_S": "0.5",
             "ESCUCHA_BATCH_SIZE": "50",
             "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
             "ESCUCHA_LEDGER_DEADLINE_S": "10",
@@ -59,13 +74,6 @@ def stack(tmp_path_factory):
             "ESCUCHA_X_CONSUMER_SECRET": "x-consumer-secret",
             "ESCUCHA_MASTODON_WEBHOOK_SECRET": "masto-secret",
             "ESCUCHA_API_KEYS": json.dumps({"key-sol": "sol"}),
-            "ESCUCHA_CHANNEL_TENANTS": json.dumps(
-                {
-                    f"meta:{p.PAGE_ID}": "sol",
-                    f"x:{p.X_OWNER_ID}": "sol",
-                    "mastodon:mastodon.social": "sol",
-                }
-            ),
         }
         port = free_port()
         launcher = Launcher(env, root / "logs", default_groups(2), beat=True, supervise=True)

@@ -97,6 +97,17 @@ def test_a_broken_import_file_names_the_field(tmp_path):
     assert result.returncode == 2 and str(path) in result.stderr
 
 
+def test_importing_another_tenants_account_is_refused_naming_both(tmp_path):
+    data = tmp_path / "data"
+    for tenant in ("acme", "beta"):
+        path = tmp_path / f"{tenant}.toml"
+        path.write_text(f'[tenant]\nid = "{tenant}"\n[tenant.accounts]\nmeta_pages = ["111"]\n')
+        result = escucha(["import", str(path)], data)
+    assert result.returncode == 2, result.stdout
+    assert "'meta:111' already belongs to tenant 'acme'" in result.stderr
+    assert "beta" not in escucha(["list"], data).stdout
+
+
 def key_command(args, data_dir):
     return run_group("key", args, data_dir)
 

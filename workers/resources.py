@@ -12,12 +12,13 @@ from kombu.exceptions import OperationalError
 
 from config.settings import get_settings
 from escucha.channels.health import ChannelHealth
-from escucha.core.tenant import Tenant, load_tenant
 from escucha.nlp import registry
 from escucha.nlp.analyzer import Analyzer
 from escucha.pipeline.context import DispatchError, PipelineContext, connect_with
 from escucha.pipeline.stages import task_name
 from escucha.store.store import Store
+from escucha.store.tenant_directory import TenantDirectory
+from escucha.store.tenants import Tenants
 from workers.app import app
 
 
@@ -46,8 +47,9 @@ def analyzer() -> Analyzer:
 
 
 @cache
-def tenant() -> Tenant:
-    return load_tenant(get_settings().tenant_file)
+def tenants() -> TenantDirectory:
+    """Each mention's tenant, from the table; a change is seen within tenant_cache_s."""
+    return TenantDirectory(Tenants(store().engine), get_settings().tenant_cache_s)
 
 
 @cache

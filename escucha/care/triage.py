@@ -7,6 +7,7 @@ import math
 import re
 from functools import cache
 
+from escucha.care.relevance import NOT_ABOUT_TENANT, is_relevant
 from escucha.core.models import (
     AnalyzedMention,
     Intent,
@@ -86,6 +87,11 @@ def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
         points += 5
         reasons.append(f"mentions competitor {competitor} (+5)")
     total = max(0, min(100, points))
+    if not is_relevant(mention, tenant):
+        return Triage(
+            priority=total, label=priority_label(total), relevant=False,
+            reasons=[f"not about the tenant: {NOT_ABOUT_TENANT}", *reasons],
+        )  # fmt: skip
     return Triage(
         priority=total,
         label=priority_label(total),

@@ -42,7 +42,15 @@ def _valid(data: dict[str, Any], where: str) -> Tenant:
         raise typer.Exit(2) from None
 
 
-def _say(created: bool, tenant: Tenant) -> None:
+def _store(tenant: Tenant, where: str) -> None:
+    """Put the tenant and say so; exit 2 when another tenant owns one of its accounts."""
+    from escucha.store.tenants import AccountTaken
+
+    try:
+        created = _tenants().put(tenant)
+    except AccountTaken as error:
+        err.print(f"[red]{where}[/] accounts: {error}", highlight=False)
+        raise typer.Exit(2) from None
     console.print(f"{'created' if created else 'updated'} tenant {tenant.id} ({tenant.name})")
 
 
@@ -64,7 +72,7 @@ def add(
     if language:
         data["languages"] = language
     tenant = _valid(data, f"tenant {tenant_id}:")
-    _say(_tenants().put(tenant), tenant)
+    _store(tenant, f"tenant {tenant_id}:")
 
 
 @app.command("list")
@@ -110,7 +118,7 @@ def import_file(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False
         err.print(f"[red]{path}[/]: {error}")
         raise typer.Exit(2) from None
     tenant = _valid(data, f"{path}: tenant.")
-    _say(_tenants().put(tenant), tenant)
+    _store(tenant, f"{path}: tenant.")
 
 
 def as_toml(tenant: Tenant) -> str:

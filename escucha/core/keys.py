@@ -63,6 +63,11 @@ def poll_cursor(tenant: str, poller: str) -> str:
     return f"{PREFIX}:cursor:{tenant}:{poller}"
 
 
+def poll_slot(tenant: str, poller: str) -> str:
+    """Set while a poller's current interval has been handed out; its expiry makes it due."""
+    return f"{poll_cursor(tenant, poller)}:slot"
+
+
 def poll_seen(tenant: str, poller: str) -> str:
     """Set of item ids a poller has already taken (feeds without a usable cursor)."""
     return f"{poll_cursor(tenant, poller)}:seen"

@@ -119,6 +119,11 @@ class Mention(BaseModel):
         default=None, description="a boost or retweet: the original, as 'source:external_id'"
     )
     inbound: bool = True  # False for the business's own posts and replies (e.g. twcs exports)
+    addressed: bool = Field(
+        default=False,
+        description="the platform delivered it to one of the tenant's own accounts: a comment "
+        "on its page, a reply to or mention of its user, a direct message",
+    )
 
     @property
     def id(self) -> str:
@@ -244,6 +249,7 @@ class Triage(BaseModel):
     label: PriorityLabel
     reasons: list[str]
     case_key: str | None = None
+    relevant: bool = True  # about the tenant at all; one that is not never opens a case
 
 
 class TriagedMention(AnalyzedMention):

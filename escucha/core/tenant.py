@@ -41,6 +41,28 @@ class Accounts(BaseModel):
         default=[], description='"host" (an instance\'s webhook) or "host/@user" (an account)'
     )
 
+    def keys(self) -> list[str]:
+        """Each account as the webhooks name it: 'meta:<id>', 'x:<user id>', 'mastodon:<host>'."""
+        return [
+            *(f"meta:{page}" for page in [*self.meta_pages, *self.instagram_accounts]),
+            *(f"x:{user}" for user in self.x_user_ids),
+            *(f"mastodon:{entry}" for entry in self.mastodon),
+        ]
+
+
+class Limits(BaseModel):
+    """How much of the shared pipeline one tenant may take; unset means the installation's."""
+
+    requests_per_minute: int | None = Field(
+        default=None, ge=1, description="API pushes per minute (ESCUCHA_RATE_LIMIT_PER_MINUTE)"
+    )
+    in_flight: int | None = Field(
+        default=None,
+        ge=1,
+        description="mentions accepted and not yet stored; past it pushes get 429 "
+        "(default: half of ESCUCHA_INGEST_HIGH_WATER)",
+    )
+
 
 class Tenant(BaseModel):
     id: str = Field(default="default", pattern=TENANT_ID)
@@ -55,6 +77,7 @@ class Tenant(BaseModel):
     holidays: str | None = Field(default=None, description='a calendar such as "ES-MD"')
     closed_dates: list[date] = Field(default=[], description="the business's own closed days")
     accounts: Accounts = Accounts()
+    limits: Limits = Limits()
     feeds: list[FeedPoll] = []
     mastodon: list[MastodonPoll] = []
     x_searches: list[XSearchPoll] = []
@@ -75,6 +98,11 @@ class Tenant(BaseModel):
     @classmethod
     def _known_calendar(cls, code: str | None) -> str | None:
         return holiday_calendar.validate(code) if code else None
+
+    @property
+    def listens_to_everything(self) -> bool:
+        """A tenant that names no brand, keyword or account has not said what is about it."""
+        return not (self.brands or self.keywords or self.accounts.keys())
 
     @property
     def zone(self) -> ZoneInfo:

@@ -31,15 +31,18 @@ def refuse_when_full(
     high_water: int,
     tenants: Mapping[str, int] | None = None,
     headroom: float = 1.0,
+    own_limit: Callable[[str], int | None] = lambda _tenant: None,
 ) -> Callable[[int], None]:
     """For producers that can say 'later' (HTTP): raise Backpressure past a mark.
 
-    `tenants` (tenant → incoming) limits each tenant to TENANT_SHARE of the mark, so one
-    tenant's backlog cannot stop the others; `headroom` lets platform deliveries, which the
-    platforms retry but only for so long, go on a little past the mark bulk pushes stop at.
+    `tenants` (tenant → incoming) limits each tenant to its `own_limit`, or TENANT_SHARE of
+    the mark when it has none, so one tenant's backlog cannot stop the others; `headroom` lets
+    platform deliveries, which the platforms retry but only for so long, go on a little past
+    the mark bulk pushes stop at.
     """
 
     arriving = tenants or {}
+    shared = max(1, int(high_water * TENANT_SHARE))
 
     def check(incoming: int) -> None:
         in_flight = ctx.ledger.pending()
@@ -48,12 +51,14 @@ def refuse_when_full(
             raise Backpressure(
                 f"{in_flight:,} mentions in flight, over the high-water mark of {mark:,}"
             )
-        share = max(1, int(high_water * TENANT_SHARE))
         for tenant, pending in ctx.ledger.pending_by_tenant(arriving).items():
+            limit = own_limit(tenant)
+            share = limit or shared
             if pending + arriving[tenant] > share:
+                what = "its own limit" if limit else f"{TENANT_SHARE:.0%} of the high-water mark"
                 raise Backpressure(
                     f"tenant {tenant!r} has {pending:,} mentions in flight, over its share of "
-                    f"{share:,} ({TENANT_SHARE:.0%} of the high-water mark)"
+                    f"{share:,} ({what})"
                 )
         memory = memory_use(ctx.redis)
         if memory.ratio >= REFUSE_AT:

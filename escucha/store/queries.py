@@ -45,6 +45,9 @@ class MentionFilter(BaseModel):
     source: str | None = Field(default=None, max_length=32)
     sentiment: Sentiment | None = None
     intent: Intent | None = None
+    relevant: bool | None = Field(
+        default=None, description="about the tenant (true) or noise a search brought (false)"
+    )
     since: datetime | None = Field(default=None, description="created at or after")
     until: datetime | None = Field(default=None, description="created before")
     limit: int = Field(default=50, ge=1, le=500)
@@ -100,6 +103,7 @@ class StoredMention(BaseModel):
     in_reply_to: str | None
     amplifies: str | None
     inbound: bool
+    relevant: bool
     text: str
     lang: str
     sentiment: Sentiment
@@ -127,6 +131,8 @@ def _where(query: Select[Any], tenant: str | None, wanted: MentionFilter) -> Sel
         query = query.where(MentionRow.sentiment == wanted.sentiment.value)
     if wanted.intent:
         query = query.where(MentionRow.intent == wanted.intent.value)
+    if wanted.relevant is not None:
+        query = query.where(MentionRow.relevant.is_(wanted.relevant))
     if wanted.since:
         query = query.where(MentionRow.created_at >= wanted.since)
     if wanted.until:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -47,6 +58,7 @@ class MentionRow(Base):
     case_id: Mapped[str | None] = mapped_column(String(300), index=True)
     inbound: Mapped[bool] = mapped_column(Boolean, server_default=true())
     cluster_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    relevant: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
     __table_args__ = (Index("ix_mentions_priority", "tenant", "priority"),)
 
@@ -78,6 +90,15 @@ class TenantRow(Base):
     document: Mapped[dict[str, object]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TenantAccountRow(Base):
+    """A platform account ('meta:<page id>', 'x:<user id>', 'mastodon:<host>') and its one owner."""
+
+    __tablename__ = "tenant_accounts"
+
+    account: Mapped[str] = mapped_column(String(300), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(32), ForeignKey("tenants.id"), index=True)
 
 
 class ApiKeyRow(Base):

@@ -115,6 +115,7 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
         "case_id": triage.case_key,
         "inbound": mention.inbound,
         "cluster_id": mention.cluster_id,
+        "relevant": triage.relevant,
     }
 
 

@@ -1,4 +1,4 @@
-"""What a run produced, read back from the store: counts and the most urgent mentions."""
+"""What a run produced, read back from the store: counts and the most urgent relevant mentions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from escucha.store.schema import MentionRow
 from escucha.store.store import Store
 
-COUNTED = ("lang", "sentiment", "intent", "priority_label")
+COUNTED = ("lang", "sentiment", "intent", "priority_label", "relevant")
 SQL_CHUNK = 500  # below every backend's bound-parameter limit
 
 
@@ -37,8 +37,10 @@ def summarize(store: Store, ids: Sequence[str], top_n: int = 5) -> Summary:
                     select(column, func.count()).where(MentionRow.id.in_(chunk)).group_by(column)
                 )
                 for value, n in session.execute(query):
-                    counts[name][value] = counts[name].get(value, 0) + n
-            query = select(MentionRow).where(MentionRow.id.in_(chunk))
+                    key = str(value).lower() if isinstance(value, bool) else value
+                    counts[name][key] = counts[name].get(key, 0) + n
+            # The most urgent work: what is about the tenant, then by priority.
+            query = select(MentionRow).where(MentionRow.id.in_(chunk), MentionRow.relevant)
             rows = session.scalars(query.order_by(MentionRow.priority.desc()).limit(top_n)).all()
             top = sorted([*top, *rows], key=lambda r: (-r.priority, r.id))[:top_n]
     return Summary(total=sum(counts["lang"].values()), counts=counts, top=top)

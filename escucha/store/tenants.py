@@ -1,14 +1,22 @@
-"""The tenants table: put (create or replace, by id) and read whole `Tenant` documents."""
+"""The tenants table: put (create or replace, by id) and read whole `Tenant` documents.
+
+Each tenant's platform accounts are also rows of `tenant_accounts`, whose key makes an account
+belong to one tenant at most: a webhook event for it has exactly one owner.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from escucha.core.tenant import Tenant
-from escucha.store.schema import TenantRow
+from escucha.store.schema import TenantAccountRow, TenantRow
+
+
+class AccountTaken(ValueError):
+    """An account named by one tenant already belongs to another."""
 
 
 class Tenants:
@@ -16,20 +24,51 @@ class Tenants:
         self.engine = engine
 
     def put(self, tenant: Tenant) -> bool:
-        """Store the tenant; True when it is new. Putting the same tenant twice changes nothing."""
+        """Store the tenant; True when it is new. Putting the same tenant twice changes nothing.
+
+        Raises AccountTaken, storing nothing, when another tenant owns one of its accounts.
+        """
         now = datetime.now(UTC)
         document = tenant.model_dump(mode="json")
         with Session(self.engine) as session, session.begin():
             row = session.get(TenantRow, tenant.id, with_for_update=True)
+            created = row is None
             if row is None:
                 row = TenantRow(id=tenant.id, created_at=now, updated_at=now)
-                row.name, row.timezone, row.document = tenant.name, tenant.timezone, document
                 session.add(row)
-                return True
-            if row.document != document:
-                row.name, row.timezone, row.document = tenant.name, tenant.timezone, document
+            elif row.document != document:
                 row.updated_at = now
-            return False
+            row.name, row.timezone, row.document = tenant.name, tenant.timezone, document
+            session.flush()
+            self._own_accounts(session, tenant)
+            return created
+
+    def _own_accounts(self, session: Session, tenant: Tenant) -> None:
+        wanted = set(tenant.accounts.keys())
+        taken = session.execute(
+            select(TenantAccountRow.account, TenantAccountRow.tenant).where(
+                TenantAccountRow.account.in_(wanted), TenantAccountRow.tenant != tenant.id
+            )
+        ).all()
+        if taken:
+            account, owner = sorted(taken)[0]
+            raise AccountTaken(
+                f"tenant {tenant.id!r}: account {account!r} already belongs to tenant {owner!r}; "
+                "an account has one owner, so remove it there first"
+            )
+        session.execute(
+            delete(TenantAccountRow).where(
+                TenantAccountRow.tenant == tenant.id, TenantAccountRow.account.not_in(wanted)
+            )
+        )
+        held = set(
+            session.scalars(
+                select(TenantAccountRow.account).where(TenantAccountRow.tenant == tenant.id)
+            )
+        )
+        session.add_all(
+            TenantAccountRow(account=account, tenant=tenant.id) for account in wanted - held
+        )
 
     def get(self, tenant_id: str) -> Tenant | None:
         with Session(self.engine) as session:
@@ -40,3 +79,9 @@ class Tenants:
         with Session(self.engine) as session:
             rows = session.scalars(select(TenantRow).order_by(TenantRow.id))
             return [Tenant.model_validate(row.document) for row in rows]
+
+    def owners(self) -> dict[str, str]:
+        """Account → the tenant that owns it."""
+        with Session(self.engine) as session:
+            rows = session.execute(select(TenantAccountRow.account, TenantAccountRow.tenant))
+            return {account: owner for account, owner in rows}

@@ -113,7 +113,9 @@ def take(
             raise HTTPException(400, f"not a {channel} delivery: {error}") from error
         incoming = Counter(str(row.value("tenant")) for row in changes.upserts if not row.problem)
         headroom = PLATFORM_HEADROOM if shared_endpoint else 1.0
-        room = refuse_when_full(state.ctx, state.settings.ingest_high_water, incoming, headroom)
+        room = refuse_when_full(
+            state.ctx, state.settings.ingest_high_water, incoming, headroom, state.in_flight_limit
+        )
         room(len(changes.upserts))
         report = ingest(state.ctx, changes.upserts)
         request_deletes(state.ctx, changes.deletes)

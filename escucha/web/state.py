@@ -12,6 +12,8 @@ from escucha.channels.seen_signatures import SeenSignatures
 from escucha.pipeline.context import Dispatch, PipelineContext
 from escucha.store.api_keys import ApiKeys
 from escucha.store.store import Store
+from escucha.store.tenant_directory import TenantDirectory
+from escucha.store.tenants import Tenants
 from escucha.web.key_cache import KeyCache
 from escucha.web.rate_limit import RateLimiter
 
@@ -25,6 +27,7 @@ class ApiState:
     health: ChannelHealth
     limiter: RateLimiter
     keys: KeyCache
+    tenants: TenantDirectory
 
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
@@ -47,11 +50,19 @@ class ApiState:
             health=ChannelHealth(ctx.redis, settings.channel_expected_interval_s),
             limiter=RateLimiter(ctx.redis, settings.rate_limit_per_minute),
             keys=KeyCache(ApiKeys(store.engine), settings.api_key_cache_s),
+            tenants=TenantDirectory(Tenants(store.engine), settings.tenant_cache_s),
         )
 
     def tenant_for(self, account: str) -> str | None:
         """The tenant that owns a channel account; None when none does (its events are refused)."""
-        return self.settings.channel_tenants.get(account)
+        return self.tenants.owner(account)
+
+    def in_flight_limit(self, tenant: str) -> int | None:
+        return self.tenants.get(tenant).limits.in_flight
+
+    def request_limit(self, tenant: str) -> int:
+        own = self.tenants.get(tenant).limits.requests_per_minute
+        return own or self.settings.rate_limit_per_minute
 
 
 def get_state(request: Request) -> ApiState:

@@ -22,6 +22,7 @@ from escucha.store.migrate import upgrade
 from escucha.web.app import create_app
 from tests import platform_payloads as p
 from tests.api_server import serving
+from tests.factories import own_accounts
 from tests.pipeline_helpers import Recorder
 
 SECRETS = {
@@ -72,14 +73,13 @@ class Api:
         return {k.decode()[prefix:] for k in self.redis.scan_iter(keys.staged("raw", "*"))}
 
 
-def make_api(redis_url: str, database_url: str, **overrides: Any) -> Iterator[Api]:
+def make_api(
+    redis_url: str, database_url: str, accounts: dict[str, str] = ACCOUNTS, **overrides: Any
+) -> Iterator[Api]:
     upgrade(database_url)
+    own_accounts(database_url, accounts)
     recorder = Recorder()
-    settings = Settings(
-        redis_url=redis_url,
-        database_url=database_url,
-        **(SECRETS | {"channel_tenants": ACCOUNTS} | overrides),
-    )
+    settings = Settings(redis_url=redis_url, database_url=database_url, **(SECRETS | overrides))
     with (
         serving(create_app(settings, recorder)) as url,
         httpx.Client(base_url=url, timeout=30) as client,

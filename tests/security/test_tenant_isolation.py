@@ -82,9 +82,9 @@ def test_one_instance_secret_cannot_write_another_instance_statuses(
 
     overrides = {
         "mastodon_webhook_secrets": {"b.example": "b-secret"},
-        "channel_tenants": ACCOUNTS | {"mastodon:b.example": "b"},
     }
-    for api in make_api(redis_server.url, sqlite_url, **overrides):
+    accounts = ACCOUNTS | {"mastodon:b.example": "b"}
+    for api in make_api(redis_server.url, sqlite_url, accounts, **overrides):
         body = json.dumps(p.mastodon_event()).encode()  # a status of mastodon.social (tenant a)
         answer = api.client.post(
             "/webhooks/mastodon/b.example",

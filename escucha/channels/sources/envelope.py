@@ -78,5 +78,13 @@ def text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def unmapped_reason(account: str, setting: str = "ESCUCHA_CHANNEL_TENANTS") -> str:
-    return f"account {account!r} belongs to no tenant: add it to {setting} to take its events"
+ACCOUNT_FIELDS = {"meta": "meta_pages or instagram_accounts", "x": "x_user_ids"}
+
+
+def unmapped_reason(account: str) -> str:
+    platform = account.partition(":")[0]
+    where = ACCOUNT_FIELDS.get(platform, platform)
+    return (
+        f"account {account!r} belongs to no tenant: add it to a tenant's [tenant.accounts] "
+        f"{where} (escucha tenant import) to take its events"
+    )

@@ -59,6 +59,11 @@ def parse_event(payload: Any, tenant_for: TenantFor, instance: str) -> Changes:
     row = status_row(status, tenant, instance)
     account = text(field(status, "account").get("acct")) or ""
     row["inbound"] = tenant_for(f"mastodon:{instance}/@{account.lstrip('@')}") != tenant
+    row["addressed"] = any(
+        tenant_for(f"mastodon:{instance}/@{text(named.get('acct')) or ''}") == tenant
+        for named in status.get("mentions") or []
+        if isinstance(named, dict)
+    )  # an instance's webhook sends every status; one naming the tenant's account is to it
     changes.upserts.append(Row(row, where))
     return changes
 

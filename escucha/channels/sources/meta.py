@@ -145,6 +145,7 @@ def _post(
         "in_reply_to": _reply_ref(FACEBOOK, parent, external),
         "url": value.get("permalink_url") or value.get("link"),
         "inbound": author_id is None or author_id != ctx.account,  # the Page's own posts
+        "addressed": True,  # Meta sends a Page only what happens on or to it
     }
     if row["author"] is None:
         return Changes(upserts=[Row(row, ctx.where, "no author: neither 'from' nor 'sender_id'")])
@@ -189,6 +190,7 @@ def _ig_comment(value: Mapping[str, Any], ctx: _Context) -> Changes:
             INSTAGRAM, ident(value.get("parent_id")) or ident(media.get("id")), external
         ),
         "inbound": author_id is None or author_id != ctx.account,
+        "addressed": True,
     }
     if row["author"] is None:
         # Comments delivered before October 2021 were only {id, text}.

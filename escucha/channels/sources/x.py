@@ -144,6 +144,7 @@ def _v1_row(tweet: Mapping[str, Any], owner: str, tenant: str) -> dict[str, Any]
         "amplifies": post_ref(SOURCE, amplified) if amplified else None,
         "url": _status_url(screen_name, tweet_id),
         "inbound": author_id != owner,
+        "addressed": True,  # delivered for the owner's account: a mention, reply or message
     }
 
 
@@ -237,6 +238,7 @@ def _v2_row(
         "amplifies": post_ref(SOURCE, amplified) if amplified else None,
         "url": _status_url(username, post_id),
         "inbound": owner is None or author_id != owner,
+        "addressed": owner is not None,
     }
 
 

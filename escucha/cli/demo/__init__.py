@@ -10,9 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from config.settings import get_settings
+from config.settings import CONFIG_DIR, get_settings
 from escucha.channels.imports import read_file
 from escucha.cli.backend import QueueBackend
+from escucha.core.tenant import load_tenant
 from escucha.nlp import registry
 from escucha.ops.launcher import Launcher
 from escucha.ops.stack import broker, use_redis
@@ -22,6 +23,9 @@ from escucha.pipeline.stages import default_groups
 from escucha.store.migrate import upgrade
 from escucha.store.store import Store
 from escucha.store.summary import Summary, summarize
+from escucha.store.tenants import Tenants
+
+EXAMPLE_TENANT = CONFIG_DIR / "tenant.example.toml"
 
 POLL_S = 0.2
 
@@ -42,6 +46,7 @@ def run_demo(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.effective_database_url)
         console.print(f"broker {url}; store {settings.effective_database_url}")
+        _ensure_example_tenant(Store.from_url(settings.effective_database_url), console)
         model = registry.choose(settings.models_dir, settings.model_version)
         console.print(f"analysis model {model.describe()}")
         groups = default_groups()
@@ -55,6 +60,15 @@ def run_demo(
     render(summarize(store, ids), outcome, console)
     store.dispose()
     return outcome
+
+
+def _ensure_example_tenant(store: Store, console: Console) -> None:
+    """The sample is about the example business; a tenant already stored is left as it is."""
+    tenants, example = Tenants(store.engine), load_tenant(EXAMPLE_TENANT)
+    if tenants.get(example.id) is None:
+        tenants.put(example)
+        console.print(f"tenant {example.id} ({example.name}) from {EXAMPLE_TENANT.name}")
+    store.dispose()
 
 
 def _run(

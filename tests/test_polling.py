@@ -119,3 +119,23 @@ def test_x_search_paginates_and_resumes_after_a_rate_limit(setup):
         poll_once(setup, poll, access)
         assert api.seen[-1].query["since_id"] == "1600000000000000010"
     assert len(set(recorder.ids_for("normalize"))) == 2
+
+
+def test_a_feed_host_that_says_later_is_heard_not_hammered(setup):
+    reply = Reply(429, b"slow down", {"Retry-After": "120"})
+    with PlatformServer({"/feed": lambda _: reply}) as blog:
+        poll = FeedPoll(name="busy", url=f"{blog.url}/feed", interval_s=1)
+        started = time.time()
+        limited = poll_once(setup, poll)
+        assert limited.error is None and limited.next_attempt_at is not None
+        assert 119 <= limited.next_attempt_at - started <= 125
+        assert poll_once(setup, poll).skipped and len(blog.seen) == 1
+
+
+def test_a_refused_poll_is_reported_as_permanent_with_its_status(setup):
+    _ctx, _, health, _ = setup
+    with PlatformServer({"/feed": lambda _: Reply(401, b"who are you")}) as blog:
+        failed = poll_once(setup, FeedPoll(name="locked", url=f"{blog.url}/feed", interval_s=1))
+    assert failed.error and failed.error.startswith("PermanentError: GET ")
+    assert "401 Unauthorized" in failed.error
+    assert health.report()[0].consecutive_errors == 1

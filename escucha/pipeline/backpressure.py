@@ -10,15 +10,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from escucha.core.errors import TransientError
 from escucha.pipeline.context import PipelineContext
 from escucha.pipeline.redis_memory import REFUSE_AT, memory_use
 
 RETRY_AFTER_S = 5
 
 
-class Backpressure(Exception):
+class Backpressure(TransientError):
+    """The pipeline is full for now: the producer should send again in a few seconds."""
+
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(reason, time.time() + RETRY_AFTER_S)
         self.retry_after_s = RETRY_AFTER_S
 
 

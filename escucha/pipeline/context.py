@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import redis
 
+from escucha.core.errors import TransientError
 from escucha.pipeline.deadletter import DeadLetters
 from escucha.pipeline.deliveries import Deliveries
 from escucha.pipeline.ledger import Ledger
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 Dispatch = Callable[[str, str, list[str]], None]
 
 
-class DispatchError(Exception):
+class DispatchError(TransientError):
     """The queue system would not take a batch message (the broker is away)."""
 
 

@@ -15,6 +15,7 @@ from prometheus_client import (
 from starlette.concurrency import run_in_threadpool
 
 from config.settings import Settings
+from escucha.core.errors import TRANSIENT_ERRORS
 from escucha.pipeline.backpressure import Backpressure
 from escucha.pipeline.context import Dispatch, DispatchError
 from escucha.pipeline.metrics import pipeline_registry
@@ -22,13 +23,9 @@ from escucha.web import mentions, monitoring, webhooks
 from escucha.web.state import ApiState
 
 RETRY_AFTER_S = 5
-UNAVAILABLE = (
-    redis.ConnectionError,
-    redis.TimeoutError,
-    redis.BusyLoadingError,
-    redis.exceptions.OutOfMemoryError,  # at maxmemory, noeviction refuses writes: try later
-    DispatchError,
-)
+# Never 2xx-and-drop: whatever is transient (Redis or SQL away, Redis at maxmemory, the broker
+# refusing a message) is 503 with Retry-After, so the sender keeps the mention and retries.
+UNAVAILABLE = TRANSIENT_ERRORS
 
 
 def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = ()) -> FastAPI:
@@ -74,9 +71,9 @@ async def _slow_down(_request: Request, error: Exception) -> JSONResponse:
 
 
 async def _unavailable(_request: Request, error: Exception) -> JSONResponse:
-    # Never 2xx-and-drop: if Redis cannot hold the mention, the sender must keep it and retry.
+    what = "queue" if isinstance(error, redis.RedisError | DispatchError) else "service"
     return JSONResponse(
-        {"detail": f"queue unavailable ({type(error).__name__}); send again later"},
+        {"detail": f"{what} unavailable ({type(error).__name__}); send again later"},
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )

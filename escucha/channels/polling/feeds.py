@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 from escucha.channels.polling.fetch import Fetched
 from escucha.channels.sources.feed_authors import entry_author
 from escucha.channels.sources.html_text import to_text
+from escucha.core.errors import RateLimited, check_response
 from escucha.core.models import post_ref
 from escucha.core.poller_config import FeedPoll
 from escucha.pipeline.ingest import Row
@@ -27,7 +29,10 @@ def fetch_feed(client: httpx.Client, poll: FeedPoll, cursor: dict[str, str]) -> 
     response = client.get(poll.url, headers=headers)
     if response.status_code == 304:
         return Fetched(rows=[], cursor={})
-    response.raise_for_status()
+    try:
+        check_response(response)
+    except RateLimited as limited:  # a blog host that says "later" is heard, not hammered
+        return Fetched(rows=[], cursor={}, retry_at=limited.retry_at or time.time() + 300)
     parsed = feedparser.parse(response.content)
     if parsed.bozo and not parsed.entries:
         raise ValueError(f"{poll.url} is not a readable feed: {parsed.bozo_exception}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -11,6 +10,7 @@ import httpx
 
 from escucha.channels.polling.fetch import Fetched
 from escucha.channels.sources.mastodon import status_row
+from escucha.core.errors import RateLimited, check_response
 from escucha.core.poller_config import MastodonPoll
 from escucha.pipeline.ingest import Row
 
@@ -36,9 +36,10 @@ def fetch_timeline(client: httpx.Client, poll: MastodonPoll, cursor: dict[str, s
     url, params = _request(poll, cursor.get("since_id"))
     headers = {"Authorization": f"Bearer {poll.access_token}"} if poll.access_token else {}
     response = client.get(url, params=params, headers=headers)
-    if response.status_code == 429:
-        return Fetched(rows=[], cursor={}, retry_at=_reset_at(response))
-    response.raise_for_status()
+    try:
+        check_response(response)
+    except RateLimited as limited:
+        return Fetched(rows=[], cursor={}, retry_at=limited.retry_at or time.time() + 300)
     body = response.json()
     statuses = body.get("statuses", []) if isinstance(body, dict) else body
     instance = urlsplit(poll.instance).netloc or poll.instance
@@ -48,11 +49,3 @@ def fetch_timeline(client: httpx.Client, poll: MastodonPoll, cursor: dict[str, s
     ]
     newest = max((int(s["id"]) for s in statuses if str(s.get("id", "")).isdigit()), default=None)
     return Fetched(rows=rows, cursor={"since_id": str(newest)} if newest else {})
-
-
-def _reset_at(response: httpx.Response) -> float:
-    """Mastodon's X-RateLimit-Reset is an ISO 8601 time."""
-    try:
-        return datetime.fromisoformat(response.headers.get("X-RateLimit-Reset", "")).timestamp()
-    except ValueError:
-        return time.time() + 300

@@ -14,6 +14,7 @@ from escucha.channels.polling.feeds import fetch_feed
 from escucha.channels.polling.fetch import Fetched
 from escucha.channels.polling.mastodon_timelines import fetch_timeline
 from escucha.channels.polling.x_search import fetch_search
+from escucha.core.errors import EscuchaError
 from escucha.core.poller_config import FeedPoll, MastodonPoll, Poll, channel_name
 from escucha.pipeline.context import PipelineContext
 from escucha.pipeline.ingest import ingest
@@ -57,7 +58,7 @@ def run_poll(
     expected = poll.interval_s * SILENCE_FACTOR
     try:
         fetched = fetch(cursors.read(name))
-    except (httpx.HTTPError, ValueError) as error:
+    except (EscuchaError, httpx.HTTPError, ValueError) as error:
         reason = f"{type(error).__name__}: {error}"
         failures = health.error(tenant, name, reason, expected)
         return PollOutcome(

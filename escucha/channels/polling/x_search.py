@@ -9,9 +9,12 @@ import httpx
 
 from escucha.channels.polling.fetch import Fetched
 from escucha.channels.sources.x import parse_v2
+from escucha.core import errors
+from escucha.core.errors import RateLimited, check_response
 from escucha.core.poller_config import XSearchPoll
 from escucha.pipeline.ingest import Row
 
+DEFAULT_WAIT_S = 900  # X's rate-limit window, when a 429 does not say when it resets
 FIELDS = {
     "max_results": 100,
     "tweet.fields": "created_at,author_id,conversation_id,public_metrics,referenced_tweets",
@@ -38,17 +41,21 @@ def fetch_search(
     retry_at = None
     for _ in range(poll.max_pages):
         response = client.get(url, params=params | _token(next_token), headers=headers)
-        if response.status_code == 429:
-            retry_at = _reset_at(response)
+        try:
+            check_response(response)
+        except RateLimited as limited:  # keep the pages already read; go on from here later
+            retry_at = limited.retry_at or time.time() + DEFAULT_WAIT_S
             break
-        response.raise_for_status()
         body = response.json()
         meta = body.get("meta") or {}
         newest = newest or meta.get("newest_id")
         rows.extend(parse_v2(body, "default").upserts)
         next_token = meta.get("next_token")
         if response.headers.get("x-rate-limit-remaining") == "0":
-            retry_at = _reset_at(response)  # the next call would be refused; wait for the reset
+            # The next call would be refused; wait for the reset.
+            retry_at = (
+                errors.retry_at(response.headers, time.time()) or time.time() + DEFAULT_WAIT_S
+            )
         if not next_token or retry_at:
             break
     finished = next_token is None
@@ -65,8 +72,3 @@ def fetch_search(
 
 def _token(next_token: str | None) -> dict[str, str]:
     return {"next_token": next_token} if next_token else {}
-
-
-def _reset_at(response: httpx.Response) -> float:
-    reset = response.headers.get("x-rate-limit-reset")
-    return float(reset) if reset and reset.isdigit() else time.time() + 900

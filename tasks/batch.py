@@ -24,5 +24,5 @@ STAGE_TASK_OPTIONS: dict[str, Any] = {
 
 def run(stage: str, batch_id: str, ids: list[str], transform: Transform) -> BatchResult:
     return deliver(
-        context(), STAGES[stage], batch_id, ids, transform, get_settings().max_deliveries
+        context(), STAGES[stage], batch_id, ids, transform, get_settings().pipeline.max_deliveries
     )

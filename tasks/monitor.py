@@ -18,9 +18,12 @@ def sweep() -> dict[str, int]:
     settings = get_settings()
     ctx = context()
     report = sweep_ledger(
-        ctx, settings.ledger_deadline_s, settings.max_sweeps, lambda: stage_backlog(ctx.redis)
+        ctx,
+        settings.pipeline.ledger_deadline_s,
+        settings.pipeline.max_sweeps,
+        lambda: stage_backlog(ctx.redis),
     )
-    forgotten = Tombstones(ctx.redis).trim(settings.stage_ttl_s)
+    forgotten = Tombstones(ctx.redis).trim(settings.pipeline.stage_ttl_s)
     return {
         "republished": report.republished,
         "deferred": report.deferred,

@@ -26,5 +26,9 @@ def due() -> list[str]:
 def run(tenant_id: str, name: str) -> dict[str, Any]:
     settings = get_settings()
     poller = tenants().get(tenant_id).poller(name)
-    fetch = fetcher(poller, http_client(), XAccess(settings.x_api_url, settings.x_bearer_token))
+    fetch = fetcher(
+        poller,
+        http_client(),
+        XAccess(settings.channels.x_api_url, settings.channels.x_bearer_token),
+    )
     return asdict(run_poll(context(), channel_health(), poller, tenant_id, fetch))

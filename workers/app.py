@@ -24,11 +24,11 @@ app = Celery(
         "tasks.monitor",
         "tasks.poll",
         "tasks.naive",
-        *get_settings().extra_task_modules,
+        *get_settings().ops.extra_task_modules,
     ],
 )
 app.config_from_object(celery_config(get_settings()))
-configure_logs(get_settings().log_format, get_settings().log_level)
+configure_logs(get_settings().ops.log_format, get_settings().ops.log_level)
 
 import workers.metrics_server  # noqa: E402, F401  (connects the worker_ready signal)
 
@@ -46,7 +46,7 @@ def _tune_main(**_: object) -> None:
 @worker_ready.connect
 def _say_which_model(**_: object) -> None:
     settings = get_settings()
-    model = registry.choose(settings.models_dir, settings.model_version)
+    model = registry.choose(settings.analysis.models_dir, settings.analysis.model_version)
     get_logger("escucha.worker").info(
         "analysis model", model=model.describe(), version=model.version, origin=model.origin
     )

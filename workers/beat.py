@@ -12,8 +12,8 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     return {
         "sweep-ledger": {
             "task": "escucha.monitor.sweep",
-            "schedule": settings.sweep_interval_s,
-            "options": {"expires": settings.sweep_interval_s},
+            "schedule": settings.pipeline.sweep_interval_s,
+            "options": {"expires": settings.pipeline.sweep_interval_s},
         },
         "watch-redis-memory": {
             "task": "escucha.monitor.redis_memory",
@@ -27,7 +27,7 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         },
         "pollers-due": {
             "task": "escucha.poll.due",
-            "schedule": settings.poll_tick_s,
-            "options": {"expires": settings.poll_tick_s},
+            "schedule": settings.channels.poll_tick_s,
+            "options": {"expires": settings.channels.poll_tick_s},
         },
     }

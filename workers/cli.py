@@ -19,6 +19,11 @@ from escucha.pipeline.replay import Republish
 class CeleryBackend:
     """Imports the Celery app only when a command hands work on: the others start faster."""
 
+    def use_broker(self, url: str) -> None:
+        from workers.app import app
+
+        app.conf.broker_url = url
+
     def dispatch(self, stage: str, batch_id: str, ids: list[str]) -> None:
         from workers.resources import dispatch
 

@@ -25,7 +25,7 @@ class GuardedTask(Task):
             return super().__call__(*args, **kwargs)
         from workers.resources import context
 
-        ctx, limit = context(), get_settings().max_deliveries
+        ctx, limit = context(), get_settings().pipeline.max_deliveries
         attempts = ctx.deliveries.begin(f"task:{self.name}", self.request.id)
         if attempts > limit:
             self._bury(

@@ -37,7 +37,7 @@ class PoolMemory(Collector):
 
 @worker_ready.connect
 def serve_metrics(**_: Any) -> None:
-    port = get_settings().metrics_port
+    port = get_settings().ops.metrics_port
     if port is None:
         return
     from workers.resources import context
@@ -45,4 +45,4 @@ def serve_metrics(**_: Any) -> None:
     ctx = context()
     queues = [q.name for q in QUEUES if q.name]
     registry = pipeline_registry(ctx.redis, ctx.dead_letters, queues, PoolMemory())
-    start_http_server(port, addr=get_settings().metrics_host, registry=registry)
+    start_http_server(port, addr=get_settings().ops.metrics_host, registry=registry)

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from config.settings import get_settings
+from config.settings import Settings
 from escucha.bench.figures import BenchFigures, StageTime, WorkerMemory, percentile
 from escucha.bench.load_mix import campaign, mentions
 from escucha.core import keys
@@ -26,7 +26,7 @@ from escucha.ops.launcher import Launcher
 from escucha.ops.process_tree import children, rss_bytes
 from escucha.ops.redis_server import RedisServer
 from escucha.pipeline import metrics
-from escucha.pipeline.context import PipelineContext
+from escucha.pipeline.context import PipelineContext, connect_with
 from escucha.pipeline.ingest import Row, ingest
 from escucha.pipeline.stages import STAGES, default_groups
 from escucha.store.migrate import upgrade
@@ -195,19 +195,18 @@ def _naive(rows: Iterable[Row], send: Callable[[dict[str, object]], None]) -> No
 def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
     root = Path(tempfile.mkdtemp(prefix="escucha-bench-"))
     with RedisServer(root / "redis") as server:
-        os.environ["REDIS_URL"] = server.url
-        os.environ["DATABASE_URL"] = f"sqlite:///{root / 'bench.db'}"
-        get_settings.cache_clear()
-        settings = get_settings()
-        upgrade(settings.effective_database_url)
+        settings = Settings(redis_url=server.url, database_url=f"sqlite:///{root / 'bench.db'}")
+        upgrade(settings.stores.effective_database_url)
         from workers import naive_chain
+        from workers.app import app
         from workers.ready import wait_for_workers
-        from workers.resources import context
+        from workers.resources import dispatch
 
-        context.cache_clear()
-        ctx, store = context(), Store.from_url(settings.effective_database_url)
+        app.conf.broker_url = server.url  # this process sends the naive chain and pings
+        ctx = connect_with(settings, dispatch)
+        store = Store.from_url(settings.stores.effective_database_url)
         groups = default_groups()
-        env = {"REDIS_URL": server.url, "DATABASE_URL": settings.effective_database_url}
+        env = {"REDIS_URL": server.url, "DATABASE_URL": settings.stores.effective_database_url}
         with (
             Launcher(env, root / "logs", groups, beat=True, supervise=True) as stack,
             MemorySampler(stack) as memory,

@@ -37,24 +37,24 @@ def context() -> PipelineContext:
 
 @cache
 def store() -> Store:
-    return Store.from_url(get_settings().effective_database_url)
+    return Store.from_url(get_settings().stores.effective_database_url)
 
 
 @cache
 def analyzer() -> Analyzer:
     settings = get_settings()
-    return Analyzer(registry.load(settings.models_dir, settings.model_version))
+    return Analyzer(registry.load(settings.analysis.models_dir, settings.analysis.model_version))
 
 
 @cache
 def tenants() -> TenantDirectory:
     """Each mention's tenant, from the table; a change is seen within tenant_cache_s."""
-    return TenantDirectory(Tenants(store().engine), get_settings().tenant_cache_s)
+    return TenantDirectory(Tenants(store().engine), get_settings().pipeline.tenant_cache_s)
 
 
 @cache
 def channel_health() -> ChannelHealth:
-    return ChannelHealth(context().redis, get_settings().channel_expected_interval_s)
+    return ChannelHealth(context().redis, get_settings().channels.channel_expected_interval_s)
 
 
 @cache

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from config.settings import Settings, get_settings
 from escucha.cli import keys, tenants
-from escucha.cli.backend import backend_of, refuse_dispatch
+from escucha.cli.backend import QueueBackend, backend_of, refuse_dispatch
 from escucha.pipeline.context import Dispatch, PipelineContext, connect_with
 from escucha.pipeline.ingest import IngestReport, Row, ingest
 
@@ -36,15 +36,19 @@ SAMPLE = "sample_mentions.jsonl"
 
 @contextmanager
 def pipeline_context(
-    dispatch: Dispatch, supervise: bool = False
+    backend: QueueBackend | None, supervise: bool = False
 ) -> Iterator[tuple[Settings, PipelineContext]]:
-    """A live broker (private if REDIS_URL is unset) and this process's view of the pipeline."""
+    """A live broker (private if REDIS_URL is unset), the settings pointed at it, and this
+    process's view of the pipeline; without a backend, the pipeline refuses to dispatch."""
     from escucha.ops.redis_server import RedisServerError
-    from escucha.ops.stack import broker, use_redis
+    from escucha.ops.stack import broker
 
     try:
         with broker(get_settings(), supervise) as url:
-            yield _connected(use_redis(url), dispatch)
+            if backend is not None:
+                backend.use_broker(url)
+            dispatch = backend.dispatch if backend is not None else refuse_dispatch
+            yield _connected(get_settings().with_redis(url), dispatch)
     except RedisServerError as error:
         err.print(f"[red]{error}[/]")
         raise typer.Exit(1) from error
@@ -55,17 +59,18 @@ def running_pipeline() -> Iterator[tuple[Settings, PipelineContext]]:
     """For read-only commands: the Redis that is running, if any. Never starts or removes one."""
     import redis
 
-    from escucha.ops.stack import running_broker, use_redis
+    from escucha.ops.stack import running_broker
 
-    url = running_broker(get_settings())
+    settings = get_settings()
+    url = running_broker(settings)
     if url is None:
         err.print(
-            f"[red]no Redis is running for {get_settings().data_dir}[/]: "
+            f"[red]no Redis is running for {settings.stores.data_dir}[/]: "
             "start `escucha up`, or set REDIS_URL"
         )
         raise typer.Exit(1)
     try:
-        yield _connected(use_redis(url), refuse_dispatch)
+        yield _connected(settings.with_redis(url), refuse_dispatch)
     except redis.ConnectionError as error:
         err.print(f"[red]Redis at {url} is not answering[/]: {error}")
         raise typer.Exit(1) from error
@@ -113,7 +118,7 @@ def import_file(
         rows = (row.with_fields(tenant=row.value("tenant") or tenant) for row in rows)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with (
-        pipeline_context(backend_of(ctx).dispatch) as (settings, pipeline),
+        pipeline_context(backend_of(ctx)) as (settings, pipeline),
         Progress(*columns, console=err) as progress,
     ):
         task = progress.add_task(f"importing {path.name}", total=None)
@@ -128,7 +133,7 @@ def import_file(
         def waiting(full: Backpressure) -> None:
             progress.update(task, description=f"[yellow]waiting[/]: {full}")
 
-        room = wait_when_full(pipeline, settings.ingest_high_water, waiting)
+        room = wait_when_full(pipeline, settings.pipeline.ingest_high_water, waiting)
         report = ingest(pipeline, counted(), room)
     report_ingest(report)
 
@@ -141,7 +146,9 @@ def analyze() -> None:
     from escucha.nlp.batch import analyze_lines
 
     settings = get_settings()
-    analyzer = Analyzer(registry.load(settings.models_dir, settings.model_version))
+    analyzer = Analyzer(
+        registry.load(settings.analysis.models_dir, settings.analysis.model_version)
+    )
     for line in analyze_lines(sys.stdin, analyzer):
         sys.stdout.write(line + "\n")
 
@@ -170,11 +177,11 @@ def train(
         _release()
         return
     settings = get_settings()
-    version, card = train_version(settings.models_dir, data, head, data_only)
+    version, card = train_version(settings.analysis.models_dir, data, head, data_only)
     console.print(
         f"trained model [bold]{version}[/] in {card['training_seconds']} s "
         f"({card['features']['terms']:,} term and {card['features']['characters']:,} "
-        f"character features) → {settings.models_dir / version}"
+        f"character features) → {settings.analysis.models_dir / version}"
     )
     for name, info in card["data"].items():
         console.print(f"  {name}: {info['rows']:,} rows ({info['licence']}: {info['terms']})")
@@ -211,7 +218,11 @@ def evaluate_command(
     settings = get_settings()
     if not gold_only:
         run_evaluation(folds, target, as_json, console)
-    run_gold(Analyzer(registry.load(settings.models_dir, settings.model_version)), as_json, console)
+    run_gold(
+        Analyzer(registry.load(settings.analysis.models_dir, settings.analysis.model_version)),
+        as_json,
+        console,
+    )
 
 
 @db_app.command("upgrade")
@@ -220,9 +231,9 @@ def db_upgrade() -> None:
     from escucha.store.migrate import upgrade
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.effective_database_url)
-    console.print(f"schema up to date: {_redact(settings.effective_database_url)}")
+    settings.stores.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.stores.effective_database_url)
+    console.print(f"schema up to date: {_redact(settings.stores.effective_database_url)}")
 
 
 def _redact(url: str) -> str:
@@ -267,7 +278,7 @@ def dlq_replay(
     from escucha.pipeline.replay import redrive
 
     backend = backend_of(ctx)
-    with pipeline_context(backend.dispatch) as (_, pipeline):
+    with pipeline_context(backend) as (_, pipeline):
         republish = backend.republish()
         stages = [stage] if stage else list(pipeline.dead_letters.sizes())
         for name in stages:
@@ -289,7 +300,7 @@ def bench_analysis(
 
     tune_gc()  # as in a worker
     settings = get_settings()
-    result = run(settings.models_dir, settings.model_version, texts)
+    result = run(settings.analysis.models_dir, settings.analysis.model_version, texts)
     table = Table(title=f"analysis on one core, {result.texts:,} texts")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -315,7 +326,7 @@ def status() -> None:
         table = Table(title="escucha status")
         table.add_column("what")
         table.add_column("value", justify="right")
-        model = registry.choose(settings.models_dir, settings.model_version)
+        model = registry.choose(settings.analysis.models_dir, settings.analysis.model_version)
         table.add_row("analysis model", model.describe())
         for queue in QUEUE_NAMES:
             table.add_row(f"queue {queue}", str(ctx.redis.llen(queue)))
@@ -357,10 +368,10 @@ def api(ctx: typer.Context, host: Host = "127.0.0.1", port: Port = 8000) -> None
     from escucha.store.migrate import upgrade
     from escucha.web.app import create_app
 
-    dispatch = backend_of(ctx).dispatch
-    with pipeline_context(dispatch) as (settings, _):
-        upgrade(settings.effective_database_url)
-        app = create_app(settings, dispatch, list(QUEUE_NAMES))
+    backend = backend_of(ctx)
+    with pipeline_context(backend) as (settings, _):
+        upgrade(settings.stores.effective_database_url)
+        app = create_app(settings, backend.dispatch, list(QUEUE_NAMES))
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -376,20 +387,20 @@ def up(
     from escucha.pipeline.stages import default_groups
     from escucha.store.migrate import upgrade
 
-    with pipeline_context(refuse_dispatch, supervise=True) as (settings, _):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(settings.effective_database_url)
-        env = {"REDIS_URL": settings.effective_redis_url}
+    with pipeline_context(None, supervise=True) as (settings, _):
+        settings.stores.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.stores.effective_database_url)
+        env = {"REDIS_URL": settings.stores.effective_redis_url}
         groups = default_groups(concurrency)
-        logs = settings.data_dir / "logs"
+        logs = settings.stores.data_dir / "logs"
         with Launcher(env, logs, groups, beat, supervise=True) as stack:
             if port is not None:
                 stack.start_api(host, port)
             console.print(
-                f"escucha is up: broker {settings.effective_redis_url}, "
-                f"store {_redact(settings.effective_database_url)}, "
+                f"escucha is up: broker {settings.stores.effective_redis_url}, "
+                f"store {_redact(settings.stores.effective_database_url)}, "
                 + (f"API http://{host}:{port}/docs, " if port is not None else "")
-                + f"logs in {settings.data_dir / 'logs'}. Ctrl-C stops."
+                + f"logs in {settings.stores.data_dir / 'logs'}. Ctrl-C stops."
             )
             _wait_for_interrupt(stack)
 

@@ -16,6 +16,9 @@ from escucha.pipeline.replay import Republish
 
 
 class QueueBackend(Protocol):
+    def use_broker(self, url: str) -> None:
+        """Point this process's queue client at the broker at `url`, before any work is sent."""
+
     def dispatch(self, stage: str, batch_id: str, ids: list[str]) -> None:
         """Hand a batch of ids to a stage."""
 

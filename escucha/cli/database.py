@@ -15,6 +15,6 @@ def migrated_engine() -> Engine:
     from escucha.store.store import make_engine
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.effective_database_url)
-    return make_engine(settings.effective_database_url)
+    settings.stores.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.stores.effective_database_url)
+    return make_engine(settings.stores.effective_database_url)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import redis
 
-from config.settings import Settings, get_settings
+from config.settings import Settings
 from escucha.ops.redis_server import RedisServer
 
 
@@ -33,7 +32,7 @@ def running_embedded(data_dir: Path) -> str | None:
 
 def running_broker(settings: Settings) -> str | None:
     """The live Redis a read-only command may look at, without starting anything."""
-    return settings.redis_url or running_embedded(settings.data_dir)
+    return settings.stores.redis_url or running_embedded(settings.stores.data_dir)
 
 
 @contextmanager
@@ -43,26 +42,21 @@ def broker(settings: Settings, supervise: bool = False) -> Iterator[str]:
     With `supervise`, a private server that exits is restarted (`escucha up`). A data dir whose
     server is owned by another process but does not answer raises RedisServerError.
     """
-    if settings.redis_url:
-        yield settings.redis_url
+    if settings.stores.redis_url:
+        yield settings.stores.redis_url
         return
-    shared = running_embedded(settings.data_dir)
+    shared = running_embedded(settings.stores.data_dir)
     if shared:
         yield shared
         return
-    server = RedisServer(settings.data_dir / "redis", maxmemory_mb=settings.redis_maxmemory_mb)
+    server = RedisServer(
+        settings.stores.data_dir / "redis", maxmemory_mb=settings.stores.redis_maxmemory_mb
+    )
     with server:
         if supervise:
             server.supervise()
-        _marker(settings.data_dir).write_text(server.url)
+        _marker(settings.stores.data_dir).write_text(server.url)
         try:
             yield server.url
         finally:
-            _marker(settings.data_dir).unlink(missing_ok=True)
-
-
-def use_redis(url: str) -> Settings:
-    """Point this process, and the workers it starts, at `url`; returns the refreshed settings."""
-    os.environ["REDIS_URL"] = url
-    get_settings.cache_clear()
-    return get_settings()
+            _marker(settings.stores.data_dir).unlink(missing_ok=True)

@@ -74,10 +74,10 @@ class PipelineContext:
 def connect_with(settings: Settings, dispatch: Dispatch) -> PipelineContext:
     """The context a worker or a command builds from its settings."""
     return PipelineContext.connect(
-        settings.effective_redis_url,
+        settings.stores.effective_redis_url,
         dispatch,
-        batch_size=settings.batch_size,
-        ttl_s=settings.stage_ttl_s,
-        max_dead_letters=settings.max_dead_letters,
-        dead_letter_spill_dir=settings.dead_letter_dir,
+        batch_size=settings.pipeline.batch_size,
+        ttl_s=settings.pipeline.stage_ttl_s,
+        max_dead_letters=settings.pipeline.max_dead_letters,
+        dead_letter_spill_dir=settings.stores.dead_letter_dir,
     )

@@ -60,7 +60,7 @@ def resolve(state: ApiState, given: str) -> Caller | None:
         return Caller(record.tenant, record.role)
     # Compare against every bootstrap key, so timing does not reveal how far a guess matched.
     tenant = None
-    for key, owner in state.settings.api_keys.items():
+    for key, owner in state.settings.api.api_keys.items():
         if constant_time_equal(given, key):
             tenant = owner
     return Caller(tenant, Role.admin) if tenant else None

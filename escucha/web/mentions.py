@@ -42,7 +42,7 @@ async def push_mentions(state: State, tenant: Ingester, request: Request) -> dic
     index and reason (and kept in the ingest dead-letter list).
     """
     await check_rate(state, f"api:{tenant}", state.request_limit(tenant))
-    items = parse_json(await read_body(request, state.settings.max_body_bytes))
+    items = parse_json(await read_body(request, state.settings.api.max_body_bytes))
     if not isinstance(items, list):
         raise HTTPException(422, "expected a JSON array of mentions")
     if len(items) > MAX_ITEMS:

@@ -92,7 +92,7 @@ async def count_unverified(state: ApiState, request: Request) -> None:
     await check_rate(
         state,
         f"unverified:{client_address(request)}",
-        state.settings.unverified_rate_limit_per_minute,
+        state.settings.api.unverified_rate_limit_per_minute,
     )
 
 
@@ -114,7 +114,11 @@ def take(
         incoming = Counter(str(row.value("tenant")) for row in changes.upserts if not row.problem)
         headroom = PLATFORM_HEADROOM if shared_endpoint else 1.0
         room = refuse_when_full(
-            state.ctx, state.settings.ingest_high_water, incoming, headroom, state.in_flight_limit
+            state.ctx,
+            state.settings.pipeline.ingest_high_water,
+            incoming,
+            headroom,
+            state.in_flight_limit,
         )
         room(len(changes.upserts))
         report = ingest(state.ctx, changes.upserts)

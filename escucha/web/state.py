@@ -33,24 +33,24 @@ class ApiState:
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
         # Short socket timeouts: a producer should get a quick 503, not hang, when Redis is away.
         ctx = PipelineContext.connect(
-            settings.effective_redis_url,
+            settings.stores.effective_redis_url,
             dispatch,
-            batch_size=settings.batch_size,
-            ttl_s=settings.stage_ttl_s,
+            batch_size=settings.pipeline.batch_size,
+            ttl_s=settings.pipeline.stage_ttl_s,
             socket_timeout_s=5.0,
-            max_dead_letters=settings.max_dead_letters,
-            dead_letter_spill_dir=settings.dead_letter_dir,
+            max_dead_letters=settings.pipeline.max_dead_letters,
+            dead_letter_spill_dir=settings.stores.dead_letter_dir,
         )
-        store = Store.from_url(settings.effective_database_url)
+        store = Store.from_url(settings.stores.effective_database_url)
         return cls(
             settings=settings,
             ctx=ctx,
             store=store,
-            seen=SeenSignatures(ctx.redis, settings.replay_window_s),
-            health=ChannelHealth(ctx.redis, settings.channel_expected_interval_s),
-            limiter=RateLimiter(ctx.redis, settings.rate_limit_per_minute),
-            keys=KeyCache(ApiKeys(store.engine), settings.api_key_cache_s),
-            tenants=TenantDirectory(Tenants(store.engine), settings.tenant_cache_s),
+            seen=SeenSignatures(ctx.redis, settings.channels.replay_window_s),
+            health=ChannelHealth(ctx.redis, settings.channels.channel_expected_interval_s),
+            limiter=RateLimiter(ctx.redis, settings.api.rate_limit_per_minute),
+            keys=KeyCache(ApiKeys(store.engine), settings.api.api_key_cache_s),
+            tenants=TenantDirectory(Tenants(store.engine), settings.pipeline.tenant_cache_s),
         )
 
     def tenant_for(self, account: str) -> str | None:
@@ -62,7 +62,7 @@ class ApiState:
 
     def request_limit(self, tenant: str) -> int:
         own = self.tenants.get(tenant).limits.requests_per_minute
-        return own or self.settings.rate_limit_per_minute
+        return own or self.settings.api.rate_limit_per_minute
 
 
 def get_state(request: Request) -> ApiState:

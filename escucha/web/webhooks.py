@@ -50,7 +50,7 @@ async def _receive(
     verify: Callable[[bytes], None],
     parse: Callable[[Any], Changes],
 ) -> dict[str, Any]:
-    body = await read_body(request, state.settings.max_body_bytes)
+    body = await read_body(request, state.settings.api.max_body_bytes)
     try:
         verify(body)
     except signatures.SignatureError as error:
@@ -75,7 +75,7 @@ async def meta_verify(
     challenge: Annotated[str, Query(alias="hub.challenge", max_length=256)],
 ) -> str:
     """Meta's subscription handshake: echo the challenge when the verify token matches."""
-    expected = _secret(state.settings.meta_verify_token, "ESCUCHA_META_VERIFY_TOKEN")
+    expected = _secret(state.settings.channels.meta_verify_token, "ESCUCHA_META_VERIFY_TOKEN")
     if mode != "subscribe" or not signatures.constant_time_equal(token, expected):
         await count_unverified(state, request)
         raise HTTPException(403, "verify token does not match")
@@ -90,7 +90,7 @@ async def meta_receive(
     signature_1: Annotated[str | None, Header(alias="X-Hub-Signature")] = None,
 ) -> dict[str, Any]:
     """Page feed and mention changes, Instagram comments; SHA-256 signature, or legacy SHA-1."""
-    secret = _secret(state.settings.meta_app_secret, "ESCUCHA_META_APP_SECRET")
+    secret = _secret(state.settings.channels.meta_app_secret, "ESCUCHA_META_APP_SECRET")
     header, allowed = (signature_256, ("sha256",)) if signature_256 else (signature_1, ("sha1",))
 
     def verify(body: bytes) -> None:
@@ -101,7 +101,7 @@ async def meta_receive(
 
 def _x_secret(state: ApiState) -> str:
     return _secret(
-        state.settings.x_client_secret or state.settings.x_consumer_secret,
+        state.settings.channels.x_client_secret or state.settings.channels.x_consumer_secret,
         "ESCUCHA_X_CONSUMER_SECRET",
     )
 
@@ -117,7 +117,7 @@ async def x_crc(
         raise HTTPException(400, "crc_token is not a challenge token (16-128 base64 characters)")
     # Anyone may ask, so every ask counts, on a budget of its own: junk from the same address
     # (a proxy in front shows one address for all) must not make X's challenge fail.
-    limit = state.settings.unverified_rate_limit_per_minute
+    limit = state.settings.api.unverified_rate_limit_per_minute
     await check_rate(state, f"crc:{client_address(request)}", limit)
     return {"response_token": signatures.x_digest(secret, crc_token.encode())}
 
@@ -146,10 +146,12 @@ async def x_receive(
     def verify(body: bytes) -> None:
         # Each header is checked with its own secret, and only when that secret is set: a
         # missing secret is never an empty key anyone can sign with.
-        if settings.x_client_secret and (signature_oauth2 or not settings.x_consumer_secret):
-            signatures.verify_x(signature_oauth2, body, settings.x_client_secret)
+        if settings.channels.x_client_secret and (
+            signature_oauth2 or not settings.channels.x_consumer_secret
+        ):
+            signatures.verify_x(signature_oauth2, body, settings.channels.x_client_secret)
         else:
-            signatures.verify_x(signature, body, settings.x_consumer_secret or "")
+            signatures.verify_x(signature, body, settings.channels.x_consumer_secret or "")
 
     return await _receive(state, request, "x", verify, lambda p: x.parse(p, state.tenant_for))
 
@@ -173,8 +175,12 @@ async def mastodon_receive(
     signature: Annotated[str | None, Header(alias="X-Hub-Signature")] = None,
 ) -> dict[str, Any]:
     """`status.created` and `status.updated` events from ESCUCHA_MASTODON_INSTANCE."""
-    secret = _secret(state.settings.mastodon_webhook_secret, "ESCUCHA_MASTODON_WEBHOOK_SECRET")
-    return await _mastodon(state, request, signature, secret, state.settings.mastodon_instance)
+    secret = _secret(
+        state.settings.channels.mastodon_webhook_secret, "ESCUCHA_MASTODON_WEBHOOK_SECRET"
+    )
+    return await _mastodon(
+        state, request, signature, secret, state.settings.channels.mastodon_instance
+    )
 
 
 @router.post("/mastodon/{instance}")
@@ -185,6 +191,6 @@ async def mastodon_instance_receive(
     signature: Annotated[str | None, Header(alias="X-Hub-Signature")] = None,
 ) -> dict[str, Any]:
     """The same, from one of several instances, each with its own webhook secret."""
-    secret = state.settings.mastodon_webhook_secrets.get(instance)
+    secret = state.settings.channels.mastodon_webhook_secrets.get(instance)
     _secret(secret, f"ESCUCHA_MASTODON_WEBHOOK_SECRETS[{instance!r}]")
     return await _mastodon(state, request, signature, secret or "", instance)

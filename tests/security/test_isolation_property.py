@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from escucha.channels.health import ChannelHealth
 from escucha.pipeline import events
+from escucha.store.queries import MentionFilter
 from escucha.store.store import Store
 from tests.factories import triaged
 from tests.security.conftest import KEY_A, KEY_B, make_api
@@ -45,19 +46,22 @@ def two_tenants(tmp_path_factory, redis_server):
         yield api
 
 
-filters = st.fixed_dictionaries(
-    {},
-    optional={
-        "q": st.sampled_from(["pedido", "gracias", "reembolso", "a", "b", ""]),
-        "source": st.sampled_from(["x", "facebook", "b", "a"]),
-        "sentiment": st.sampled_from(["negative", "neutral", "positive"]),
-        "intent": st.sampled_from(["complaint", "claim", "question", "praise", "other"]),
-        "since": st.sampled_from(["2026-11-20T00:00:00Z", "2026-11-23T00:00:00Z"]),
-        "until": st.sampled_from(["2026-11-22T00:00:00Z", "2026-12-01T00:00:00Z"]),
-        "limit": st.integers(1, 30),
-        "collapse": st.booleans(),
-    },
-)
+FILTERS = {
+    "q": st.sampled_from(["pedido", "gracias", "reembolso", "a", "b", ""]),
+    "source": st.sampled_from(["x", "facebook", "b", "a"]),
+    "sentiment": st.sampled_from(["negative", "neutral", "positive"]),
+    "intent": st.sampled_from(["complaint", "claim", "question", "praise", "other"]),
+    "since": st.sampled_from(["2026-11-20T00:00:00Z", "2026-11-23T00:00:00Z"]),
+    "until": st.sampled_from(["2026-11-22T00:00:00Z", "2026-12-01T00:00:00Z"]),
+    "limit": st.integers(1, 30),
+    "collapse": st.booleans(),
+    "relevant": st.booleans(),
+}
+filters = st.fixed_dictionaries({}, optional=FILTERS)
+
+
+def test_the_property_draws_every_filter_the_api_takes():
+    assert set(FILTERS) | {"cursor"} == set(MentionFilter.model_fields)  # cursor: `follow`
 
 
 def _leaks(body: object, other: str) -> list[str]:

@@ -16,7 +16,7 @@ from escucha.cli.backend import QueueBackend
 from escucha.core.tenant import load_tenant
 from escucha.nlp import registry
 from escucha.ops.launcher import Launcher
-from escucha.ops.stack import broker, use_redis
+from escucha.ops.stack import broker
 from escucha.pipeline.context import PipelineContext, connect_with
 from escucha.pipeline.ingest import ingest
 from escucha.pipeline.stages import default_groups
@@ -42,21 +42,24 @@ def run_demo(
     sample: Path, timeout_s: float, console: Console, backend: QueueBackend
 ) -> DemoOutcome:
     with broker(get_settings()) as url:
-        settings = use_redis(url)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(settings.effective_database_url)
-        console.print(f"broker {url}; store {settings.effective_database_url}")
-        _ensure_example_tenant(Store.from_url(settings.effective_database_url), console)
-        model = registry.choose(settings.models_dir, settings.model_version)
+        settings = get_settings().with_redis(url)
+        backend.use_broker(url)
+        settings.stores.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.stores.effective_database_url)
+        console.print(f"broker {url}; store {settings.stores.effective_database_url}")
+        _ensure_example_tenant(Store.from_url(settings.stores.effective_database_url), console)
+        model = registry.choose(settings.analysis.models_dir, settings.analysis.model_version)
         console.print(f"analysis model {model.describe()}")
         groups = default_groups()
-        with Launcher({"REDIS_URL": url}, settings.data_dir / "logs", groups, beat=True) as stack:
+        with Launcher(
+            {"REDIS_URL": url}, settings.stores.data_dir / "logs", groups, beat=True
+        ) as stack:
             with console.status("starting workers"):
                 backend.wait_for_workers(len(groups), 60, stack)
             outcome, ids = _run(
                 connect_with(settings, backend.dispatch), sample, timeout_s, console
             )
-    store = Store.from_url(settings.effective_database_url)
+    store = Store.from_url(settings.stores.effective_database_url)
     render(summarize(store, ids), outcome, console)
     store.dispose()
     return outcome

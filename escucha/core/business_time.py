@@ -1,11 +1,14 @@
-"""Whether a business is open at an instant: its hours, in its zone, minus its holidays.
+"""Business time: whether a business is open at an instant, how long it was open between two,
+and when a given amount of open time will have passed. Its hours, in its zone, minus holidays.
 
-Instants are aware UTC datetimes inside escucha; the tenant's zone is applied here, at the edge.
+Pure functions of the tenant and aware instants (UTC inside escucha; the zone is applied here,
+at the edge), so SLA clocks are calculated, never ticked, and tests choose the instants.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 
 from escucha.core import holiday_calendar
 from escucha.core.tenant import Tenant
@@ -23,3 +26,71 @@ def is_open(tenant: Tenant, at: datetime) -> bool:
     if holiday_calendar.is_holiday(tenant.holidays, tenant.closed_dates, moment.date()):
         return False
     return tenant.hours.open_at(moment)
+
+
+MAX_SEARCH_DAYS = 3 * 366  # a clock that finds no open minute in three years never will
+
+
+def open_periods(
+    tenant: Tenant, start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime]]:
+    """The open stretches between two instants, in order, as UTC instants.
+
+    Each interval of the hours is placed on its local day and converted through the zone, so a
+    shift that spans a daylight-saving change lasts what the wall clock says (an hour longer or
+    shorter), and a local time that does not exist adds nothing.
+    """
+    if end <= start:
+        return
+    day, last = local(tenant, start).date() - timedelta(days=1), local(tenant, end).date()
+    while day <= last:
+        for opened, closed in _day_periods(tenant, day):
+            if closed > start and opened < end:
+                yield max(opened, start), min(closed, end)
+        day += timedelta(days=1)
+
+
+def business_seconds(tenant: Tenant, start: datetime, end: datetime) -> float:
+    """How long the business was open between two instants (0 when `end` is not later)."""
+    return sum((b - a).total_seconds() for a, b in open_periods(tenant, start, end))
+
+
+def add_business_time(tenant: Tenant, start: datetime, duration: timedelta) -> datetime:
+    """The instant at which `duration` of open time has passed since `start`.
+
+    A zero duration is `start` itself, even when the business is closed then. Raises
+    ValueError for a tenant that is never open.
+    """
+    left = duration
+    if left <= timedelta(0):
+        return start
+    day = local(tenant, start).date() - timedelta(days=1)
+    for _ in range(MAX_SEARCH_DAYS):
+        for opened, closed in _day_periods(tenant, day):
+            opened = max(opened, start)
+            if closed <= opened:
+                continue
+            if closed - opened >= left:
+                return opened + left
+            left -= closed - opened
+        day += timedelta(days=1)
+    raise ValueError(f"tenant {tenant.id!r} has no open hours within {MAX_SEARCH_DAYS} days")
+
+
+def _day_periods(tenant: Tenant, day: date) -> list[tuple[datetime, datetime]]:
+    if holiday_calendar.is_holiday(tenant.holidays, tenant.closed_dates, day):
+        return []
+    midnight = datetime.combine(day, time(), tenant.zone)
+    periods = []
+    for interval in tenant.hours.days[day.weekday()]:
+        opened = _wall(midnight, interval.start)
+        closed = _wall(midnight, interval.end)
+        if closed > opened:
+            periods.append((opened.astimezone(UTC), closed.astimezone(UTC)))
+    return periods
+
+
+def _wall(midnight: datetime, minutes: int) -> datetime:
+    """The local wall-clock time `minutes` after midnight (not elapsed time: DST is skipped)."""
+    clock = datetime.combine(midnight.date(), time(), None) + timedelta(minutes=minutes)
+    return clock.replace(tzinfo=midnight.tzinfo)

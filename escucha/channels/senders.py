@@ -1,0 +1,119 @@
+"""Replies back to the platforms, each spoken as documented: build the request, read the id.
+
+Building is pure (`request_for`), so tests check every field a platform reads; sending is one
+HTTP call whose answer `check_response` classifies, plus the platform's own refusals that
+no retry will change (a reply limited by the author on X, a second private reply on Facebook).
+Base URLs come from the caller (settings), so local servers play the platforms in tests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+
+from escucha.core.errors import PermanentError, check_response
+
+Platform = Literal["facebook", "instagram", "x", "mastodon"]
+GRAPH_VERSION = "v21.0"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One reply to send: to which post, saying what, and the key that makes it once-only."""
+
+    platform: Platform
+    in_reply_to: str  # the platform's id of the comment, post or status answered
+    text: str
+    idempotency_key: str
+    private: bool = False  # Facebook: a private reply to a comment, through Messenger
+    author_handle: str | None = None  # Mastodon: the author's @handle must be in the text
+    visibility: str = "public"  # Mastodon: public, unlisted, private, direct
+
+
+@dataclass(frozen=True)
+class Credentials:
+    token: str  # the Page, Instagram, X user or Mastodon account token: never logged
+    base_url: str  # the Graph API, the X API, or the Mastodon instance
+    page_id: str | None = None  # Facebook private replies go through the Page
+
+
+def request_for(reply: Outgoing, creds: Credentials) -> httpx.Request:
+    """The documented request for this platform."""
+    base = creds.base_url.rstrip("/")
+    bearer = {"Authorization": f"Bearer {creds.token}"}
+    if reply.platform == "facebook" and reply.private:
+        if not creds.page_id:
+            raise PermanentError("a private reply needs the Page id of the channel")
+        body = {"recipient": {"comment_id": reply.in_reply_to}, "message": {"text": reply.text}}
+        url = f"{base}/{GRAPH_VERSION}/{creds.page_id}/messages"
+        return httpx.Request("POST", url, json=body, headers=bearer)
+    if reply.platform == "facebook":
+        url = f"{base}/{GRAPH_VERSION}/{reply.in_reply_to}/comments"
+        return httpx.Request("POST", url, data={"message": reply.text}, headers=bearer)
+    if reply.platform == "instagram":
+        url = f"{base}/{GRAPH_VERSION}/{reply.in_reply_to}/replies"
+        return httpx.Request("POST", url, data={"message": reply.text}, headers=bearer)
+    if reply.platform == "x":
+        tweet: dict[str, Any] = {"text": reply.text}
+        tweet["reply"] = {"in_reply_to_tweet_id": reply.in_reply_to}
+        return httpx.Request("POST", f"{base}/2/tweets", json=tweet, headers=bearer)
+    text = _addressed(reply.text, reply.author_handle)
+    form = {"status": text, "in_reply_to_id": reply.in_reply_to, "visibility": reply.visibility}
+    headers = bearer | {"Idempotency-Key": reply.idempotency_key}
+    return httpx.Request("POST", f"{base}/api/v1/statuses", data=form, headers=headers)
+
+
+def _addressed(text: str, handle: str | None) -> str:
+    """Mastodon shows a reply to its author only if the text mentions them."""
+    if not handle:
+        return text
+    mention = "@" + handle.lstrip("@")
+    if re.search(rf"(?<![\w@]){re.escape(mention)}(?![\w@.])", text, re.IGNORECASE):
+        return text
+    return f"{mention} {text}"
+
+
+def send(client: httpx.Client, reply: Outgoing, creds: Credentials) -> str:
+    """Send one reply; the platform's id for it. Raises TransientError or PermanentError."""
+    response = client.send(request_for(reply, creds))
+    _refused(reply, response)
+    check_response(response)
+    return sent_id(reply, response.json())
+
+
+def sent_id(reply: Outgoing, body: Any) -> str:
+    """The id the platform gave the reply, in each platform's answer shape."""
+    if not isinstance(body, dict):
+        raise PermanentError(f"{reply.platform} answered {type(body).__name__}, not an object")
+    if reply.platform == "x":
+        found = (body.get("data") or {}).get("id")
+    elif reply.platform == "facebook" and reply.private:
+        found = body.get("message_id")
+    else:
+        found = body.get("id")
+    if not isinstance(found, str | int) or isinstance(found, bool) or not str(found):
+        raise PermanentError(f"{reply.platform} accepted the reply but sent no id: {body}")
+    return str(found)
+
+
+def _refused(reply: Outgoing, response: httpx.Response) -> None:
+    """Refusals that look transient or generic but are final: say what the platform said."""
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    error = body.get("error") if isinstance(body, dict) else None
+    if reply.platform in ("facebook", "instagram") and isinstance(error, dict):
+        message = str(error.get("message") or "")
+        if "private_reply_already_used" in message or "already replied" in message.lower():
+            raise PermanentError("this comment already had its one private reply", 400)
+        if error.get("code") in (190, 10, 200):  # bad token, no permission
+            raise PermanentError(f"Meta refused the token or permission: {message}", 400)
+    if reply.platform == "x" and response.status_code == 403 and isinstance(body, dict):
+        detail = str(body.get("detail") or body.get("title") or "")
+        raise PermanentError(f"X refused the reply: {detail or 'forbidden'}", 403)

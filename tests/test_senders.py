@@ -1,0 +1,90 @@
+"""Replies as each platform documents them, against local servers playing Graph, X, Mastodon."""
+
+import httpx
+import pytest
+
+from escucha.channels.senders import GRAPH_VERSION, Credentials, Outgoing, request_for, send
+from escucha.core.errors import PermanentError, RateLimited, TransientError
+from tests.platform_servers import PlatformServer, Reply
+
+TEXT = "Hola Lucía, sentimos la espera. Hoy revisamos tu pedido y te escribimos antes de las 18:00."
+
+
+@pytest.fixture
+def client():
+    with httpx.Client(timeout=5) as http:
+        yield http
+
+
+def outgoing(platform, target="c1", **fields):
+    return Outgoing(platform=platform, in_reply_to=target, text=TEXT, idempotency_key="k-1",
+                    **fields)  # fmt: skip
+
+
+def test_a_facebook_comment_reply_and_a_private_reply_once(client):
+    private_used = []
+
+    def messages(request):
+        if private_used:
+            return Reply(400, {"error": {"message": "(#10900) private_reply_already_used",
+                                         "code": 10900}})  # fmt: skip
+        private_used.append(request)
+        return Reply(200, {"recipient_id": "psid-9", "message_id": "m_1"})
+
+    routes = {f"/{GRAPH_VERSION}/c1/comments": lambda _: Reply(200, {"id": "c1_r1"}),
+              f"/{GRAPH_VERSION}/page-7/messages": messages}  # fmt: skip
+    with PlatformServer(routes) as graph:
+        creds = Credentials(token="page-token", base_url=graph.url, page_id="page-7")
+        assert send(client, outgoing("facebook"), creds) == "c1_r1"
+        public = graph.hits(f"/{GRAPH_VERSION}/c1/comments")[0]
+        assert public.method == "POST" and public.form() == {"message": TEXT}
+        assert public.headers["authorization"] == "Bearer page-token"
+        assert send(client, outgoing("facebook", private=True), creds) == "m_1"
+        body = graph.hits(f"/{GRAPH_VERSION}/page-7/messages")[0].json()
+        assert body == {"recipient": {"comment_id": "c1"}, "message": {"text": TEXT}}
+        with pytest.raises(PermanentError, match="one private reply"):
+            send(client, outgoing("facebook", private=True), creds)
+
+
+def test_instagram_replies_to_the_comment(client):
+    with PlatformServer(
+        {f"/{GRAPH_VERSION}/ig-5/replies": lambda _: Reply(200, {"id": "ig-r"})}
+    ) as g:
+        assert send(client, outgoing("instagram", "ig-5"), Credentials("t", g.url)) == "ig-r"
+        assert g.seen[0].form() == {"message": TEXT}
+
+
+def test_x_posts_a_reply_and_a_limited_reply_is_final(client):
+    answers = iter([Reply(201, {"data": {"id": "1900", "text": TEXT}}),
+                    Reply(403, {"title": "Forbidden", "detail": "You cannot reply to this post"}),
+                    Reply(429, {"title": "Too Many Requests"}, {"Retry-After": "30"})])  # fmt: skip
+    with PlatformServer({"/2/tweets": lambda _: next(answers)}) as x:
+        creds = Credentials("user-token", x.url)
+        assert send(client, outgoing("x", "1899"), creds) == "1900"
+        assert x.seen[0].json() == {"text": TEXT, "reply": {"in_reply_to_tweet_id": "1899"}}
+        with pytest.raises(PermanentError, match="cannot reply to this post"):
+            send(client, outgoing("x", "1899"), creds)
+        with pytest.raises(RateLimited) as limited:
+            send(client, outgoing("x", "1899"), creds)
+        assert limited.value.retry_at is not None
+
+
+def test_mastodon_names_the_author_and_sends_its_idempotency_key(client):
+    answers = iter([Reply(200, {"id": "110"}), Reply(503, b"busy")])
+    with PlatformServer({"/api/v1/statuses": lambda _: next(answers)}) as instance:
+        creds = Credentials("acct-token", instance.url)
+        reply = outgoing("mastodon", "109", author_handle="lucia@mastodon.social")
+        assert send(client, reply, creds) == "110"
+        seen = instance.seen[0]
+        assert seen.headers["idempotency-key"] == "k-1"
+        assert seen.form() == {"status": f"@lucia@mastodon.social {TEXT}", "in_reply_to_id": "109",
+                               "visibility": "public"}  # fmt: skip
+        with pytest.raises(TransientError):
+            send(client, reply, creds)
+
+
+def test_a_handle_already_in_the_text_is_not_repeated():
+    reply = Outgoing(platform="mastodon", in_reply_to="1", text="@Lucia@mastodon.social hola",
+                     idempotency_key="k", author_handle="@lucia@mastodon.social")  # fmt: skip
+    body = request_for(reply, Credentials("t", "https://m.example")).content.decode()
+    assert body.startswith("status=%40Lucia%40mastodon.social+hola&")

@@ -209,12 +209,18 @@ def evaluate_command(
     target: Annotated[list[str] | None, typer.Option(help="corpus names; all when omitted")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON line per target")] = False,
     gold_only: Annotated[bool, typer.Option(help="only the hand-labelled gold set")] = False,
+    tone: Annotated[
+        bool, typer.Option(help="only the tone check's rules, on its reply set")
+    ] = False,
 ) -> None:
     """Cross-validated macro-F1 on ../shared/data; then the gold set with the current model."""
     from escucha.nlp import registry
     from escucha.nlp.analyzer import Analyzer
-    from escucha.training.report import run_evaluation, run_gold
+    from escucha.training.report import run_evaluation, run_gold, run_tone
 
+    if tone:
+        run_tone(as_json, console)
+        return
     settings = get_settings()
     if not gold_only:
         run_evaluation(folds, target, as_json, console)

@@ -1,4 +1,4 @@
-"""Printing `escucha eval`: the targets table, per-class F1 and confusion matrices."""
+"""Printing `escucha eval`: the targets table, per-class F1, confusion matrices, tone rules."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from escucha.nlp.analyzer import Analyzer
-from escucha.training import gold
+from escucha.training import gold, tone_set
 from escucha.training.evaluate import TARGETS, Result, evaluate, load_corpora
 from escucha.training.gold import GoldScore
+from escucha.training.tone_set import RuleScore
 
 
 def run_gold(analyzer: Analyzer, as_json: bool, console: Console) -> list[GoldScore]:
@@ -113,3 +114,28 @@ def render(results: list[Result], folds: int, console: Console) -> None:
     console.print(table)
     for r in results:
         _confusion(r.target.corpus, r.labels, r.confusion, console)
+
+
+def run_tone(as_json: bool, console: Console) -> dict[str, list[RuleScore]]:
+    """Precision and recall of each tone rule, per set and language, on labelled replies."""
+    results = {}
+    for name in tone_set.SETS:
+        for language in tone_set.LANGUAGES:
+            rows = tone_set.load(language, name)
+            scores, exact = tone_set.score(rows)
+            results[f"{name} {language}"] = scores
+            if as_json:
+                for s in scores:
+                    line = {"target": f"tone {name} {language} {s.rule}", **asdict(s),
+                            "precision": s.precision, "recall": s.recall}  # fmt: skip
+                    sys.stdout.write(json.dumps(line) + "\n")
+                continue
+            title = f"tone check, {name} {language}: {len(rows)} replies, {exact:.0%} exactly right"
+            table = Table(title=title)
+            for column in ("rule", "breaking", "flagged", "precision", "recall"):
+                table.add_column(column, justify="left" if column == "rule" else "right")
+            for s in scores:
+                table.add_row(s.rule, str(s.support), str(s.flagged), f"{s.precision:.2f}",
+                              f"{s.recall:.2f}")  # fmt: skip
+            console.print(table)
+    return results

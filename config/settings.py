@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_DIR = Path(__file__).resolve().parent
@@ -43,6 +43,17 @@ class Stores(Section):
         ge=0,
         description="the private redis-server's maxmemory; 0: a quarter of RAM, at most 4 GiB",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="seals platform tokens at rest (Fernet); unset: a key file under data_dir",
+    )
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list, description="older keys, still opening what they sealed"
+    )
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret.key"
 
     @property
     def dead_letter_dir(self) -> Path:

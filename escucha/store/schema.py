@@ -101,6 +101,19 @@ class TenantAccountRow(Base):
     tenant: Mapped[str] = mapped_column(String(32), ForeignKey("tenants.id"), index=True)
 
 
+class ChannelCredentialRow(Base):
+    """A tenant's connected platform account: its token sealed (encrypted), never in clear."""
+
+    __tablename__ = "channel_credentials"
+
+    account: Mapped[str] = mapped_column(String(300), primary_key=True)  # 'meta:<page id>'
+    tenant: Mapped[str] = mapped_column(String(32), ForeignKey("tenants.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    sealed_token: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, object]] = mapped_column(JSON)
+    connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKeyRow(Base):
     """An API key: its tenant and role, and the SHA-256 of its secret (never the secret)."""
 

@@ -1,0 +1,95 @@
+"""Connected channels: a tenant's platform accounts with their tokens, sealed at rest.
+
+Connecting an account also makes it the tenant's (its `[tenant.accounts]`), so the account's
+webhook events come to that tenant. Listing shows accounts and details, never a token; the
+token is opened only by `token`, for the sender that needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from escucha.core.sealed import Sealer
+from escucha.store.schema import ChannelCredentialRow
+from escucha.store.tenants import Tenants
+
+Platform = Literal["facebook", "instagram", "x", "mastodon"]
+ACCOUNT_FIELD = {"facebook": "meta_pages", "instagram": "instagram_accounts", "x": "x_user_ids",
+                 "mastodon": "mastodon"}  # fmt: skip
+PREFIX = {"facebook": "meta", "instagram": "meta", "x": "x", "mastodon": "mastodon"}
+
+
+@dataclass(frozen=True)
+class Connected:
+    """A connected account as anyone may see it: no token."""
+
+    account: str
+    tenant: str
+    platform: str
+    details: dict[str, Any]
+    connected_at: datetime
+
+
+class UnknownTenant(ValueError):
+    pass
+
+
+class ChannelCredentials:
+    def __init__(self, engine: Engine, sealer: Sealer) -> None:
+        self.engine, self.sealer, self.tenants = engine, sealer, Tenants(engine)
+
+    def connect(
+        self, tenant_id: str, platform: Platform, account_id: str, token: str, **details: str
+    ) -> Connected:
+        """Store the sealed token and make the account the tenant's; connecting again replaces
+        the token. Raises AccountTaken when another tenant owns the account."""
+        tenant = self.tenants.get(tenant_id)
+        if tenant is None:
+            raise UnknownTenant(f"no tenant {tenant_id!r}: add it with `escucha tenant add`")
+        field = ACCOUNT_FIELD[platform]
+        listed = getattr(tenant.accounts, field)
+        if account_id not in listed:
+            accounts = tenant.accounts.model_copy(update={field: [*listed, account_id]})
+            self.tenants.put(tenant.model_copy(update={"accounts": accounts}))
+        account = f"{PREFIX[platform]}:{account_id}"
+        row = ChannelCredentialRow(
+            account=account, tenant=tenant_id, platform=platform,
+            sealed_token=self.sealer.seal(token), details=dict(details),
+            connected_at=datetime.now(UTC),
+        )  # fmt: skip
+        with Session(self.engine) as session, session.begin():
+            session.merge(row)
+        return self._public(row)
+
+    def of_tenant(self, tenant_id: str) -> list[Connected]:
+        with Session(self.engine) as session:
+            query = select(ChannelCredentialRow).where(ChannelCredentialRow.tenant == tenant_id)
+            return [self._public(row) for row in session.scalars(query.order_by("account"))]
+
+    def token(self, tenant_id: str, account: str) -> str | None:
+        """The opened token of the tenant's account, for a sender; None if not connected."""
+        with Session(self.engine) as session:
+            row = session.get(ChannelCredentialRow, account)
+            if row is None or row.tenant != tenant_id:  # another tenant's account: not found
+                return None
+            return self.sealer.open(row.sealed_token)
+
+    def disconnect(self, tenant_id: str, account: str) -> bool:
+        with Session(self.engine) as session, session.begin():
+            gone = session.execute(
+                delete(ChannelCredentialRow).where(
+                    ChannelCredentialRow.account == account,
+                    ChannelCredentialRow.tenant == tenant_id,
+                )
+            )
+            return bool(getattr(gone, "rowcount", 0))
+
+    @staticmethod
+    def _public(row: ChannelCredentialRow) -> Connected:
+        return Connected(row.account, row.tenant, row.platform, dict(row.details),
+                         row.connected_at)  # fmt: skip

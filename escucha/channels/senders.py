@@ -117,3 +117,45 @@ def _refused(reply: Outgoing, response: httpx.Response) -> None:
     if reply.platform == "x" and response.status_code == 403 and isinstance(body, dict):
         detail = str(body.get("detail") or body.get("title") or "")
         raise PermanentError(f"X refused the reply: {detail or 'forbidden'}", 403)
+
+
+def find_sent(client: httpx.Client, reply: Outgoing, creds: Credentials, own_id: str) -> str | None:
+    """The id of this reply if the platform already has it (an attempt cut off after the
+    platform took it), else None. Mastodon needs no lookup: its Idempotency-Key makes the
+    resend return the status it already made."""
+    base, bearer = creds.base_url.rstrip("/"), {"Authorization": f"Bearer {creds.token}"}
+    if reply.platform == "mastodon":
+        return None
+    if reply.platform == "facebook" and reply.private:
+        url = f"{base}/{GRAPH_VERSION}/{reply.in_reply_to}"
+        found = _get(client, url, {"fields": "can_reply_privately"}, bearer)
+        # Each comment takes one private reply: once it cannot take another, ours went out.
+        return (
+            f"private-reply:{reply.in_reply_to}"
+            if found.get("can_reply_privately") is False
+            else None
+        )
+    if reply.platform in ("facebook", "instagram"):
+        edge = "comments" if reply.platform == "facebook" else "replies"
+        url = f"{base}/{GRAPH_VERSION}/{reply.in_reply_to}/{edge}"
+        found = _get(client, url, {"fields": "id,message,text,from", "limit": "100"}, bearer)
+        for item in found.get("data") or []:
+            said = item.get("message") or item.get("text")
+            if (item.get("from") or {}).get("id") == own_id and said == reply.text:
+                return str(item["id"])
+        return None
+    url = f"{base}/2/users/{own_id}/tweets"
+    params = {"max_results": "20", "tweet.fields": "referenced_tweets"}
+    for tweet in _get(client, url, params, bearer).get("data") or []:
+        answered = {r.get("id") for r in tweet.get("referenced_tweets") or []
+                    if r.get("type") == "replied_to"}  # fmt: skip
+        if reply.in_reply_to in answered and tweet.get("text") == reply.text:
+            return str(tweet["id"])
+    return None
+
+
+def _get(client: httpx.Client, url: str, params: dict[str, str], headers: dict[str, str]) -> Any:
+    response = client.get(url, params=params, headers=headers)
+    check_response(response)
+    body = response.json()
+    return body if isinstance(body, dict) else {}

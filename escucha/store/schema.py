@@ -114,6 +114,30 @@ class ChannelCredentialRow(Base):
     connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class OutboxRow(Base):
+    """A reply waiting to go out, going, sent or dead; its key makes it once-only."""
+
+    __tablename__ = "outbox"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    account: Mapped[str] = mapped_column(String(300))  # the channel it goes out from
+    platform: Mapped[str] = mapped_column(String(16))
+    in_reply_to: Mapped[str] = mapped_column(String(240))
+    text: Mapped[str] = mapped_column(Text)
+    private: Mapped[bool] = mapped_column(Boolean)
+    author_handle: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending sending sent dead
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    platform_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKeyRow(Base):
     """An API key: its tenant and role, and the SHA-256 of its secret (never the secret)."""
 

@@ -1,0 +1,78 @@
+"""Delivering one reply from the outbox: send it, or find it already sent, or say when to retry.
+
+Never double-post. A reply whose last attempt was cut off after the platform may have taken it
+(status `sending`) is looked up on the platform before it is sent again; Mastodon's
+Idempotency-Key makes its resend safe by itself. Transient failures retry with exponential
+backoff and full jitter, never earlier than the platform's Retry-After; permanent ones, or too
+many attempts, end in a dead letter with the platform's words.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
+
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=1)
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Sent:
+    platform_id: str
+    reconciled: bool = False  # found on the platform, not sent again
+
+
+@dataclass(frozen=True)
+class Retry:
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Dead:
+    reason: str
+
+
+Outcome = Sent | Retry | Dead
+
+
+def next_attempt(
+    attempts: int,
+    now: datetime,
+    retry_at: datetime | None = None,
+    jitter: Callable[[], float] = random.random,
+) -> datetime:
+    """Full-jitter exponential backoff after `attempts` failures, and not before `retry_at`."""
+    ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
+    backoff = now + ceiling * jitter()
+    return max(backoff, retry_at) if retry_at else backoff
+
+
+def deliver(
+    send: Callable[[], str],
+    find_sent: Callable[[], str | None],
+    *,
+    interrupted: bool,
+    attempts: int,
+    now: datetime,
+    jitter: Callable[[], float] = random.random,
+) -> Outcome:
+    """One attempt. `interrupted`: the previous attempt may have reached the platform."""
+    try:
+        if interrupted and (found := find_sent()) is not None:
+            return Sent(found, reconciled=True)
+        return Sent(send())
+    except PermanentError as error:
+        return Dead(str(error))
+    except TRANSIENT_ERRORS as error:
+        reason = f"{type(error).__name__}: {error}"
+        if attempts + 1 >= MAX_ATTEMPTS:
+            return Dead(f"gave up after {attempts + 1} attempts: {reason}")
+        said = getattr(error, "retry_at", None)
+        when = datetime.fromtimestamp(said, now.tzinfo) if said else None
+        return Retry(next_attempt(attempts + 1, now, when, jitter), reason)

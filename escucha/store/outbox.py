@@ -1,0 +1,111 @@
+"""The outbox: replies written down before they are sent, so none is lost or sent twice.
+
+A reply is a row keyed by its idempotency key (adding it again changes nothing). A sender
+claims a due row by moving it from `pending` to `sending` in one conditional UPDATE, so two
+senders never take the same row; a row left `sending` past its lease was cut off mid-attempt
+and is claimed again as *interrupted*, so the platform is asked first whether it already has
+the reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, Engine, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from escucha.core.models import as_utc
+from escucha.store.schema import OutboxRow
+
+LEASE = timedelta(minutes=5)  # longer than any one attempt's HTTP timeouts
+
+
+@dataclass(frozen=True)
+class NewReply:
+    key: str
+    tenant: str
+    account: str
+    platform: str
+    in_reply_to: str
+    text: str
+    case_id: str | None = None
+    private: bool = False
+    author_handle: str | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    row: OutboxRow
+    interrupted: bool  # the previous attempt may have reached the platform
+
+
+class Outbox:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, reply: NewReply, now: datetime | None = None) -> bool:
+        """Write the reply down; False when its key is already there (nothing changes)."""
+        at = now or datetime.now(UTC)
+        with Session(self.engine) as session, session.begin():
+            if session.get(OutboxRow, reply.key) is not None:
+                return False
+            session.add(OutboxRow(**reply.__dict__, status="pending", attempts=0,
+                                  next_attempt_at=at, created_at=at))  # fmt: skip
+            return True
+
+    def get(self, key: str) -> OutboxRow | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(OutboxRow, key)
+
+    def due(self, now: datetime, limit: int = 100) -> list[str]:
+        with Session(self.engine) as session:
+            query = select(OutboxRow.key).where(_claimable(now)).order_by(OutboxRow.next_attempt_at)
+            return list(session.scalars(query.limit(limit)))
+
+    def claim(self, key: str, now: datetime) -> Claimed | None:
+        """Take the row for one attempt, or None when it is not due or another sender has it."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            before = session.get(OutboxRow, key)
+            if before is None:
+                return None
+            interrupted = before.status == "sending"
+            taken = session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.key == key, _claimable(now))
+                .values(status="sending", claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(taken, "rowcount", 0):
+                return None
+            session.refresh(before)
+            return Claimed(before, interrupted)
+
+    def sent(self, key: str, platform_id: str, now: datetime) -> None:
+        self._settle(key, status="sent", platform_id=platform_id, sent_at=now, last_error=None)
+
+    def retry(self, key: str, at: datetime, reason: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(OutboxRow, key)
+            if row is not None and row.status == "sending":
+                row.status, row.next_attempt_at, row.last_error = "pending", at, reason
+                row.attempts += 1
+
+    def dead(self, key: str, reason: str) -> None:
+        self._settle(key, status="dead", last_error=reason)
+
+    def _settle(self, key: str, **values: object) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(OutboxRow, key)
+            if row is not None and row.status == "sending":
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.attempts += 1
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    stale = as_utc(now) - LEASE
+    return or_(
+        and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now),
+        and_(OutboxRow.status == "sending", OutboxRow.claimed_at <= stale),
+    )

@@ -122,6 +122,13 @@ class Channels(Section):
     replay_window_s: int = Field(default=7 * 24 * 3600, ge=60)
     x_api_url: str = "https://api.x.com"
     x_bearer_token: str | None = None
+    meta_graph_url: str = Field(
+        default="https://graph.facebook.com", description="where replies to Meta go"
+    )
+    outbox_tick_s: float = Field(default=15.0, gt=0, description="how often beat sends due replies")
+    outbox_lease_s: float = Field(
+        default=300.0, gt=0, description="a reply 'sending' longer than this was cut off"
+    )
     channel_expected_interval_s: dict[str, float] = Field(
         default_factory=dict, description="silence longer than this is a health event"
     )

@@ -23,6 +23,7 @@ app = Celery(
         "tasks.delete",
         "tasks.monitor",
         "tasks.poll",
+        "tasks.reply",
         "tasks.naive",
         *get_settings().ops.extra_task_modules,
     ],

@@ -25,6 +25,11 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": 60.0,
             "options": {"expires": 60.0},
         },
+        "replies-due": {
+            "task": "escucha.reply.due",
+            "schedule": settings.channels.outbox_tick_s,
+            "options": {"expires": settings.channels.outbox_tick_s},
+        },
         "pollers-due": {
             "task": "escucha.poll.due",
             "schedule": settings.channels.poll_tick_s,

@@ -14,6 +14,8 @@ ROUTES = (
         task_name("delete"): {"queue": queue_name("persist"), "routing_key": queue_name("persist")},
         "escucha.monitor.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
         "escucha.poll.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
+        # Replies are few and slow (one HTTP call each): the monitor worker sends them.
+        "escucha.reply.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
     }
     | {  # the benchmark's naive baseline runs on the same queues and workers
         f"escucha.naive.{s}": {"queue": queue_name(s), "routing_key": queue_name(s)}

@@ -5,6 +5,7 @@ Built lazily in each child, after the prefork, so no socket is shared across pro
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 
 import httpx
@@ -12,10 +13,13 @@ from kombu.exceptions import OperationalError
 
 from config.settings import get_settings
 from escucha.channels.health import ChannelHealth
+from escucha.core.sealed import installation_sealer
 from escucha.nlp import registry
 from escucha.nlp.analyzer import Analyzer
 from escucha.pipeline.context import DispatchError, PipelineContext, connect_with
 from escucha.pipeline.stages import task_name
+from escucha.store.channel_credentials import ChannelCredentials
+from escucha.store.outbox import Outbox
 from escucha.store.store import Store
 from escucha.store.tenant_directory import TenantDirectory
 from escucha.store.tenants import Tenants
@@ -65,3 +69,14 @@ def http_client() -> httpx.Client:
         follow_redirects=True,
         headers={"User-Agent": "escucha (+https://github.com/escucha)"},
     )
+
+
+@cache
+def outbox() -> Outbox:
+    lease = timedelta(seconds=get_settings().channels.outbox_lease_s)
+    return Outbox(store().engine, lease)
+
+
+@cache
+def channel_credentials() -> ChannelCredentials:
+    return ChannelCredentials(store().engine, installation_sealer(get_settings().stores))

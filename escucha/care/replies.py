@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import httpx
 
 from escucha.care.delivery import Dead, Outcome, Retry, Sent, deliver
-from escucha.channels.senders import Outgoing
+from escucha.channels.senders import Credentials, Outgoing, find_sent, send
+from escucha.core.errors import PermanentError
 from escucha.store.outbox import Outbox
 from escucha.store.schema import OutboxRow
 
@@ -55,3 +60,48 @@ def send_one(
     elif isinstance(outcome, Dead):
         outbox.dead(key, outcome.reason)
     return outcome
+
+
+@dataclass(frozen=True)
+class PlatformUrls:
+    graph: str  # ESCUCHA_META_GRAPH_URL
+    x: str  # ESCUCHA_X_API_URL
+
+
+Opened = tuple[str, dict[str, Any]] | None  # a channel's token and details, if connected
+
+
+def credentials_for(row: OutboxRow, token: str, details: dict[str, Any], urls: PlatformUrls
+                    ) -> tuple[Credentials, str]:  # fmt: skip
+    """What the sender needs for the row's channel, and the channel's own id on the platform."""
+    own = row.account.partition(":")[2]
+    if row.platform in ("facebook", "instagram"):
+        return Credentials(token, urls.graph, page_id=own), own
+    if row.platform == "x":
+        return Credentials(token, urls.x), own
+    return Credentials(token, str(details.get("instance") or "")), own
+
+
+def send_through_channel(
+    outbox: Outbox,
+    key: str,
+    now: datetime,
+    client: httpx.Client,
+    opened: Callable[[str, str], Opened],
+    urls: PlatformUrls,
+) -> Outcome | None:
+    """`send_one` with the row's connected channel; a channel not connected is a dead letter."""
+    row = outbox.get(key)
+    if row is None:
+        return None
+    channel = opened(row.tenant, row.account)
+    if channel is None:
+        reason = f"channel {row.account} is not connected: `escucha channel connect`"
+
+        def refuse(_: Outgoing) -> str:
+            raise PermanentError(reason)
+
+        return send_one(outbox, key, now, refuse, lambda _: None)
+    creds, own = credentials_for(row, *channel, urls)
+    return send_one(outbox, key, now, lambda r: send(client, r, creds),
+                    lambda r: find_sent(client, r, creds, own))  # fmt: skip

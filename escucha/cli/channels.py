@@ -46,14 +46,10 @@ Token = Annotated[
 
 
 def _credentials() -> ChannelCredentials:
-    from escucha.core.sealed import Sealer, installation_keys
+    from escucha.core.sealed import installation_sealer
     from escucha.store.channel_credentials import ChannelCredentials
 
-    stores = get_settings().stores
-    current = stores.secret_key.get_secret_value() if stores.secret_key else None
-    previous = [key.get_secret_value() for key in stores.previous_secret_keys]
-    sealer = Sealer(installation_keys(current, previous, stores.secret_key_file))
-    return ChannelCredentials(migrated_engine(), sealer)
+    return ChannelCredentials(migrated_engine(), installation_sealer(get_settings().stores))
 
 
 def _connect(tenant: str, platform: Platform, account: str, token: str, **details: str) -> None:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from escucha.core.errors import PermanentError
+
+if TYPE_CHECKING:
+    from config.settings import Stores
 
 
 class SealError(PermanentError):
@@ -63,3 +67,10 @@ def installation_keys(current: str | None, previous: Sequence[str], key_file: Pa
         with os.fdopen(descriptor, "w") as handle:
             handle.write(new_key())
     return [key_file.read_text().strip(), *previous]
+
+
+def installation_sealer(stores: Stores) -> Sealer:
+    """The sealer of this installation's settings: ESCUCHA_SECRET_KEY or its key file."""
+    current = stores.secret_key.get_secret_value() if stores.secret_key else None
+    previous = [key.get_secret_value() for key in stores.previous_secret_keys]
+    return Sealer(installation_keys(current, previous, stores.secret_key_file))

@@ -73,11 +73,16 @@ class ChannelCredentials:
 
     def token(self, tenant_id: str, account: str) -> str | None:
         """The opened token of the tenant's account, for a sender; None if not connected."""
+        opened = self.opened(tenant_id, account)
+        return opened[0] if opened else None
+
+    def opened(self, tenant_id: str, account: str) -> tuple[str, dict[str, Any]] | None:
+        """The token and details of the tenant's account; None if it is not connected."""
         with Session(self.engine) as session:
             row = session.get(ChannelCredentialRow, account)
             if row is None or row.tenant != tenant_id:  # another tenant's account: not found
                 return None
-            return self.sealer.open(row.sealed_token)
+            return self.sealer.open(row.sealed_token), dict(row.details)
 
     def disconnect(self, tenant_id: str, account: str) -> bool:
         with Session(self.engine) as session, session.begin():

@@ -41,8 +41,8 @@ class Claimed:
 
 
 class Outbox:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, lease: timedelta = LEASE) -> None:
+        self.engine, self.lease = engine, lease
 
     def add(self, reply: NewReply, now: datetime | None = None) -> bool:
         """Write the reply down; False when its key is already there (nothing changes)."""
@@ -60,7 +60,8 @@ class Outbox:
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         with Session(self.engine) as session:
-            query = select(OutboxRow.key).where(_claimable(now)).order_by(OutboxRow.next_attempt_at)
+            claimable = _claimable(now, self.lease)
+            query = select(OutboxRow.key).where(claimable).order_by(OutboxRow.next_attempt_at)
             return list(session.scalars(query.limit(limit)))
 
     def claim(self, key: str, now: datetime) -> Claimed | None:
@@ -72,7 +73,7 @@ class Outbox:
             interrupted = before.status == "sending"
             taken = session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.key == key, _claimable(now))
+                .where(OutboxRow.key == key, _claimable(now, self.lease))
                 .values(status="sending", claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -103,8 +104,8 @@ class Outbox:
                 row.attempts += 1
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    stale = as_utc(now) - LEASE
+def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    stale = as_utc(now) - lease
     return or_(
         and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now),
         and_(OutboxRow.status == "sending", OutboxRow.claimed_at <= stale),

@@ -7,10 +7,13 @@ import pytest
 from escucha.care.lifecycle import (
     CaseState,
     LifecycleError,
+    Message,
     Status,
+    StatusChange,
     agent_replied,
     close_if_quiet,
     customer_wrote,
+    replay,
     set_status,
 )
 from escucha.care.sla import Author, Clock, Entry, SlaPolicy, Target, TargetSpec, Timeline, clocks
@@ -68,3 +71,17 @@ def test_a_reopened_cycle_measures_first_response_from_the_return_not_the_creati
     assert (
         first.used_minutes == 10 and first.met_at == back + 10 * MIN and first.breached_at is None
     )
+
+
+def test_replaying_a_history_gives_one_state_however_often_and_in_whatever_order_it_arrives():
+    messages = [Message(T0, True), Message(T0 + 5 * MIN, False),
+                Message(T0 + timedelta(days=2), True, pleasantry=True),
+                Message(T0 + timedelta(days=6), True)]  # fmt: skip
+    changes = [StatusChange(T0 + 10 * MIN, Status.resolved)]
+    now = T0 + timedelta(days=6, hours=1)
+    state = replay(T0, messages, changes, now)
+    assert (state.status, state.cycle) == (Status.open, 2)  # the thanks reopened nothing
+    assert replay(T0, list(reversed(messages)), changes, now) == state
+    assert replay(T0, messages + messages, changes + changes, now) == state  # redelivered
+    quiet = replay(T0, messages[:3], changes, T0 + timedelta(days=8))
+    assert quiet.status is Status.closed

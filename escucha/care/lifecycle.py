@@ -90,3 +90,51 @@ def _resume(pauses: tuple[Pause, ...], at: datetime) -> tuple[Pause, ...]:
     if pauses and pauses[-1][1] is None:
         return (*pauses[:-1], (pauses[-1][0], at))
     return pauses
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message on a case, as the lifecycle reads it."""
+
+    at: datetime
+    from_customer: bool
+    pleasantry: bool = False
+    automated: bool = False
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    at: datetime
+    status: Status
+
+
+def replay(
+    opened_at: datetime,
+    messages: list[Message],
+    changes: list[StatusChange],
+    now: datetime,
+    quiet: timedelta = timedelta(days=7),
+) -> CaseState:
+    """The case's state from its messages and status changes, in time order.
+
+    A fold, never a counter: replaying the same history gives the same state, so a redelivered
+    message or a re-run job cannot move a case twice. Changes that cannot apply are skipped
+    (they were refused when made).
+    """
+    events: list[tuple[datetime, int, Message | StatusChange]] = [
+        *((m.at, 0, m) for m in messages),
+        *((c.at, 1, c) for c in changes),
+    ]
+    state = CaseState.opened(opened_at)
+    for at, _, event in sorted(events, key=lambda e: (e[0], e[1])):
+        state = close_if_quiet(state, at, quiet)
+        if isinstance(event, StatusChange):
+            try:
+                state = set_status(state, event.status, at)
+            except LifecycleError:
+                continue
+        elif event.from_customer:
+            state = customer_wrote(state, at, event.pleasantry)
+        elif not event.automated:
+            state = agent_replied(state, at)
+    return close_if_quiet(state, now, quiet)

@@ -40,8 +40,15 @@ class UnknownTenant(ValueError):
 
 
 class ChannelCredentials:
-    def __init__(self, engine: Engine, sealer: Sealer) -> None:
-        self.engine, self.sealer, self.tenants = engine, sealer, Tenants(engine)
+    def __init__(self, engine: Engine, sealer: Sealer | None = None) -> None:
+        """Without a sealer, accounts can be listed but no token stored or opened."""
+        self.engine, self._sealer, self.tenants = engine, sealer, Tenants(engine)
+
+    @property
+    def sealer(self) -> Sealer:
+        if self._sealer is None:
+            raise RuntimeError("this process lists channels only; it holds no sealing key")
+        return self._sealer
 
     def connect(
         self, tenant_id: str, platform: Platform, account_id: str, token: str, **details: str

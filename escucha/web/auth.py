@@ -104,3 +104,4 @@ def requires(need: Need) -> Callable[..., Coroutine[Any, Any, str]]:
 
 Ingester = Annotated[str, Depends(requires(Need.ingest))]
 Reader = Annotated[str, Depends(requires(Need.read))]
+Agent = Annotated[str, Depends(requires(Need.care))]

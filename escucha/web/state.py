@@ -11,6 +11,8 @@ from escucha.channels.health import ChannelHealth
 from escucha.channels.seen_signatures import SeenSignatures
 from escucha.pipeline.context import Dispatch, PipelineContext
 from escucha.store.api_keys import ApiKeys
+from escucha.store.channel_credentials import ChannelCredentials
+from escucha.store.outbox import Outbox
 from escucha.store.store import Store
 from escucha.store.tenant_directory import TenantDirectory
 from escucha.store.tenants import Tenants
@@ -28,6 +30,8 @@ class ApiState:
     limiter: RateLimiter
     keys: KeyCache
     tenants: TenantDirectory
+    outbox: Outbox
+    channels: ChannelCredentials
 
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
@@ -51,6 +55,8 @@ class ApiState:
             limiter=RateLimiter(ctx.redis, settings.api.rate_limit_per_minute),
             keys=KeyCache(ApiKeys(store.engine), settings.api.api_key_cache_s),
             tenants=TenantDirectory(Tenants(store.engine), settings.pipeline.tenant_cache_s),
+            outbox=Outbox(store.engine),
+            channels=ChannelCredentials(store.engine),  # lists channels; never opens a token
         )
 
     def tenant_for(self, account: str) -> str | None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from escucha.core.business_time import is_open
 from escucha.core.tenant import Hours, Tenant
+from escucha.store.agents import AgentRecord
 
 PRESENCE_GRACE = timedelta(seconds=120)  # a phone switching apps must not flap
 
@@ -40,6 +41,12 @@ class AgentLoad:
 class Decision:
     agent: str | None
     reason: str
+
+
+def agent_of(record: AgentRecord) -> Agent:
+    """The assignment policy's view of a stored agent (the shift parsed and checked)."""
+    return Agent.model_validate({"id": record.id, "name": record.name, "capacity": record.capacity,
+                                 "languages": record.languages, "shift": record.shift})  # fmt: skip
 
 
 def on_shift(tenant: Tenant, agent: Agent, at: datetime) -> bool:

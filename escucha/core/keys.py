@@ -73,6 +73,11 @@ def poll_seen(tenant: str, poller: str) -> str:
     return f"{poll_cursor(tenant, poller)}:seen"
 
 
+def agent_presence(tenant: str) -> str:
+    """Hash of one tenant's agents: agent id → the time of their last heartbeat."""
+    return f"{PREFIX}:presence:{tenant}"
+
+
 def simhash_band(tenant: str, band: int, value: int) -> str:
     """One tenant's near-duplicate bucket: the mentions whose print has this band value."""
     return f"{PREFIX}:simhash:{tenant}:{band}:{value:04x}"

@@ -105,3 +105,4 @@ def requires(need: Need) -> Callable[..., Coroutine[Any, Any, str]]:
 Ingester = Annotated[str, Depends(requires(Need.ingest))]
 Reader = Annotated[str, Depends(requires(Need.read))]
 Agent = Annotated[str, Depends(requires(Need.care))]
+Admin = Annotated[str, Depends(requires(Need.admin))]

@@ -10,6 +10,7 @@ from config.settings import Settings
 from escucha.channels.health import ChannelHealth
 from escucha.channels.seen_signatures import SeenSignatures
 from escucha.pipeline.context import Dispatch, PipelineContext
+from escucha.store.agents import Agents
 from escucha.store.api_keys import ApiKeys
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.outbox import Outbox
@@ -31,6 +32,7 @@ class ApiState:
     keys: KeyCache
     tenants: TenantDirectory
     outbox: Outbox
+    agents: Agents
     channels: ChannelCredentials
 
     @classmethod
@@ -56,6 +58,7 @@ class ApiState:
             keys=KeyCache(ApiKeys(store.engine), settings.api.api_key_cache_s),
             tenants=TenantDirectory(Tenants(store.engine), settings.pipeline.tenant_cache_s),
             outbox=Outbox(store.engine),
+            agents=Agents(store.engine),
             channels=ChannelCredentials(store.engine),  # lists channels; never opens a token
         )
 

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from escucha.channels.health import ChannelHealth
 from escucha.pipeline import events
+from escucha.store.agents import AgentRecord, Agents
 from escucha.store.queries import MentionFilter
-from escucha.store.store import Store
+from escucha.store.store import Store, make_engine
 from tests.factories import triaged
 from tests.security.conftest import KEY_A, KEY_B, make_api
 
@@ -40,7 +41,10 @@ def two_tenants(tmp_path_factory, redis_server):
         store.save(MENTIONS)
         store.dispose()
         health = ChannelHealth(api.redis)
+        agents = Agents(make_engine(url))
         for tenant in ("a", "b"):
+            agents.add(tenant, AgentRecord(f"{tenant}-agent", "Ana", f"ana@{tenant}.example",
+                                           ("es",), 3, None))  # fmt: skip
             health.event(tenant, "meta", 1)
             events.publish(api.redis, tenant, "mention.deleted", mention_id=f"{tenant}:x:1")
         yield api
@@ -85,7 +89,7 @@ def _leaks(body: object, other: str) -> list[str]:
 )
 @given(
     key=st.sampled_from([("a", KEY_A), ("b", KEY_B)]),
-    path=st.sampled_from(["/v1/mentions", "/v1/channels", "/v1/events"]),
+    path=st.sampled_from(["/v1/mentions", "/v1/channels", "/v1/events", "/v1/agents"]),
     query=filters,
     follow=st.booleans(),
 )

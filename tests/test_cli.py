@@ -120,8 +120,15 @@ def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
     env |= {"ESCUCHA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
     env["ESCUCHA_MODELS_DIR"] = str(tmp_path / "models")  # none trained: the shipped one
     log = (tmp_path / "up.log").open("w+")
+    # Started with SIGINT ignored, as a shell without job control starts `escucha up &`: it must
+    # still stop on SIGINT (it once ignored it, and outlived the test).
     up = subprocess.Popen(
-        [*ESCUCHA, "up", "--concurrency", "1"], stdout=log, stderr=subprocess.STDOUT, env=env
+        [*ESCUCHA, "up", "--concurrency", "1"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        start_new_session=True,
     )
     try:
         marker = tmp_path / "data" / "redis" / "url"
@@ -175,7 +182,11 @@ def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
         assert again.returncode == 0 and "accepted 30 mentions" in again.stdout, again.stderr
     finally:
         up.send_signal(signal.SIGINT)
-        code = up.wait(60)
+        try:
+            code = up.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(up.pid, signal.SIGKILL)  # never leave it and its workers running
+            raise
     assert code == 0, (tmp_path / "up.log").read_text()[-3000:]
     assert not marker.exists()
 

@@ -421,6 +421,9 @@ def _wait_for_interrupt(stack: Any) -> None:
         stopping = True
 
     signal.signal(signal.SIGTERM, stop)
+    # Set, not inherited: a shell starting `escucha up &` without job control ignores SIGINT,
+    # and Python then keeps ignoring it, so Ctrl-C or `kill -INT` would never stop it.
+    signal.signal(signal.SIGINT, stop)
     reported: dict[str, int] = {}
     try:
         while not stopping:

@@ -15,11 +15,9 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from escucha.core import holiday_calendar
-from escucha.core.business_time import open_periods
+from escucha.core.business_time import MAX_SEARCH, after, open_periods
 from escucha.core.models import Intent, PriorityLabel
 from escucha.core.tenant import Tenant
-
-MAX_SEARCH = timedelta(days=3 * 366)
 
 
 class Clock(StrEnum):
@@ -74,14 +72,9 @@ def counting_periods(
 ) -> Iterator[tuple[datetime, datetime]]:
     """The stretches from `start` on during which a target's clock runs, in order."""
     horizon = start + MAX_SEARCH
-    step = timedelta(days=7)
-    chunk = start
-    while chunk < horizon:
-        end = chunk + step
-        spans = open_periods(tenant, chunk, end) if clock is Clock.business else [(chunk, end)]
-        for opened, closed in spans:
-            yield from _minus_pauses(opened, closed, pauses)
-        chunk = end
+    spans = open_periods(tenant, start, horizon) if clock is Clock.business else [(start, horizon)]
+    for opened, closed in spans:
+        yield from _minus_pauses(opened, closed, pauses)
 
 
 def _minus_pauses(
@@ -105,12 +98,9 @@ def due_at(
     tenant: Tenant, spec: TargetSpec, start: datetime, pauses: Sequence[Pause] = ()
 ) -> datetime | None:
     """When the target's minutes will have run out; None while paused with no end in sight."""
-    left = timedelta(minutes=spec.minutes)
-    for opened, closed in counting_periods(tenant, spec.clock, start, pauses):
-        if closed - opened >= left:
-            return opened + left
-        left -= closed - opened
-    return None
+    return after(
+        counting_periods(tenant, spec.clock, start, pauses), timedelta(minutes=spec.minutes)
+    )
 
 
 def used(
@@ -234,7 +224,8 @@ def _state(
     late = due is not None and (met > due if met else now >= due)
     warnings = []
     for fraction in policy.warn_at:
-        reach = _reach(tenant, spec.clock, started, spec.minutes * fraction, pauses)
+        amount = timedelta(minutes=spec.minutes * fraction)
+        reach = after(counting_periods(tenant, spec.clock, started, pauses), amount)
         if reach is not None:
             warnings.append(next_open(tenant, reach))
     return TargetState(
@@ -246,17 +237,6 @@ def _state(
         used_minutes=used(tenant, spec.clock, started, until, pauses).total_seconds() / 60,
         warnings=tuple(warnings),
     )
-
-
-def _reach(
-    tenant: Tenant, clock: Clock, start: datetime, minutes: float, pauses: Sequence[Pause]
-) -> datetime | None:
-    left = timedelta(minutes=minutes)
-    for opened, closed in counting_periods(tenant, clock, start, pauses):
-        if closed - opened >= left:
-            return opened + left
-        left -= closed - opened
-    return None
 
 
 def next_open(tenant: Tenant, at: datetime) -> datetime:

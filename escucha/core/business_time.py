@@ -7,7 +7,7 @@ at the edge), so SLA clocks are calculated, never ticked, and tests choose the i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from escucha.core import holiday_calendar
@@ -28,7 +28,8 @@ def is_open(tenant: Tenant, at: datetime) -> bool:
     return tenant.hours.open_at(moment)
 
 
-MAX_SEARCH_DAYS = 3 * 366  # a clock that finds no open minute in three years never will
+MAX_SEARCH = timedelta(days=3 * 366)  # a clock that finds no open minute in 3 years never will
+Periods = Iterable[tuple[datetime, datetime]]
 
 
 def open_periods(
@@ -61,20 +62,22 @@ def add_business_time(tenant: Tenant, start: datetime, duration: timedelta) -> d
     A zero duration is `start` itself, even when the business is closed then. Raises
     ValueError for a tenant that is never open.
     """
-    left = duration
-    if left <= timedelta(0):
+    if duration <= timedelta(0):
         return start
-    day = local(tenant, start).date() - timedelta(days=1)
-    for _ in range(MAX_SEARCH_DAYS):
-        for opened, closed in _day_periods(tenant, day):
-            opened = max(opened, start)
-            if closed <= opened:
-                continue
-            if closed - opened >= left:
-                return opened + left
-            left -= closed - opened
-        day += timedelta(days=1)
-    raise ValueError(f"tenant {tenant.id!r} has no open hours within {MAX_SEARCH_DAYS} days")
+    due = after(open_periods(tenant, start, start + MAX_SEARCH), duration)
+    if due is None:
+        raise ValueError(f"tenant {tenant.id!r} has no open hours within {MAX_SEARCH.days} days")
+    return due
+
+
+def after(periods: Periods, amount: timedelta) -> datetime | None:
+    """The instant at which `amount` of the periods (in order) has passed; None if they run out."""
+    left = amount
+    for opened, closed in periods:
+        if closed - opened >= left:
+            return opened + left
+        left -= closed - opened
+    return None
 
 
 def _day_periods(tenant: Tenant, day: date) -> list[tuple[datetime, datetime]]:

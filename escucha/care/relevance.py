@@ -19,15 +19,17 @@ from escucha.nlp.tokens import fold
 NOT_ABOUT_TENANT = "names none of the tenant's brands or keywords, and was not sent to its accounts"
 
 
-def is_relevant(mention: AnalyzedMention, tenant: Tenant) -> bool:
+def is_relevant(mention: AnalyzedMention, tenant: Tenant, folded_clean: str | None = None) -> bool:
+    """`folded_clean`: `fold(mention.clean_text)`, when the caller has it already."""
     if mention.addressed or not mention.inbound or tenant.listens_to_everything:
         return True
     names = _names(tuple(tenant.brands), tuple(tenant.keywords))
     if names is None:
         return False
-    return names.search(fold(mention.text)) is not None or (
-        names.search(fold(mention.clean_text)) is not None  # "#AeroSol" reads "Aero Sol" there
-    )
+    clean = fold(mention.clean_text) if folded_clean is None else folded_clean
+    if names.search(clean) is not None:  # "#AeroSol" reads "Aero Sol" there
+        return True
+    return names.search(fold(mention.text)) is not None  # handles are only in the raw text
 
 
 @cache

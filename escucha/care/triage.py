@@ -87,7 +87,7 @@ def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
         points += 5
         reasons.append(f"mentions competitor {competitor} (+5)")
     total = max(0, min(100, points))
-    if not is_relevant(mention, tenant):
+    if not is_relevant(mention, tenant, folded):
         return Triage(
             priority=total, label=priority_label(total), relevant=False,
             reasons=[f"not about the tenant: {NOT_ABOUT_TENANT}", *reasons],

@@ -32,6 +32,7 @@ def add(
     from pydantic import ValidationError
 
     from escucha.care.assignment import agent_of
+    from escucha.core.errors import why_invalid
     from escucha.store.agents import AgentRecord, Agents
     from escucha.store.tenants import Tenants
 
@@ -46,17 +47,10 @@ def add(
         agent_of(record)  # the shift parses, the rest is well-formed
         created = Agents(engine).add(tenant, record)
     except (ValidationError, ValueError) as error:
-        err.print(f"[red]agent {ident}:[/] {_reason(error)}", highlight=False)
+        why = why_invalid(error) if isinstance(error, ValidationError) else str(error)
+        err.print(f"[red]agent {ident}:[/] {why}", highlight=False)
         raise typer.Exit(2) from None
     console.print(f"{'added' if created else 'updated'} agent {ident} ({name}) to tenant {tenant}")
-
-
-def _reason(error: Exception) -> str:
-    from pydantic import ValidationError
-
-    if isinstance(error, ValidationError):
-        return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
-    return str(error)
 
 
 @app.command("list")

@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import redis
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 
@@ -91,3 +92,8 @@ def retry_at(headers: Mapping[str, str], now: float) -> float | None:
         return datetime.fromisoformat(reset).timestamp() if reset else None
     except ValueError:
         return None
+
+
+def why_invalid(error: ValidationError) -> str:
+    """A pydantic error's reasons in one line, without pydantic's "Value error, " prefixes."""
+    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())

@@ -86,11 +86,7 @@ class Outbox:
         self._settle(key, status="sent", platform_id=platform_id, sent_at=now, last_error=None)
 
     def retry(self, key: str, at: datetime, reason: str) -> None:
-        with Session(self.engine) as session, session.begin():
-            row = session.get(OutboxRow, key)
-            if row is not None and row.status == "sending":
-                row.status, row.next_attempt_at, row.last_error = "pending", at, reason
-                row.attempts += 1
+        self._settle(key, status="pending", next_attempt_at=at, last_error=reason)
 
     def dead(self, key: str, reason: str) -> None:
         self._settle(key, status="dead", last_error=reason)

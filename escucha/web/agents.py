@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from escucha.care.assignment import PRESENCE_GRACE, agent_of
 from escucha.core import keys
+from escucha.core.errors import why_invalid
 from escucha.store.agents import AgentRecord
 from escucha.web.auth import Admin, Agent, Reader
 from escucha.web.state import ApiState, get_state
@@ -53,8 +54,7 @@ async def add_agent(state: State, tenant: Admin, body: NewAgent) -> dict[str, An
         agent_of(record)
         created = await run_in_threadpool(state.agents.add, tenant, record)
     except ValidationError as error:
-        why = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
-        raise HTTPException(422, why) from None
+        raise HTTPException(422, why_invalid(error)) from None
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
     return {"id": record.id, "created": created}

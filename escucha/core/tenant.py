@@ -43,11 +43,17 @@ class Accounts(BaseModel):
 
     def keys(self) -> list[str]:
         """Each account as the webhooks name it: 'meta:<id>', 'x:<user id>', 'mastodon:<host>'."""
-        return [
-            *(f"meta:{page}" for page in [*self.meta_pages, *self.instagram_accounts]),
-            *(f"x:{user}" for user in self.x_user_ids),
-            *(f"mastodon:{entry}" for entry in self.mastodon),
-        ]
+        return [account_key(field, value) for field in ACCOUNT_PLATFORM
+                for value in getattr(self, field)]  # fmt: skip
+
+
+# Which platform's webhooks name the accounts of each field ('meta:<page or IG account id>').
+ACCOUNT_PLATFORM = {"meta_pages": "meta", "instagram_accounts": "meta", "x_user_ids": "x",
+                    "mastodon": "mastodon"}  # fmt: skip
+
+
+def account_key(field: str, value: str) -> str:
+    return f"{ACCOUNT_PLATFORM[field]}:{value}"
 
 
 class Limits(BaseModel):

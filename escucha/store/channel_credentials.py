@@ -15,13 +15,13 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from escucha.core.sealed import Sealer
+from escucha.core.tenant import account_key
 from escucha.store.schema import ChannelCredentialRow
 from escucha.store.tenants import Tenants
 
 Platform = Literal["facebook", "instagram", "x", "mastodon"]
 ACCOUNT_FIELD = {"facebook": "meta_pages", "instagram": "instagram_accounts", "x": "x_user_ids",
                  "mastodon": "mastodon"}  # fmt: skip
-PREFIX = {"facebook": "meta", "instagram": "meta", "x": "x", "mastodon": "mastodon"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class ChannelCredentials:
         if account_id not in listed:
             accounts = tenant.accounts.model_copy(update={field: [*listed, account_id]})
             self.tenants.put(tenant.model_copy(update={"accounts": accounts}))
-        account = f"{PREFIX[platform]}:{account_id}"
+        account = account_key(field, account_id)
         row = ChannelCredentialRow(
             account=account, tenant=tenant_id, platform=platform,
             sealed_token=self.sealer.seal(token), details=dict(details),

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from escucha.care.tone import Language, Reply, check
-from escucha.store.channel_credentials import PREFIX
 from escucha.store.outbox import NewReply
 from escucha.store.schema import CaseRow, MentionRow, OutboxRow
 from escucha.web.auth import Agent
@@ -93,9 +92,8 @@ def _reply(state: ApiState, tenant: str, case_id: str, body: ReplyRequest,
 
 
 def _channel(state: ApiState, tenant: str, platform: str) -> str:
-    prefix = f"{PREFIX[platform]}:"
     for channel in state.channels.of_tenant(tenant):
-        if channel.platform == platform and channel.account.startswith(prefix):
+        if channel.platform == platform:
             return channel.account
     raise HTTPException(409, f"tenant {tenant!r} has no connected {platform} channel: "
                              f"`escucha channel connect {platform}`")  # fmt: skip

@@ -137,6 +137,19 @@ class Channels(Section):
     )
 
 
+class Care(Section):
+    """Cases and their clocks."""
+
+    care_tick_s: float = Field(
+        default=20.0, gt=0, description="how often beat re-projects cases whose moment has come"
+    )
+    care_eta_horizon_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="a clock moment this near is also scheduled as its own ETA task",
+    )
+
+
 class Api(Section):
     """The HTTP service: keys, body size, request rates."""
 
@@ -174,7 +187,7 @@ class Ops(Section):
 
 SECTIONS: dict[str, type[Section]] = {
     "stores": Stores, "analysis": Analysis, "pipeline": Pipeline, "channels": Channels,
-    "api": Api, "ops": Ops,
+    "care": Care, "api": Api, "ops": Ops,
 }  # fmt: skip
 SECTION_OF = {name: section for section, kind in SECTIONS.items() for name in kind.model_fields}
 
@@ -189,6 +202,7 @@ class Settings(BaseModel):
     analysis: Analysis = Field(default_factory=Analysis)
     pipeline: Pipeline = Field(default_factory=Pipeline)
     channels: Channels = Field(default_factory=Channels)
+    care: Care = Field(default_factory=Care)
     api: Api = Field(default_factory=Api)
     ops: Ops = Field(default_factory=Ops)
 

@@ -25,4 +25,7 @@ def send(key: str) -> str | None:
     urls = PlatformUrls(graph=channels.meta_graph_url, x=channels.x_api_url)
     outcome = send_through_channel(outbox(), key, datetime.now(UTC), http_client(),
                                    channel_credentials().opened, urls)  # fmt: skip
+    row = outbox().get(key)
+    if outcome is not None and row is not None and row.case_id:
+        app.send_task("escucha.care.check", args=[[row.case_id]])  # its clocks moved
     return type(outcome).__name__ if outcome else None

@@ -14,13 +14,13 @@ from escucha.care.sla import (
     Target,
     TargetSpec,
     Timeline,
-    choose_policy,
     clocks,
     due_at,
     explain,
     used,
 )
 from escucha.core.models import Intent, PriorityLabel
+from escucha.core.sla_policy import choose_policy
 from escucha.core.tenant import Tenant
 
 MADRID = ZoneInfo("Europe/Madrid")

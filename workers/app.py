@@ -24,6 +24,7 @@ app = Celery(
         "tasks.monitor",
         "tasks.poll",
         "tasks.reply",
+        "tasks.care",
         "tasks.naive",
         *get_settings().ops.extra_task_modules,
     ],

@@ -30,6 +30,11 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": settings.channels.outbox_tick_s,
             "options": {"expires": settings.channels.outbox_tick_s},
         },
+        "cases-due": {
+            "task": "escucha.care.due",
+            "schedule": settings.care.care_tick_s,
+            "options": {"expires": settings.care.care_tick_s},
+        },
         "pollers-due": {
             "task": "escucha.poll.due",
             "schedule": settings.channels.poll_tick_s,

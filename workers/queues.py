@@ -16,6 +16,8 @@ ROUTES = (
         "escucha.poll.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
         # Replies are few and slow (one HTTP call each): the monitor worker sends them.
         "escucha.reply.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
+        # Re-projecting a case is a few queries; it runs beside the replies it follows.
+        "escucha.care.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
     }
     | {  # the benchmark's naive baseline runs on the same queues and workers
         f"escucha.naive.{s}": {"queue": queue_name(s), "routing_key": queue_name(s)}

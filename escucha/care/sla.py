@@ -12,57 +12,12 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from escucha.core import holiday_calendar
 from escucha.core.business_time import MAX_SEARCH, after, open_periods
-from escucha.core.models import Intent, PriorityLabel
+from escucha.core.sla_policy import Clock, SlaPolicy, Target, TargetSpec
 from escucha.core.tenant import Tenant
-
-
-class Clock(StrEnum):
-    business = "business"  # the tenant's open hours, minus holidays
-    calendar = "calendar"  # every minute
-
-
-class Target(StrEnum):
-    first_response = "first_response"
-    next_response = "next_response"
-    resolution = "resolution"
-
-
-class TargetSpec(BaseModel, frozen=True):
-    minutes: int = Field(ge=1)
-    clock: Clock = Clock.business
-
-
-class SlaPolicy(BaseModel, frozen=True):
-    """One policy; empty match lists match anything."""
-
-    name: str = Field(min_length=1, max_length=100)
-    version: int = Field(default=1, ge=1)
-    priorities: tuple[PriorityLabel, ...] = ()
-    intents: tuple[Intent, ...] = ()
-    channels: tuple[str, ...] = ()
-    targets: dict[Target, TargetSpec] = Field(default_factory=dict)
-    warn_at: tuple[float, ...] = Field(default=(0.5, 0.8), description="fractions of a target")
-    counts_private_replies: bool = False
-    counts_automated_replies: bool = False
-
-    def matches(self, priority: PriorityLabel, intent: Intent, channel: str) -> bool:
-        return (
-            (not self.priorities or priority in self.priorities)
-            and (not self.intents or intent in self.intents)
-            and (not self.channels or channel in self.channels)
-        )
-
-
-def choose_policy(
-    policies: Sequence[SlaPolicy], priority: PriorityLabel, intent: Intent, channel: str
-) -> SlaPolicy | None:
-    """The first policy, in the tenant's order, that matches the case."""
-    return next((p for p in policies if p.matches(priority, intent, channel)), None)
-
 
 Pause = tuple[datetime, datetime | None]  # waiting on the customer: from, until (None: still)
 

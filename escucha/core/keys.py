@@ -45,6 +45,16 @@ def events(tenant: str) -> str:
     return f"{PREFIX}:events:{tenant}"
 
 
+def event_once(tenant: str, key: str) -> str:
+    """Marks an event published under `key` (an SLA moment), so it is never published twice."""
+    return f"{PREFIX}:event-once:{tenant}:{key}"
+
+
+def care_eta(case_id: str, moment: float) -> str:
+    """Marks a case's clock moment as scheduled, so it gets one ETA task however often touched."""
+    return f"{PREFIX}:care-eta:{case_id}:{moment:.0f}"
+
+
 def channel(tenant: str, name: str) -> str:
     """Hash of one tenant's channel health: last event, errors, last failure."""
     return f"{PREFIX}:channel:{tenant}:{name}"

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, field_v
 from escucha.core import holiday_calendar
 from escucha.core.business_hours import WeeklyHours
 from escucha.core.poller_config import FeedPoll, MastodonPoll, Poll, XSearchPoll, channel_name
+from escucha.core.sla_policy import DEFAULT_POLICIES, SlaPolicy
 
 TENANT_ID = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
@@ -84,6 +85,9 @@ class Tenant(BaseModel):
     closed_dates: list[date] = Field(default=[], description="the business's own closed days")
     accounts: Accounts = Accounts()
     limits: Limits = Limits()
+    sla: tuple[SlaPolicy, ...] = Field(
+        default=DEFAULT_POLICIES, description="in match order: a case takes the first that fits"
+    )
     feeds: list[FeedPoll] = []
     mastodon: list[MastodonPoll] = []
     x_searches: list[XSearchPoll] = []

@@ -12,6 +12,7 @@ from typing import Any
 import redis
 
 from escucha.core import keys
+from escucha.pipeline import lua_scripts
 
 MAX_EVENTS = 100_000
 EVENT_ID = re.compile(r"^(\d{1,20})(?:-(\d{1,20}))?$")  # a Redis stream id, as `event_id` gives it
@@ -28,6 +29,20 @@ def publish(
     """Append one event to the tenant's stream; the stream is capped, oldest events go first."""
     entry = {"type": kind, "at": f"{time.time():.3f}", **fields}
     target.xadd(keys.events(tenant), entry, maxlen=MAX_EVENTS, approximate=True)  # type: ignore[arg-type]
+
+
+ONCE_TTL_S = 90 * 24 * 3600  # longer than any case stays open
+
+
+def publish_once(client: redis.Redis, tenant: str, key: str, kind: str, **fields: str) -> bool:
+    """Append the event unless one under `key` was appended before; True when appended now.
+
+    The check and the append are one Lua call, so a retry after a crash can neither lose the
+    event nor repeat it."""
+    entry = {"type": kind, "at": f"{time.time():.3f}", "key": key, **fields}
+    args: list[str | int] = [ONCE_TTL_S, MAX_EVENTS, *(p for pair in entry.items() for p in pair)]
+    once = lua_scripts.script(client, "publish_once")
+    return bool(once(keys=[keys.event_once(tenant, key), keys.events(tenant)], args=args))
 
 
 def read(

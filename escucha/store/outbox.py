@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Engine, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from escucha.core.models import as_utc
-from escucha.store.schema import OutboxRow
+from escucha.store.schema import CaseRow, OutboxRow
 
 LEASE = timedelta(minutes=5)  # longer than any one attempt's HTTP timeouts
 
@@ -98,6 +98,9 @@ class Outbox:
                 for name, value in values.items():
                     setattr(row, name, value)
                 row.attempts += 1
+                if row.case_id is not None:  # its case's clocks changed: mark it for projection
+                    session.execute(update(CaseRow).where(CaseRow.id == row.case_id)
+                                    .values(check_at=datetime.now(UTC)))  # fmt: skip
 
 
 def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -77,6 +78,37 @@ class CaseRow(Base):
     mention_count: Mapped[int] = mapped_column(Integer)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_mention_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The lifecycle's projection of the case's history (escucha.care.casework), never ticked.
+    cycle: Mapped[int] = mapped_column(Integer, server_default="1")
+    cycle_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    intent: Mapped[str | None] = mapped_column(String(16))
+    priority_label: Mapped[str | None] = mapped_column(String(16))
+    policy: Mapped[str | None] = mapped_column(String(120))  # 'standard@v1'
+    sla: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # one entry per target
+    sla_state: Mapped[str | None] = mapped_column(String(16), index=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    merged_into: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_cases_status", "status"),)
+
+
+class CaseEventRow(Base):
+    """What people and rules did to a case (status, assignment, merge), in order; append-only."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(300), index=True)
+    tenant: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class TenantRow(Base):

@@ -76,7 +76,9 @@ def _mention_upsert(engine: Engine) -> Any:
 
 def _case_upsert(engine: Engine) -> Any:
     insert = _insert(engine, CaseRow.__table__)
-    refreshed = {c: insert.excluded[c] for c in ("priority", "mention_count", "last_mention_at")}
+    # check_at marks the case for the care projection: now, so a sweep catches up on a crash.
+    refreshed = {c: insert.excluded[c]
+                 for c in ("priority", "mention_count", "last_mention_at", "check_at")}  # fmt: skip
     return insert.on_conflict_do_update(index_elements=["id"], set_=refreshed)
 
 
@@ -126,7 +128,7 @@ CASES: Table = CaseRow.__table__  # type: ignore[assignment]
 CASE_SUMMARY = (
     "id", "tenant", "source", "author", "priority", "mention_count", "opened_at", "last_mention_at",
 )  # fmt: skip
-CASE_COLUMNS = (*CASE_SUMMARY, "status")
+CASE_COLUMNS = (*CASE_SUMMARY, "status", "check_at")
 
 
 class Store:
@@ -151,7 +153,7 @@ class Store:
         rows = [mention_values(m, now) for m in mentions]
         with self.engine.begin() as connection:
             self._mention_upsert.execute(connection, rows)
-            self._refresh_cases(connection, {m.triage.case_key for m in mentions} - {None})
+            self._refresh_cases(connection, {m.triage.case_key for m in mentions} - {None}, now)
 
     def delete(self, ids: Sequence[str]) -> int:
         """Remove mentions and recompute (or drop) the cases they belonged to."""
@@ -162,13 +164,15 @@ class Store:
             cases = set(session.scalars(found)) - {None}
             removed = session.execute(select(func.count()).where(MentionRow.id.in_(ids))).scalar()
             session.execute(delete(MentionRow).where(MentionRow.id.in_(ids)))
-            self._refresh_cases(session.connection(), set(cases))
+            self._refresh_cases(session.connection(), set(cases), datetime.now(UTC))
             still_used = select(MentionRow.case_id).where(MentionRow.case_id.is_not(None))
             orphaned = CaseRow.id.in_(cases) & CaseRow.id.not_in(still_used)
             session.execute(delete(CaseRow).where(orphaned))
         return int(removed or 0)
 
-    def _refresh_cases(self, connection: Connection, case_ids: set[str | None]) -> None:
+    def _refresh_cases(
+        self, connection: Connection, case_ids: set[str | None], now: datetime
+    ) -> None:
         """Recompute each case from its mentions, so replaying a mention cannot double-count it."""
         if not case_ids:
             return
@@ -187,7 +191,7 @@ class Store:
             .group_by(MentionRow.case_id)
         )
         rows = [
-            dict(zip(CASE_SUMMARY, row, strict=True)) | {"status": "open"}
+            dict(zip(CASE_SUMMARY, row, strict=True)) | {"status": "new", "check_at": now}
             for row in connection.execute(summary)
         ]
         if rows:

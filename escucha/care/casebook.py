@@ -1,0 +1,208 @@
+"""Keeping stored cases true to their history: project, write back, publish what came due.
+
+`refresh` is what every touch of a case ends with (a mention stored, a reply sent, a status
+changed, a clock moment reached); it is idempotent, so running it twice or late is harmless.
+People's changes go through here too, checked against the lifecycle before they are logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from escucha.care.assignment import AgentLoad, Decision, agent_of, choose
+from escucha.care.casework import (
+    CaseMessage,
+    Projection,
+    SlaEvent,
+    project,
+    sla_events,
+    state_of,
+)
+from escucha.care.lifecycle import LifecycleError, Status, StatusChange, set_status
+from escucha.care.pleasantries import is_pleasantry
+from escucha.care.sla import Author
+from escucha.core.models import Intent, PriorityLabel, as_utc
+from escucha.core.tenant import Tenant
+from escucha.store.agents import Agents
+from escucha.store.cases import PROJECTED, Cases, History
+
+Publish = Callable[[str, SlaEvent, str], None]  # tenant, event, case id
+Presence = Callable[[str], dict[str, datetime]]  # tenant → agent id → last heartbeat
+
+
+@dataclass(frozen=True)
+class Casebook:
+    cases: Cases
+    tenant_of: Callable[[str], Tenant]
+    publish: Publish | None = None
+    agents: Agents | None = None
+    presence: Presence | None = None
+
+    def refresh(self, case_ids: Iterable[str], now: datetime) -> dict[str, Projection]:
+        done = {}
+        for case_id in sorted(set(case_ids)):
+            projection = self.refresh_one(case_id, now)
+            if projection is not None:
+                done[case_id] = projection
+        return done
+
+    def refresh_one(self, case_id: str, now: datetime) -> Projection | None:
+        history = self.cases.history(case_id)
+        if history is None:
+            return None
+        projection = self.project(history, now)
+        self.cases.write_projection(case_id, columns(projection, history), now)
+        if self.publish is not None and history.case.merged_into is None:
+            for event in sla_events(case_id, projection, now):
+                self.publish(history.case.tenant, event, case_id)
+        return projection
+
+    def project(self, history: History, now: datetime) -> Projection:
+        tenant = self.tenant_of(history.case.tenant)
+        opened = as_utc(history.case.opened_at)
+        return project(tenant, history.case.source, opened, messages(history), changes(history),
+                       now, language_of(tenant))  # fmt: skip
+
+    def change_status(self, tenant: str, case_id: str, wanted: Status, actor: str,
+                      now: datetime) -> Projection:  # fmt: skip
+        """Log a person's change of status after the lifecycle allows it; LifecycleError says
+        why it cannot be made, KeyError that there is no such case."""
+        history = self._history(tenant, case_id)
+        state = state_of(as_utc(history.case.opened_at), messages(history), changes(history), now)
+        set_status(state, wanted, now)  # raises LifecycleError when not allowed
+        self.cases.add_event(tenant, case_id, "status", now, actor, status=wanted.value)
+        projection = self.refresh_one(case_id, now)
+        assert projection is not None
+        return projection
+
+    def merge(self, tenant: str, survivor: str, merged: str, actor: str, now: datetime) -> None:
+        """Fold `merged` into `survivor` (the person merging chooses which survives); soft."""
+        if survivor == merged:
+            raise LifecycleError("a case cannot be merged into itself")
+        self._history(tenant, survivor)
+        folded = self._history(tenant, merged)
+        if folded.case.merged_into is not None:
+            raise LifecycleError(f"case {merged!r} is already merged into "
+                                 f"{folded.case.merged_into!r}")  # fmt: skip
+        self.cases.set_merged(tenant, merged, survivor, now)
+        for case_id in (survivor, merged):
+            self.cases.add_event(tenant, case_id, "merged", now, actor,
+                                 survivor=survivor, merged=merged)  # fmt: skip
+        self.refresh([survivor, merged], now)
+
+    def unmerge(self, tenant: str, merged: str, actor: str, now: datetime) -> str:
+        """Take a merged case back out; the survivor it left, for the caller to show."""
+        folded = self._history(tenant, merged)
+        survivor = folded.case.merged_into
+        if survivor is None:
+            raise LifecycleError(f"case {merged!r} is not merged")
+        self.cases.set_merged(tenant, merged, None, now)
+        for case_id in (survivor, merged):
+            self.cases.add_event(tenant, case_id, "unmerged", now, actor,
+                                 survivor=survivor, merged=merged)  # fmt: skip
+        self.refresh([survivor, merged], now)
+        return survivor
+
+    def assign(self, tenant: str, case_id: str, agent: str | None, actor: str,
+               now: datetime) -> None:  # fmt: skip
+        """A person gives the case to an agent (None: back to the queue), whatever their load."""
+        self._history(tenant, case_id)
+        if agent is not None and (self.agents is None or self.agents.get(tenant, agent) is None):
+            raise KeyError(agent)
+        self.cases.assign(tenant, case_id, agent, now)
+        reason = f"assigned by {actor}" if agent else f"returned to the queue by {actor}"
+        self.cases.add_event(tenant, case_id, "assignment", now, actor, agent=agent,
+                             reason=reason)  # fmt: skip
+
+    def assign_waiting(self, tenant_id: str, now: datetime) -> list[tuple[str, Decision]]:
+        """Offer each unassigned case, most urgent first, to the agent the policy chooses."""
+        if self.agents is None:
+            return []
+        records = self.agents.of_tenant(tenant_id)
+        if not records:
+            return []
+        tenant = self.tenant_of(tenant_id)
+        seen = self.presence(tenant_id) if self.presence else {}
+        decisions = []
+        for case_id in self.cases.unassigned(tenant_id):
+            case = self.cases.get(tenant_id, case_id)
+            if case is None:
+                continue
+            loads = self.cases.loads(tenant_id)
+            offered = [AgentLoad(agent_of(r), loads.get(r.id, 0), seen.get(r.id)) for r in records]
+            decision = choose(tenant, offered, case.language or language_of(tenant), now)
+            if decision.agent is not None:
+                capacity = next(r.capacity for r in records if r.id == decision.agent)
+                if not self.cases.take(tenant_id, case_id, decision.agent, capacity, now):
+                    decision = Decision(None, "unassigned: another assigner took the place first")
+            self._log_decision(tenant_id, case_id, decision, now)
+            decisions.append((case_id, decision))
+        return decisions
+
+    def _log_decision(self, tenant: str, case_id: str, decision: Decision, now: datetime) -> None:
+        """Log a decision unless it repeats the last one (a waiting case is offered each sweep)."""
+        last = next((e for e in reversed(self.cases.events(case_id)) if e.kind == "assignment"),
+                    None)  # fmt: skip
+        if last is not None and last.data == {"agent": decision.agent, "reason": decision.reason}:
+            return
+        self.cases.add_event(tenant, case_id, "assignment", now, "escucha",
+                             agent=decision.agent, reason=decision.reason)  # fmt: skip
+
+    def _history(self, tenant: str, case_id: str) -> History:
+        history = self.cases.history(case_id)
+        if history is None or history.case.tenant != tenant:
+            raise KeyError(case_id)
+        return history
+
+
+def messages(history: History) -> list[CaseMessage]:
+    """The case's messages as the projection reads them: customers', ours, in time order."""
+    found = []
+    for mention in history.mentions:
+        if mention.inbound:
+            found.append(CaseMessage(
+                at=as_utc(mention.created_at), author=Author.customer,
+                pleasantry=is_pleasantry(mention.text),
+                priority=PriorityLabel(mention.priority_label), intent=Intent(mention.intent),
+            ))  # fmt: skip
+        else:  # the business answered on the platform itself
+            found.append(CaseMessage(at=as_utc(mention.created_at), author=Author.agent))
+    for reply in history.replies:
+        if reply.sent_at is not None:
+            found.append(CaseMessage(at=as_utc(reply.sent_at), author=Author.agent,
+                                     public=not reply.private))  # fmt: skip
+    return sorted(found, key=lambda m: m.at)
+
+
+def changes(history: History) -> list[StatusChange]:
+    return [StatusChange(as_utc(e.at), Status(e.data["status"])) for e in history.events
+            if e.kind == "status"]  # fmt: skip
+
+
+def language_of(tenant: Tenant) -> str:
+    """The tenant's first language that explanations are written in."""
+    return next((lang for lang in tenant.languages if lang in ("es", "en")), "en")
+
+
+def columns(projection: Projection, history: History) -> dict[str, Any]:
+    """The projection as the cases table holds it."""
+    latest = next((m for m in reversed(history.mentions) if m.inbound), None)
+    values = {
+        "status": projection.status.value,
+        "cycle": projection.cycle,
+        "cycle_started_at": projection.cycle_started_at,
+        "resolved_at": projection.resolved_at,
+        "priority_label": projection.priority.value,
+        "intent": projection.intent.value,
+        "policy": projection.policy,
+        "sla": [t.model_dump(mode="json") for t in projection.targets],
+        "sla_state": projection.sla_state,
+        "next_due_at": projection.next_due_at,
+        "check_at": projection.check_at,
+        "language": latest.lang if latest else None,
+    }
+    assert set(values) == set(PROJECTED)
+    return values

@@ -1,0 +1,211 @@
+"""Cases in the store: their history for the projection, the projection written back, the
+event log people's actions append to, and the inbox's listing.
+
+Every read takes the tenant, and a case of another tenant is simply not there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from escucha.store.schema import AgentRow, CaseEventRow, CaseRow, MentionRow, OutboxRow
+
+
+@dataclass(frozen=True)
+class History:
+    """What a case's projection is computed from."""
+
+    case: CaseRow
+    mentions: list[MentionRow]  # the customer's, and the business's own replies to them
+    replies: list[OutboxRow]  # sent through escucha
+    events: list[CaseEventRow]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    assignee: str | None = None
+    sla: str | None = None
+    priority: str | None = None
+    channel: str | None = None
+    q: str | None = None
+    limit: int = 50
+
+
+PROJECTED = (
+    "status", "cycle", "cycle_started_at", "resolved_at", "priority_label", "intent", "policy",
+    "sla", "sla_state", "next_due_at", "check_at", "language",
+)  # fmt: skip
+URGENCY = {"breached": 0, "warning": 1, "on_track": 2}
+WORKING = ("new", "open", "waiting_on_customer")  # statuses that take an agent's capacity
+
+
+class Cases:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def get(self, tenant: str, case_id: str) -> CaseRow | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            row = session.get(CaseRow, case_id)
+            return row if row is not None and row.tenant == tenant else None
+
+    def history(self, case_id: str) -> History | None:
+        """The case and everything that happened on it, merged-in cases included, in order."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            case = session.get(CaseRow, case_id)
+            if case is None:
+                return None
+            merged = select(CaseRow.id).where(CaseRow.merged_into == case_id)
+            ids = [case_id, *session.scalars(merged)]
+            own = select(MentionRow).where(MentionRow.case_id.in_(ids))
+            mentions = list(session.scalars(own))
+            refs = {f"{m.source}:{m.external_id}" for m in mentions}
+            replies = list(session.scalars(
+                select(OutboxRow).where(OutboxRow.case_id.in_(ids), OutboxRow.status == "sent")
+            ))  # fmt: skip
+            ours = {(r.platform, r.platform_id) for r in replies}
+            answers = select(MentionRow).where(
+                MentionRow.tenant == case.tenant,
+                MentionRow.in_reply_to.in_(refs),
+                MentionRow.inbound.is_(False),
+            )
+            for answer in session.scalars(answers):
+                if (answer.source, answer.external_id) not in ours:  # ours already counted
+                    mentions.append(answer)
+            mentions = [m for m in mentions if (m.source, m.external_id) not in ours]
+            events = list(session.scalars(
+                select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+                .order_by(CaseEventRow.at, CaseEventRow.id)
+            ))  # fmt: skip
+        mentions.sort(key=lambda m: (m.created_at, m.id))
+        return History(case, mentions, replies, events)
+
+    def write_projection(self, case_id: str, values: dict[str, Any], now: datetime) -> None:
+        unknown = set(values) - set(PROJECTED)
+        if unknown:
+            raise ValueError(f"not projected columns: {sorted(unknown)}")
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(CaseRow).where(CaseRow.id == case_id).values(**values, updated_at=now)
+            )
+
+    def add_event(self, tenant: str, case_id: str, kind: str, at: datetime,
+                  actor: str | None = None, **data: Any) -> None:  # fmt: skip
+        with Session(self.engine) as session, session.begin():
+            session.add(CaseEventRow(case_id=case_id, tenant=tenant, at=at, kind=kind,
+                                     actor=actor, data=data))  # fmt: skip
+
+    def events(self, case_id: str) -> list[CaseEventRow]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            query = select(CaseEventRow).where(CaseEventRow.case_id == case_id)
+            return list(session.scalars(query.order_by(CaseEventRow.at, CaseEventRow.id)))
+
+    def to_check(self, now: datetime, limit: int = 500) -> list[str]:
+        """Cases whose projection is stale: touched since, or a clock moment has come."""
+        with Session(self.engine) as session:
+            query = select(CaseRow.id).where(CaseRow.check_at <= now).order_by(CaseRow.check_at)
+            return list(session.scalars(query.limit(limit)))
+
+    def listing(self, tenant: str, wanted: CaseFilter, after: tuple[int, str] | None = None
+                ) -> list[CaseRow]:  # fmt: skip
+        """Most urgent first: SLA state, then priority, then the soonest due time."""
+        urgency = _urgency()
+        query = select(CaseRow, urgency).where(CaseRow.tenant == tenant,
+                                               CaseRow.merged_into.is_(None))  # fmt: skip
+        for condition in _conditions(tenant, wanted):
+            query = query.where(condition)
+        rank = urgency * 1000 - CaseRow.priority
+        if after is not None:
+            query = query.where(or_(rank > after[0], and_(rank == after[0], CaseRow.id > after[1])))
+        query = query.order_by(rank, CaseRow.id).limit(wanted.limit)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return [row for row, _ in session.execute(query)]
+
+    def set_merged(self, tenant: str, case_id: str, into: str | None, now: datetime) -> None:
+        """Fold a case into another (soft: its rows stay), or take it back out with None."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(CaseRow).where(CaseRow.id == case_id, CaseRow.tenant == tenant)
+                            .values(merged_into=into, check_at=now))  # fmt: skip
+
+    def assign(self, tenant: str, case_id: str, agent: str | None, now: datetime) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(CaseRow).where(CaseRow.id == case_id, CaseRow.tenant == tenant)
+                            .values(assignee=agent, updated_at=now))  # fmt: skip
+
+    def take(self, tenant: str, case_id: str, agent: str, capacity: int, now: datetime) -> bool:
+        """Give an unassigned case to `agent` if they have room; False when either is no longer
+        so. Safe under concurrency: competing assigners of one agent queue on the agent's row
+        lock (PostgreSQL), and the case changes only while it is still unassigned."""
+        with Session(self.engine) as session, session.begin():
+            lock = select(AgentRow.id).where(AgentRow.id == agent, AgentRow.tenant == tenant)
+            if self.engine.dialect.name == "postgresql":
+                lock = lock.with_for_update()
+            if session.execute(lock).first() is None:
+                return False
+            load = (select(func.count()).select_from(CaseRow)
+                    .where(CaseRow.assignee == agent, CaseRow.status.in_(WORKING),
+                           CaseRow.merged_into.is_(None)).scalar_subquery())  # fmt: skip
+            taken = session.execute(
+                update(CaseRow)
+                .where(CaseRow.id == case_id, CaseRow.tenant == tenant,
+                       CaseRow.assignee.is_(None), load < capacity)
+                .values(assignee=agent, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+            return bool(getattr(taken, "rowcount", 0))
+
+    def loads(self, tenant: str) -> dict[str, int]:
+        """Open cases per agent of the tenant."""
+        query = (select(CaseRow.assignee, func.count()).where(
+            CaseRow.tenant == tenant, CaseRow.assignee.is_not(None),
+            CaseRow.status.in_(WORKING), CaseRow.merged_into.is_(None),
+        ).group_by(CaseRow.assignee))  # fmt: skip
+        with Session(self.engine) as session:
+            return {str(agent): int(count) for agent, count in session.execute(query)}
+
+    def unassigned(self, tenant: str, limit: int = 100) -> list[str]:
+        """Cases waiting for an agent, most urgent first."""
+        return [c.id for c in self.listing(tenant, CaseFilter(assignee="none", limit=limit))
+                if c.status in WORKING]  # fmt: skip
+
+    def tenants_waiting(self) -> list[str]:
+        query = select(CaseRow.tenant).where(CaseRow.assignee.is_(None),
+                                             CaseRow.status.in_(WORKING)).distinct()  # fmt: skip
+        with Session(self.engine) as session:
+            return list(session.scalars(query))
+
+
+def rank_of(row: CaseRow) -> tuple[int, str]:
+    """The listing's sort key of a row: what a cursor resumes after."""
+    return URGENCY.get(row.sla_state or "", 3) * 1000 - row.priority, row.id
+
+
+def _urgency() -> ColumnElement[int]:
+    return case(URGENCY, value=CaseRow.sla_state, else_=3)
+
+
+def _conditions(tenant: str, wanted: CaseFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.status:
+        conditions.append(CaseRow.status == wanted.status)
+    if wanted.assignee:
+        unassigned = wanted.assignee == "none"
+        conditions.append(CaseRow.assignee.is_(None) if unassigned
+                          else CaseRow.assignee == wanted.assignee)  # fmt: skip
+    if wanted.sla:
+        conditions.append(CaseRow.sla_state == wanted.sla)
+    if wanted.priority:
+        conditions.append(CaseRow.priority_label == wanted.priority)
+    if wanted.channel:
+        conditions.append(CaseRow.source == wanted.channel)
+    if wanted.q:
+        said = MentionRow.text.icontains(wanted.q, autoescape=True)
+        text = select(MentionRow.case_id).where(MentionRow.tenant == tenant, said)
+        named = CaseRow.author.icontains(wanted.q, autoescape=True)
+        conditions.append(or_(named, CaseRow.id.in_(text)))
+    return conditions

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from config.settings import get_settings
 from escucha.care.casework import Projection
 from escucha.core import keys
+from escucha.store.cases import WORKING
 from workers.app import app
 from workers.resources import casebook, context
 
@@ -19,7 +20,11 @@ from workers.resources import casebook, context
 def refresh(case_ids: Iterable[str]) -> dict[str, Projection]:
     """Re-project the cases now, scheduling each one's next moment if it is near."""
     now = datetime.now(UTC)
-    done = casebook().refresh(case_ids, now)
+    book = casebook()
+    done = book.refresh(case_ids, now)
+    for tenant in {case_id.partition(":")[0] for case_id, p in done.items()
+                   if p.status.value in WORKING}:  # fmt: skip
+        book.assign_waiting(tenant, now)
     horizon = timedelta(seconds=get_settings().care.care_eta_horizon_s)
     for case_id, projection in done.items():
         moment = projection.check_at
@@ -42,5 +47,8 @@ def check(case_ids: list[str]) -> int:
 @app.task(name="escucha.care.due")
 def due() -> int:
     """Re-project every case whose moment has come, or that was touched and not yet projected."""
-    stale = casebook().cases.to_check(datetime.now(UTC))
-    return len(refresh(stale))
+    book = casebook()
+    done = refresh(book.cases.to_check(datetime.now(UTC)))
+    for tenant in book.cases.tenants_waiting():  # capacity may have freed, or an agent arrived
+        book.assign_waiting(tenant, datetime.now(UTC))
+    return len(done)

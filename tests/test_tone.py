@@ -64,3 +64,9 @@ def test_every_rule_on_the_labelled_replies(language, name):
         assert s.support >= 6, f"{s.rule} has {s.support} examples"
         assert s.precision >= 0.75 and s.recall >= 0.75, (s, tone_set.mistakes(rows)[:10])
     assert exact >= 0.7
+
+
+def test_a_fediverse_handle_is_addressed_by_its_user_part():
+    text = "Hola Ana, sentimos lo de tu maleta. Hoy la buscamos y te escribimos antes de las 18:00."
+    assert "no_name" not in rules(text, platform="mastodon", customer="ana@mastodon.social")
+    assert "no_name" in rules(text, platform="mastodon", customer="pedro@mastodon.social")

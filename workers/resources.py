@@ -12,16 +12,13 @@ import httpx
 from kombu.exceptions import OperationalError
 
 from config.settings import get_settings
-from escucha.care.casebook import Casebook
-from escucha.care.casework import SlaEvent
+from escucha.care.casebook import Casebook, on_redis
 from escucha.channels.health import ChannelHealth
 from escucha.core.sealed import installation_sealer
 from escucha.nlp import registry
 from escucha.nlp.analyzer import Analyzer
-from escucha.pipeline import events
 from escucha.pipeline.context import DispatchError, PipelineContext, connect_with
 from escucha.pipeline.stages import task_name
-from escucha.store.cases import Cases
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.outbox import Outbox
 from escucha.store.store import Store
@@ -83,14 +80,7 @@ def outbox() -> Outbox:
 
 @cache
 def casebook() -> Casebook:
-    """Cases projected from their history, SLA moments published once to the tenant's stream."""
-    redis = context().redis
-
-    def publish(tenant: str, event: SlaEvent, case_id: str) -> None:
-        events.publish_once(redis, tenant, event.key, event.kind, case_id=case_id,
-                            target=event.target, at=event.at.isoformat())  # fmt: skip
-
-    return Casebook(Cases(store().engine), tenants().get, publish)
+    return on_redis(store().engine, tenants().get, context().redis)
 
 
 @cache

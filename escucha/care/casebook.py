@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+import redis
+from sqlalchemy import Engine
 
 from escucha.care.assignment import AgentLoad, Decision, agent_of, choose
 from escucha.care.casework import (
@@ -24,8 +27,10 @@ from escucha.care.casework import (
 from escucha.care.lifecycle import LifecycleError, Status, StatusChange, set_status
 from escucha.care.pleasantries import is_pleasantry
 from escucha.care.sla import Author
+from escucha.core import keys
 from escucha.core.models import Intent, PriorityLabel, as_utc
 from escucha.core.tenant import Tenant
+from escucha.pipeline import events
 from escucha.store.agents import Agents
 from escucha.store.cases import PROJECTED, Cases, History
 
@@ -156,6 +161,22 @@ class Casebook:
         if history is None or history.case.tenant != tenant:
             raise KeyError(case_id)
         return history
+
+
+def on_redis(engine: Engine, tenant_of: Callable[[str], Tenant], client: redis.Redis
+              ) -> Casebook:  # fmt: skip
+    """A casebook over the store, publishing SLA moments to the tenants' streams and reading
+    agents' presence from their heartbeats."""
+
+    def publish(tenant: str, event: SlaEvent, case_id: str) -> None:
+        events.publish_once(client, tenant, event.key, event.kind, case_id=case_id,
+                            target=event.target, at=event.at.isoformat())  # fmt: skip
+
+    def presence(tenant: str) -> dict[str, datetime]:
+        beats = client.hgetall(keys.agent_presence(tenant))
+        return {keys.as_text(a): datetime.fromtimestamp(float(t), UTC) for a, t in beats.items()}
+
+    return Casebook(Cases(engine), tenant_of, publish, Agents(engine), presence)
 
 
 def messages(history: History) -> list[CaseMessage]:

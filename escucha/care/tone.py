@@ -234,7 +234,7 @@ def _no_greeting(reply: Reply, folded: str, guide: ToneGuide) -> str | None:
 def _no_name(reply: Reply, folded: str, guide: ToneGuide) -> str | None:
     if not guide.use_name or not reply.customer:
         return None
-    handle = fold(reply.customer).lstrip("@")
+    handle = fold(reply.customer).lstrip("@").partition("@")[0]  # "ana@mastodon.social": ana
     first = re.split(r"[_.\d\s]", handle)[0]
     names = {handle, first} - {""}
     if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", folded) for n in names):

@@ -58,6 +58,12 @@ class Outbox:
         with Session(self.engine, expire_on_commit=False) as session:
             return session.get(OutboxRow, key)
 
+    def of_case(self, tenant: str, case_id: str) -> list[OutboxRow]:
+        """The case's replies, in the order they were written."""
+        query = select(OutboxRow).where(OutboxRow.tenant == tenant, OutboxRow.case_id == case_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query.order_by(OutboxRow.created_at, OutboxRow.key)))
+
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         with Session(self.engine) as session:
             claimable = _claimable(now, self.lease)

@@ -19,7 +19,7 @@ from escucha.core.errors import TRANSIENT_ERRORS
 from escucha.pipeline.backpressure import Backpressure
 from escucha.pipeline.context import Dispatch, DispatchError
 from escucha.pipeline.metrics import pipeline_registry
-from escucha.web import agents, mentions, monitoring, replies, webhooks
+from escucha.web import agents, cases, mentions, monitoring, replies, webhooks
 from escucha.web.state import ApiState
 
 RETRY_AFTER_S = 5
@@ -47,6 +47,7 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     )
     app.include_router(webhooks.router)
     app.include_router(mentions.router)
+    app.include_router(cases.router)
     app.include_router(replies.router)
     app.include_router(agents.router)
     app.include_router(monitoring.router)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from escucha.care.tone import Language, Reply, check
+from escucha.channels.senders import native_id
 from escucha.store.outbox import NewReply
 from escucha.store.schema import CaseRow, MentionRow, OutboxRow
 from escucha.web.auth import Agent
@@ -80,7 +81,8 @@ def _reply(state: ApiState, tenant: str, case_id: str, body: ReplyRequest,
     account = _channel(state, tenant, latest.source)
     new = NewReply(
         key=key or f"reply-{uuid.uuid4().hex}", tenant=tenant, account=account,
-        platform=latest.source, in_reply_to=latest.external_id, text=body.text,
+        platform=latest.source, in_reply_to=native_id(latest.source, latest.external_id),
+        text=body.text,
         case_id=case_id, private=body.private,
         author_handle=latest.author if latest.source == "mastodon" else None,
     )  # fmt: skip

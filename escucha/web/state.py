@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from config.settings import Settings
+from escucha.care.casebook import Casebook, on_redis
 from escucha.channels.health import ChannelHealth
 from escucha.channels.seen_signatures import SeenSignatures
 from escucha.pipeline.context import Dispatch, PipelineContext
@@ -34,6 +35,7 @@ class ApiState:
     outbox: Outbox
     agents: Agents
     channels: ChannelCredentials
+    casebook: Casebook
 
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
@@ -48,6 +50,7 @@ class ApiState:
             dead_letter_spill_dir=settings.stores.dead_letter_dir,
         )
         store = Store.from_url(settings.stores.effective_database_url)
+        tenants = TenantDirectory(Tenants(store.engine), settings.pipeline.tenant_cache_s)
         return cls(
             settings=settings,
             ctx=ctx,
@@ -56,10 +59,11 @@ class ApiState:
             health=ChannelHealth(ctx.redis, settings.channels.channel_expected_interval_s),
             limiter=RateLimiter(ctx.redis, settings.api.rate_limit_per_minute),
             keys=KeyCache(ApiKeys(store.engine), settings.api.api_key_cache_s),
-            tenants=TenantDirectory(Tenants(store.engine), settings.pipeline.tenant_cache_s),
+            tenants=tenants,
             outbox=Outbox(store.engine),
             agents=Agents(store.engine),
             channels=ChannelCredentials(store.engine),  # lists channels; never opens a token
+            casebook=on_redis(store.engine, tenants.get, ctx.redis),
         )
 
     def tenant_for(self, account: str) -> str | None:

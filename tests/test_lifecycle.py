@@ -7,7 +7,6 @@ import pytest
 from escucha.care.lifecycle import (
     CaseState,
     LifecycleError,
-    Message,
     Status,
     StatusChange,
     agent_replied,
@@ -74,9 +73,10 @@ def test_a_reopened_cycle_measures_first_response_from_the_return_not_the_creati
 
 
 def test_replaying_a_history_gives_one_state_however_often_and_in_whatever_order_it_arrives():
-    messages = [Message(T0, True), Message(T0 + 5 * MIN, False),
-                Message(T0 + timedelta(days=2), True, pleasantry=True),
-                Message(T0 + timedelta(days=6), True)]  # fmt: skip
+    customer, agent = Author.customer, Author.agent
+    messages = [Entry(at=T0, author=customer), Entry(at=T0 + 5 * MIN, author=agent),
+                Entry(at=T0 + timedelta(days=2), author=customer, pleasantry=True),
+                Entry(at=T0 + timedelta(days=6), author=customer)]  # fmt: skip
     changes = [StatusChange(T0 + 10 * MIN, Status.resolved)]
     now = T0 + timedelta(days=6, hours=1)
     state = replay(T0, messages, changes, now)

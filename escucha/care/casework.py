@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from escucha.care.lifecycle import CaseState, Message, Status, StatusChange, replay
+from escucha.care.lifecycle import CaseState, Status, StatusChange, replay
 from escucha.care.sla import Author, Entry, TargetState, Timeline, clocks, explain
 from escucha.core.models import Intent, PriorityLabel
 from escucha.core.sla_policy import SlaPolicy, choose_policy
@@ -26,14 +26,9 @@ QUIET = timedelta(days=7)  # a resolved case nobody writes to for this long is c
 RANK = {label: rank for rank, label in enumerate(PriorityLabel)}  # urgent first
 
 
-@dataclass(frozen=True)
-class CaseMessage:
+class CaseMessage(Entry, frozen=True):
     """One message on a case, with what choosing a policy needs from a customer's."""
 
-    at: datetime
-    author: Author
-    public: bool = True
-    pleasantry: bool = False
     priority: PriorityLabel = PriorityLabel.low
     intent: Intent = Intent.other
 
@@ -104,16 +99,7 @@ def state_of(
     now: datetime,
 ) -> CaseState:
     """The lifecycle's fold of the history: status, cycle, pauses."""
-    return replay(opened_at, [_lifecycle(m) for m in messages], list(changes), now, QUIET)
-
-
-def _lifecycle(message: CaseMessage) -> Message:
-    return Message(
-        at=message.at,
-        from_customer=message.author is Author.customer,
-        pleasantry=message.pleasantry,
-        automated=message.author is Author.automation,
-    )
+    return replay(opened_at, messages, list(changes), now, QUIET)
 
 
 def _weightiest(messages: Sequence[CaseMessage]) -> tuple[PriorityLabel, Intent]:
@@ -133,10 +119,8 @@ def _targets(
     now: datetime,
     language: str,
 ) -> tuple[TargetView, ...]:
-    entries = (Entry(at=m.at, author=m.author, public=m.public, pleasantry=m.pleasantry)
-               for m in cycle)  # fmt: skip
     timeline = Timeline(
-        entries=tuple(entries),
+        entries=tuple(cycle),
         pauses=state.pauses,
         resolved_at=state.resolved_at,
     )

@@ -8,11 +8,12 @@ on the customer is kept as pause intervals, which the SLA clocks leave out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from escucha.care.sla import Pause
+from escucha.care.sla import Author, Entry, Pause
 
 
 class Status(StrEnum):
@@ -93,16 +94,6 @@ def _resume(pauses: tuple[Pause, ...], at: datetime) -> tuple[Pause, ...]:
 
 
 @dataclass(frozen=True)
-class Message:
-    """One message on a case, as the lifecycle reads it."""
-
-    at: datetime
-    from_customer: bool
-    pleasantry: bool = False
-    automated: bool = False
-
-
-@dataclass(frozen=True)
 class StatusChange:
     at: datetime
     status: Status
@@ -110,7 +101,7 @@ class StatusChange:
 
 def replay(
     opened_at: datetime,
-    messages: list[Message],
+    messages: Sequence[Entry],
     changes: list[StatusChange],
     now: datetime,
     quiet: timedelta = timedelta(days=7),
@@ -121,7 +112,7 @@ def replay(
     message or a re-run job cannot move a case twice. Changes that cannot apply are skipped
     (they were refused when made).
     """
-    events: list[tuple[datetime, int, Message | StatusChange]] = [
+    events: list[tuple[datetime, int, Entry | StatusChange]] = [
         *((m.at, 0, m) for m in messages),
         *((c.at, 1, c) for c in changes),
     ]
@@ -133,8 +124,8 @@ def replay(
                 state = set_status(state, event.status, at)
             except LifecycleError:
                 continue
-        elif event.from_customer:
+        elif event.author is Author.customer:
             state = customer_wrote(state, at, event.pleasantry)
-        elif not event.automated:
+        elif event.author is Author.agent:
             state = agent_replied(state, at)
     return close_if_quiet(state, now, quiet)

@@ -12,19 +12,14 @@ from datetime import UTC, datetime, timedelta
 from config.settings import get_settings
 from escucha.care.casework import Projection
 from escucha.core import keys
-from escucha.store.cases import WORKING
 from workers.app import app
 from workers.resources import casebook, context
 
 
-def refresh(case_ids: Iterable[str]) -> dict[str, Projection]:
-    """Re-project the cases now, scheduling each one's next moment if it is near."""
+def settle(case_ids: Iterable[str], waiting_in: Iterable[str] = ()) -> dict[str, Projection]:
+    """Re-project the cases and assign what waits, scheduling each case's next moment if near."""
     now = datetime.now(UTC)
-    book = casebook()
-    done = book.refresh(case_ids, now)
-    for tenant in {case_id.partition(":")[0] for case_id, p in done.items()
-                   if p.status.value in WORKING}:  # fmt: skip
-        book.assign_waiting(tenant, now)
+    done = casebook().settle(case_ids, now, waiting_in)
     horizon = timedelta(seconds=get_settings().care.care_eta_horizon_s)
     for case_id, projection in done.items():
         moment = projection.check_at
@@ -41,14 +36,12 @@ def _first_to_schedule(case_id: str, moment: datetime) -> bool:
 
 @app.task(name="escucha.care.check", acks_late=True)
 def check(case_ids: list[str]) -> int:
-    return len(refresh(case_ids))
+    return len(settle(case_ids))
 
 
 @app.task(name="escucha.care.due")
 def due() -> int:
     """Re-project every case whose moment has come, or that was touched and not yet projected."""
-    book = casebook()
-    done = refresh(book.cases.to_check(datetime.now(UTC)))
-    for tenant in book.cases.tenants_waiting():  # capacity may have freed, or an agent arrived
-        book.assign_waiting(tenant, datetime.now(UTC))
-    return len(done)
+    cases = casebook().cases
+    # Waiting cases of every tenant too: capacity may have freed, or an agent arrived.
+    return len(settle(cases.to_check(datetime.now(UTC)), cases.tenants_waiting()))

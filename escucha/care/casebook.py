@@ -32,7 +32,8 @@ from escucha.core.models import Intent, PriorityLabel, as_utc
 from escucha.core.tenant import Tenant
 from escucha.pipeline import events
 from escucha.store.agents import Agents
-from escucha.store.cases import PROJECTED, Cases, History
+from escucha.store.cases import PROJECTED, WORKING, Cases, History
+from escucha.store.schema import CaseRow
 
 Publish = Callable[[str, SlaEvent, str], None]  # tenant, event, case id
 Presence = Callable[[str], dict[str, datetime]]  # tenant → agent id → last heartbeat
@@ -47,14 +48,33 @@ class Casebook:
     presence: Presence | None = None
 
     def refresh(self, case_ids: Iterable[str], now: datetime) -> dict[str, Projection]:
+        return {case_id: p for case_id, (_, p) in self._refresh_all(case_ids, now).items()}
+
+    def settle(self, case_ids: Iterable[str], now: datetime, waiting_in: Iterable[str] = ()
+               ) -> dict[str, Projection]:  # fmt: skip
+        """Refresh the cases, then offer the waiting cases of the tenants whose cases are being
+        worked (a new case wants an agent) and of `waiting_in`."""
+        done = self._refresh_all(case_ids, now)
+        tenants = {t for t, p in done.values() if p.status.value in WORKING} | set(waiting_in)
+        for tenant in sorted(tenants):
+            self.assign_waiting(tenant, now)
+        return {case_id: p for case_id, (_, p) in done.items()}
+
+    def _refresh_all(self, case_ids: Iterable[str], now: datetime
+                     ) -> dict[str, tuple[str, Projection]]:  # fmt: skip
         done = {}
         for case_id in sorted(set(case_ids)):
-            projection = self.refresh_one(case_id, now)
-            if projection is not None:
-                done[case_id] = projection
+            refreshed = self._refresh(case_id, now)
+            if refreshed is not None:
+                done[case_id] = refreshed
         return done
 
     def refresh_one(self, case_id: str, now: datetime) -> Projection | None:
+        refreshed = self._refresh(case_id, now)
+        return refreshed[1] if refreshed else None
+
+    def _refresh(self, case_id: str, now: datetime) -> tuple[str, Projection] | None:
+        """The case's tenant and new projection, written back and its due moments published."""
         history = self.cases.history(case_id)
         if history is None:
             return None
@@ -63,7 +83,7 @@ class Casebook:
         if self.publish is not None and history.case.merged_into is None:
             for event in sla_events(case_id, projection, now):
                 self.publish(history.case.tenant, event, case_id)
-        return projection
+        return history.case.tenant, projection
 
     def project(self, history: History, now: datetime) -> Projection:
         tenant = self.tenant_of(history.case.tenant)
@@ -87,11 +107,11 @@ class Casebook:
         """Fold `merged` into `survivor` (the person merging chooses which survives); soft."""
         if survivor == merged:
             raise LifecycleError("a case cannot be merged into itself")
-        self._history(tenant, survivor)
-        folded = self._history(tenant, merged)
-        if folded.case.merged_into is not None:
+        self._case(tenant, survivor)
+        folded = self._case(tenant, merged)
+        if folded.merged_into is not None:
             raise LifecycleError(f"case {merged!r} is already merged into "
-                                 f"{folded.case.merged_into!r}")  # fmt: skip
+                                 f"{folded.merged_into!r}")  # fmt: skip
         self.cases.set_merged(tenant, merged, survivor, now)
         for case_id in (survivor, merged):
             self.cases.add_event(tenant, case_id, "merged", now, actor,
@@ -100,8 +120,7 @@ class Casebook:
 
     def unmerge(self, tenant: str, merged: str, actor: str, now: datetime) -> str:
         """Take a merged case back out; the survivor it left, for the caller to show."""
-        folded = self._history(tenant, merged)
-        survivor = folded.case.merged_into
+        survivor = self._case(tenant, merged).merged_into
         if survivor is None:
             raise LifecycleError(f"case {merged!r} is not merged")
         self.cases.set_merged(tenant, merged, None, now)
@@ -114,7 +133,7 @@ class Casebook:
     def assign(self, tenant: str, case_id: str, agent: str | None, actor: str,
                now: datetime) -> None:  # fmt: skip
         """A person gives the case to an agent (None: back to the queue), whatever their load."""
-        self._history(tenant, case_id)
+        self._case(tenant, case_id)
         if agent is not None and (self.agents is None or self.agents.get(tenant, agent) is None):
             raise KeyError(agent)
         self.cases.assign(tenant, case_id, agent, now)
@@ -131,20 +150,22 @@ class Casebook:
             return []
         tenant = self.tenant_of(tenant_id)
         seen = self.presence(tenant_id) if self.presence else {}
+        capacity = {r.id: r.capacity for r in records}
+        policy_view = [agent_of(r) for r in records]  # shifts parsed once, not once per case
+        loads = self.cases.loads(tenant_id)
         decisions = []
-        for case_id in self.cases.unassigned(tenant_id):
-            case = self.cases.get(tenant_id, case_id)
-            if case is None:
-                continue
-            loads = self.cases.loads(tenant_id)
-            offered = [AgentLoad(agent_of(r), loads.get(r.id, 0), seen.get(r.id)) for r in records]
+        for case in self.cases.unassigned(tenant_id):
+            offered = [AgentLoad(a, loads.get(a.id, 0), seen.get(a.id)) for a in policy_view]
             decision = choose(tenant, offered, case.language or language_of(tenant), now)
             if decision.agent is not None:
-                capacity = next(r.capacity for r in records if r.id == decision.agent)
-                if not self.cases.take(tenant_id, case_id, decision.agent, capacity, now):
+                if self.cases.take(tenant_id, case.id, decision.agent, capacity[decision.agent],
+                                   now):  # fmt: skip
+                    loads[decision.agent] = loads.get(decision.agent, 0) + 1
+                else:  # another assigner got there first: see the loads as they now are
+                    loads = self.cases.loads(tenant_id)
                     decision = Decision(None, "unassigned: another assigner took the place first")
-            self._log_decision(tenant_id, case_id, decision, now)
-            decisions.append((case_id, decision))
+            self._log_decision(tenant_id, case.id, decision, now)
+            decisions.append((case.id, decision))
         return decisions
 
     def _log_decision(self, tenant: str, case_id: str, decision: Decision, now: datetime) -> None:
@@ -155,6 +176,12 @@ class Casebook:
             return
         self.cases.add_event(tenant, case_id, "assignment", now, "escucha",
                              agent=decision.agent, reason=decision.reason)  # fmt: skip
+
+    def _case(self, tenant: str, case_id: str) -> CaseRow:
+        row = self.cases.get(tenant, case_id)
+        if row is None:
+            raise KeyError(case_id)
+        return row
 
     def _history(self, tenant: str, case_id: str) -> History:
         history = self.cases.history(case_id)

@@ -168,9 +168,9 @@ class Cases:
         with Session(self.engine) as session:
             return {str(agent): int(count) for agent, count in session.execute(query)}
 
-    def unassigned(self, tenant: str, limit: int = 100) -> list[str]:
+    def unassigned(self, tenant: str, limit: int = 100) -> list[CaseRow]:
         """Cases waiting for an agent, most urgent first."""
-        return [c.id for c in self.listing(tenant, CaseFilter(assignee="none", limit=limit))
+        return [c for c in self.listing(tenant, CaseFilter(assignee="none", limit=limit))
                 if c.status in WORKING]  # fmt: skip
 
     def tenants_waiting(self) -> list[str]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import redis
 from sqlalchemy import Engine
 
+from escucha.care import presence
 from escucha.care.assignment import AgentLoad, Decision, agent_of, choose
 from escucha.care.casework import (
     CaseMessage,
@@ -27,7 +28,6 @@ from escucha.care.casework import (
 from escucha.care.lifecycle import LifecycleError, Status, StatusChange, set_status
 from escucha.care.pleasantries import is_pleasantry
 from escucha.care.sla import Author
-from escucha.core import keys
 from escucha.core.models import Intent, PriorityLabel, as_utc
 from escucha.core.tenant import Tenant
 from escucha.pipeline import events
@@ -199,11 +199,8 @@ def on_redis(engine: Engine, tenant_of: Callable[[str], Tenant], client: redis.R
         events.publish_once(client, tenant, event.key, event.kind, case_id=case_id,
                             target=event.target, at=event.at.isoformat())  # fmt: skip
 
-    def presence(tenant: str) -> dict[str, datetime]:
-        beats = client.hgetall(keys.agent_presence(tenant))
-        return {keys.as_text(a): datetime.fromtimestamp(float(t), UTC) for a, t in beats.items()}
-
-    return Casebook(Cases(engine), tenant_of, publish, Agents(engine), presence)
+    return Casebook(Cases(engine), tenant_of, publish, Agents(engine),
+                    lambda tenant: presence.last_seen(client, tenant))  # fmt: skip
 
 
 def messages(history: History) -> list[CaseMessage]:

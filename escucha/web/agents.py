@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -10,8 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from escucha.care import presence
 from escucha.care.assignment import PRESENCE_GRACE, agent_of
-from escucha.core import keys
 from escucha.core.errors import why_invalid
 from escucha.store.agents import AgentRecord
 from escucha.web.auth import Admin, Agent, Reader
@@ -35,13 +34,12 @@ class NewAgent(BaseModel):
 @router.get("/agents")
 def list_agents(state: State, tenant: Reader) -> list[dict[str, Any]]:
     """The tenant's agents, each with whether they are present (a heartbeat within 120 s)."""
-    seen = {keys.as_text(k): float(v) for k, v in
-            state.ctx.redis.hgetall(keys.agent_presence(tenant)).items()}  # fmt: skip
-    now = time.time()
+    seen = presence.last_seen(state.ctx.redis, tenant)
+    now = datetime.now(UTC)
     return [
         {**agent.__dict__, "tenant": tenant, "languages": list(agent.languages),
-         "last_seen": datetime.fromtimestamp(seen[agent.id], UTC) if agent.id in seen else None,
-         "present": agent.id in seen and now - seen[agent.id] <= PRESENCE_GRACE.total_seconds()}
+         "last_seen": seen.get(agent.id),
+         "present": agent.id in seen and now - seen[agent.id] <= PRESENCE_GRACE}
         for agent in state.agents.of_tenant(tenant)
     ]  # fmt: skip
 
@@ -65,5 +63,5 @@ def heartbeat(state: State, tenant: Agent, agent_id: str) -> Response:
     """The agent is at their desk (their app calls this every minute or so)."""
     if state.agents.get(tenant, agent_id) is None:
         raise HTTPException(404, f"no agent {agent_id!r}")
-    state.ctx.redis.hset(keys.agent_presence(tenant), agent_id, time.time())
+    presence.beat(state.ctx.redis, tenant, agent_id, datetime.now(UTC))
     return Response(status_code=204)

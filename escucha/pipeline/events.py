@@ -27,8 +27,7 @@ def publish(
     target: redis.Redis | redis.client.Pipeline, tenant: str, kind: str, **fields: str
 ) -> None:
     """Append one event to the tenant's stream; the stream is capped, oldest events go first."""
-    entry = {"type": kind, "at": f"{time.time():.3f}", **fields}
-    target.xadd(keys.events(tenant), entry, maxlen=MAX_EVENTS, approximate=True)  # type: ignore[arg-type]
+    target.xadd(keys.events(tenant), _entry(kind, fields), maxlen=MAX_EVENTS, approximate=True)  # type: ignore[arg-type]
 
 
 ONCE_TTL_S = 90 * 24 * 3600  # longer than any case stays open
@@ -39,10 +38,14 @@ def publish_once(client: redis.Redis, tenant: str, key: str, kind: str, **fields
 
     The check and the append are one Lua call, so a retry after a crash can neither lose the
     event nor repeat it."""
-    entry = {"type": kind, "at": f"{time.time():.3f}", "key": key, **fields}
+    entry = _entry(kind, {"key": key, **fields})
     args: list[str | int] = [ONCE_TTL_S, MAX_EVENTS, *(p for pair in entry.items() for p in pair)]
     once = lua_scripts.script(client, "publish_once")
     return bool(once(keys=[keys.event_once(tenant, key), keys.events(tenant)], args=args))
+
+
+def _entry(kind: str, fields: dict[str, str]) -> dict[str, str]:
+    return {"type": kind, "at": f"{time.time():.3f}", **fields}
 
 
 def read(

@@ -74,9 +74,8 @@ class Cases:
                 MentionRow.in_reply_to.in_(refs),
                 MentionRow.inbound.is_(False),
             )
-            for answer in session.scalars(answers):
-                if (answer.source, answer.external_id) not in ours:  # ours already counted
-                    mentions.append(answer)
+            mentions.extend(session.scalars(answers))
+            # Our own replies come back as mentions too; they are counted once, as replies.
             mentions = [m for m in mentions if (m.source, m.external_id) not in ours]
             events = list(session.scalars(
                 select(CaseEventRow).where(CaseEventRow.case_id == case_id)
@@ -113,18 +112,17 @@ class Cases:
 
     def listing(self, tenant: str, wanted: CaseFilter, after: tuple[int, str] | None = None
                 ) -> list[CaseRow]:  # fmt: skip
-        """Most urgent first: SLA state, then priority, then the soonest due time."""
-        urgency = _urgency()
-        query = select(CaseRow, urgency).where(CaseRow.tenant == tenant,
-                                               CaseRow.merged_into.is_(None))  # fmt: skip
+        """Most urgent first: SLA state (breached, warning, on track, the rest), then priority;
+        `after` is `rank_of` the last row of the previous page."""
+        query = select(CaseRow).where(CaseRow.tenant == tenant, CaseRow.merged_into.is_(None))
         for condition in _conditions(tenant, wanted):
             query = query.where(condition)
-        rank = urgency * 1000 - CaseRow.priority
+        rank = _urgency() * 1000 - CaseRow.priority
         if after is not None:
             query = query.where(or_(rank > after[0], and_(rank == after[0], CaseRow.id > after[1])))
         query = query.order_by(rank, CaseRow.id).limit(wanted.limit)
         with Session(self.engine, expire_on_commit=False) as session:
-            return [row for row, _ in session.execute(query)]
+            return list(session.scalars(query))
 
     def set_merged(self, tenant: str, case_id: str, into: str | None, now: datetime) -> None:
         """Fold a case into another (soft: its rows stay), or take it back out with None."""

@@ -7,22 +7,18 @@ Real API process, Celery workers and beat, real Redis, SQLite.
 
 import json
 
-import httpx
 import pytest
 
 from escucha.channels.senders import GRAPH_VERSION
-from escucha.channels.signatures import sign_hex, x_digest
 from escucha.core.sealed import Sealer, new_key
 from escucha.core.tenant import Tenant
-from escucha.ops.launcher import Launcher
 from escucha.ops.redis_server import RedisServer
-from escucha.pipeline.stages import default_groups
 from escucha.store.agents import AgentRecord, Agents
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.store import make_engine
 from escucha.store.tenants import Tenants
 from tests import platform_payloads as p
-from tests.api_server import free_port
+from tests.api_process import WEBHOOK_SECRETS, api_and_workers, signed
 from tests.pipeline_helpers import migrated_sqlite
 from tests.platform_servers import PlatformServer, Reply
 from tests.processes import wait_until
@@ -78,34 +74,17 @@ def stack(tmp_path_factory):
             "ESCUCHA_OUTBOX_TICK_S": "0.5",
             "ESCUCHA_CARE_TICK_S": "1",
             "ESCUCHA_BATCH_SIZE": "50",
-            "ESCUCHA_META_APP_SECRET": "meta-app-secret",
-            "ESCUCHA_X_CONSUMER_SECRET": "x-consumer-secret",
-            "ESCUCHA_MASTODON_WEBHOOK_SECRET": "masto-secret",
+            **WEBHOOK_SECRETS,
             "ESCUCHA_API_KEYS": json.dumps({"key-sol": "sol"}),
         }
-        port = free_port()
-        launcher = Launcher(env, root / "logs", default_groups(2), beat=True, supervise=True)
-        launcher.start()
-        launcher.start_api("127.0.0.1", port)
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-        assert wait_until(lambda: _healthy(client), 60), (root / "logs" / "api.log").read_text()
-        client.post("/v1/agents/marta/presence", headers=KEY).raise_for_status()
-        yield client, platforms
-        client.close()
-        launcher.stop()
+        with api_and_workers(root, env) as (client, _):
+            client.post("/v1/agents/marta/presence", headers=KEY).raise_for_status()
+            yield client, platforms
         redis_server.stop()
 
 
-def _healthy(client):
-    try:
-        return client.get("/health").status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def signed(client, path, payload, header, sign):
-    body = json.dumps(payload).encode()
-    answer = client.post(path, content=body, headers={header: sign(body)})
+def deliver(client, path, payload):
+    answer = signed(client, path, payload)
     assert answer.status_code == 200, answer.text
 
 
@@ -129,29 +108,25 @@ def first_response(case):
 
 PLATFORMS = {
     "facebook": (
-        lambda c: signed(c, "/webhooks/meta", p.meta_comment(), "X-Hub-Signature-256",
-                         lambda b: sign_hex(b, "meta-app-secret")),
+        ("/webhooks/meta", p.meta_comment()),
         "Lucía Pérez", f"/{GRAPH_VERSION}/777_888/comments",
         "Hola Lucía, sentimos mucho la espera. Hoy revisamos tu reembolso y te escribimos antes "
         "de las 18:00.",
     ),
     "instagram": (
-        lambda c: signed(c, "/webhooks/meta", p.instagram_comment(), "X-Hub-Signature-256",
-                         lambda b: sign_hex(b, "meta-app-secret")),
+        ("/webhooks/meta", p.instagram_comment()),
         "viajera.mx", f"/{GRAPH_VERSION}/17865799348089039/replies",
         "Hola viajera.mx, gracias por escribirnos. Sí, tenemos vuelos a Cancún en diciembre; te "
         "enviamos hoy las tarifas por aquí.",
     ),
     "x": (
-        lambda c: signed(c, "/webhooks/x", p.x_account_activity(), "x-twitter-webhooks-signature",
-                         lambda b: x_digest("x-consumer-secret", b)),
+        ("/webhooks/x", p.x_account_activity()),
         "angry_flyer", "/2/tweets",
         "Hi angry_flyer, we are very sorry about your bag. We are tracing it today and will "
         "write to you before 18:00.",
     ),
     "mastodon": (
-        lambda c: signed(c, "/webhooks/mastodon", p.mastodon_event(), "X-Hub-Signature",
-                         lambda b: sign_hex(b, "masto-secret")),
+        ("/webhooks/mastodon", p.mastodon_event()),
         "ana@mastodon.social", "/api/v1/statuses",
         "Hola Ana, sentimos mucho lo de tu maleta. Hoy la buscamos y te escribimos antes de las "
         "18:00.",
@@ -180,8 +155,8 @@ SPOKEN = {  # what each platform received as the reply's text, where its API put
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_complaint_is_assigned_answered_on_its_platform_and_met(stack, platform):
     client, platforms = stack
-    deliver, author, path, text = PLATFORMS[platform]
-    deliver(client)
+    webhook, author, path, text = PLATFORMS[platform]
+    deliver(client, *webhook)
     case = case_of(client, author)
     assert case["channel"] == platform and case["status"] == "new"
     assert case["assignee"] == "marta"  # present, on shift, speaks the case's language

@@ -11,18 +11,15 @@ import subprocess
 import sys
 import time
 
-import httpx
 import pytest
 
 from escucha.channels.signatures import sign_hex, x_digest
 from escucha.core.tenant import Tenant
-from escucha.ops.launcher import Launcher
 from escucha.ops.redis_server import RedisServer
-from escucha.pipeline.stages import default_groups
 from escucha.store.store import Store, make_engine
 from escucha.store.tenants import Tenants
 from tests import platform_payloads as p
-from tests.api_server import free_port
+from tests.api_process import WEBHOOK_SECRETS, api_and_workers, signed
 from tests.pipeline_helpers import migrated_sqlite
 from tests.platform_servers import PlatformServer, conditional_feed
 from tests.processes import wait_until
@@ -70,28 +67,12 @@ def stack(tmp_path_factory):
             "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
             "ESCUCHA_LEDGER_DEADLINE_S": "10",
             "ESCUCHA_SWEEP_INTERVAL_S": "2",
-            "ESCUCHA_META_APP_SECRET": "meta-app-secret",
-            "ESCUCHA_X_CONSUMER_SECRET": "x-consumer-secret",
-            "ESCUCHA_MASTODON_WEBHOOK_SECRET": "masto-secret",
+            **WEBHOOK_SECRETS,
             "ESCUCHA_API_KEYS": json.dumps({"key-sol": "sol"}),
         }
-        port = free_port()
-        launcher = Launcher(env, root / "logs", default_groups(2), beat=True, supervise=True)
-        launcher.start()
-        launcher.start_api("127.0.0.1", port)
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-        assert wait_until(lambda: _healthy(client), 60), (root / "logs" / "api.log").read_text()
-        yield client, launcher, redis_server, env, database_url, blog, root
-        client.close()
-        launcher.stop()
+        with api_and_workers(root, env) as (client, launcher):
+            yield client, launcher, redis_server, env, database_url, blog, root
         redis_server.stop()
-
-
-def _healthy(client: httpx.Client) -> bool:
-    try:
-        return client.get("/health").status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def stored(client, ids, timeout_s=120.0) -> dict:
@@ -106,24 +87,16 @@ def stored(client, ids, timeout_s=120.0) -> dict:
     return found
 
 
-def signed(client, path, payload, header, sign):
-    body = json.dumps(payload).encode()
-    return client.post(path, content=body, headers={header: sign(body)})
-
-
 def test_every_producer_ends_as_an_analysed_mention(stack):
     client, _, _, env, _, blog, root = stack
-    meta = signed(client, "/webhooks/meta", p.meta_comment(), "X-Hub-Signature-256",
-                  lambda b: sign_hex(b, "meta-app-secret"))  # fmt: skip
+    meta = signed(client, "/webhooks/meta", p.meta_comment())
     assert meta.status_code == 200, meta.text
     token = "M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0"
     crc = client.get("/webhooks/x", params={"crc_token": token}).json()["response_token"]
     assert crc == x_digest("x-consumer-secret", token.encode())
-    tweet = signed(client, "/webhooks/x", p.x_account_activity(), "x-twitter-webhooks-signature",
-                   lambda b: x_digest("x-consumer-secret", b))  # fmt: skip
+    tweet = signed(client, "/webhooks/x", p.x_account_activity())
     assert tweet.status_code == 200
-    status = signed(client, "/webhooks/mastodon", p.mastodon_event(), "X-Hub-Signature",
-                    lambda b: sign_hex(b, "masto-secret"))  # fmt: skip
+    status = signed(client, "/webhooks/mastodon", p.mastodon_event())
     assert status.status_code == 200
     export = root / "twcs.csv"
     export.write_text(TWCS)
@@ -186,8 +159,7 @@ def test_refused_signatures_are_never_stored(stack):
 def test_deletes_reach_the_store_and_the_event_stream(stack):
     client = stack[0]
     stored(client, ["sol:facebook:777_888"])
-    removed = signed(client, "/webhooks/meta", p.meta_comment(verb="remove"), "X-Hub-Signature-256",
-                     lambda b: sign_hex(b, "meta-app-secret"))  # fmt: skip
+    removed = signed(client, "/webhooks/meta", p.meta_comment(verb="remove"))
     assert removed.json()["deleted"] == 1
 
     def gone() -> bool:

@@ -1,0 +1,100 @@
+"""Answering a case: the tone check first, then the outbox, which sends it once.
+
+The reply goes out from the tenant's connected channel on the platform the customer wrote on,
+to their latest message. The API and the command line both answer through here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from escucha.care.tone import Language, Reply, check
+from escucha.channels.senders import native_id
+from escucha.store.cases import Cases
+from escucha.store.channel_credentials import ChannelCredentials
+from escucha.store.outbox import NewReply, Outbox
+from escucha.store.schema import OutboxRow
+
+REPLYABLE = {"facebook", "instagram", "x", "mastodon"}
+COMPLAINTS = {"complaint", "claim"}
+
+
+class AnswerRefused(Exception):
+    """The reply cannot be queued; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NoSuchCase(AnswerRefused):
+    pass
+
+
+class CannotAnswer(AnswerRefused):
+    """The case or the tenant cannot take this reply now (no message, channel or key)."""
+
+
+class Unanswerable(AnswerRefused):
+    """escucha cannot reply on the case's platform."""
+
+
+class ToneFindings(AnswerRefused):
+    """The reply has findings and was not confirmed."""
+
+    def __init__(self, findings: list[dict[str, Any]]) -> None:
+        super().__init__("the reply has tone findings; fix them or confirm")
+        self.findings = findings
+
+
+@dataclass(frozen=True)
+class Queued:
+    reply: OutboxRow
+    findings: list[dict[str, Any]]  # the tone check's, sent anyway when confirmed
+
+
+@dataclass(frozen=True)
+class Answering:
+    cases: Cases
+    outbox: Outbox
+    channels: ChannelCredentials  # lists channels; never opens a token
+
+    def answer(self, tenant: str, case_id: str, text: str, private: bool = False,
+               confirm: bool = False, key: str | None = None) -> Queued:  # fmt: skip
+        """Check the reply's tone and put it in the outbox (a key makes it once-only)."""
+        history = self.cases.history(case_id)
+        if history is None or history.case.tenant != tenant:
+            raise NoSuchCase(f"no case {case_id!r}")
+        customer = [m for m in history.mentions if m.inbound]
+        if not customer:
+            raise CannotAnswer(f"case {case_id!r} has no customer message to answer")
+        latest = customer[-1]  # history is in time order
+        if latest.source not in REPLYABLE:
+            raise Unanswerable(f"escucha cannot reply on {latest.source!r} yet")
+        language: Language = "es" if latest.lang == "es" else "en"
+        complaint = any(m.intent in COMPLAINTS or m.complaint for m in customer)
+        drafted = Reply(text, language, latest.source, latest.author, complaint)
+        findings = [f.model_dump() for f in check(drafted)]
+        if findings and not confirm:
+            raise ToneFindings(findings)
+        new = NewReply(
+            key=key or f"reply-{uuid.uuid4().hex}", tenant=tenant,
+            account=self._channel(tenant, latest.source), platform=latest.source,
+            in_reply_to=native_id(latest.source, latest.external_id), text=text,
+            case_id=case_id, private=private,
+            author_handle=latest.author if latest.source == "mastodon" else None,
+        )  # fmt: skip
+        self.outbox.add(new)
+        row = self.outbox.get(new.key)
+        if row is None or row.tenant != tenant:
+            raise CannotAnswer("that Idempotency-Key belongs to another reply")
+        return Queued(row, findings)
+
+    def _channel(self, tenant: str, platform: str) -> str:
+        for channel in self.channels.of_tenant(tenant):
+            if channel.platform == platform:
+                return channel.account
+        raise CannotAnswer(f"tenant {tenant!r} has no connected {platform} channel: "
+                           f"`escucha channel connect {platform}`")  # fmt: skip

@@ -15,7 +15,7 @@ from escucha.channels.senders import native_id
 from escucha.store.cases import Cases
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.outbox import NewReply, Outbox
-from escucha.store.schema import OutboxRow
+from escucha.store.schema import MentionRow, OutboxRow
 
 REPLYABLE = {"facebook", "instagram", "x", "mastodon"}
 COMPLAINTS = {"complaint", "claim"}
@@ -61,22 +61,14 @@ class Answering:
     outbox: Outbox
     channels: ChannelCredentials  # lists channels; never opens a token
 
+    def review(self, tenant: str, case_id: str, text: str) -> list[dict[str, Any]]:
+        """The tone check's findings on `text` as a reply to the case; nothing is queued."""
+        return self._drafted(tenant, case_id, text)[1]
+
     def answer(self, tenant: str, case_id: str, text: str, private: bool = False,
                confirm: bool = False, key: str | None = None) -> Queued:  # fmt: skip
         """Check the reply's tone and put it in the outbox (a key makes it once-only)."""
-        history = self.cases.history(case_id)
-        if history is None or history.case.tenant != tenant:
-            raise NoSuchCase(f"no case {case_id!r}")
-        customer = [m for m in history.mentions if m.inbound]
-        if not customer:
-            raise CannotAnswer(f"case {case_id!r} has no customer message to answer")
-        latest = customer[-1]  # history is in time order
-        if latest.source not in REPLYABLE:
-            raise Unanswerable(f"escucha cannot reply on {latest.source!r} yet")
-        language: Language = "es" if latest.lang == "es" else "en"
-        complaint = any(m.intent in COMPLAINTS or m.complaint for m in customer)
-        drafted = Reply(text, language, latest.source, latest.author, complaint)
-        findings = [f.model_dump() for f in check(drafted)]
+        latest, findings = self._drafted(tenant, case_id, text)
         if findings and not confirm:
             raise ToneFindings(findings)
         new = NewReply(
@@ -91,6 +83,23 @@ class Answering:
         if row is None or row.tenant != tenant:
             raise CannotAnswer("that Idempotency-Key belongs to another reply")
         return Queued(row, findings)
+
+    def _drafted(self, tenant: str, case_id: str, text: str
+                 ) -> tuple[MentionRow, list[dict[str, Any]]]:  # fmt: skip
+        """The message a reply would answer (the customer's latest), and the reply's findings."""
+        history = self.cases.history(case_id)
+        if history is None or history.case.tenant != tenant:
+            raise NoSuchCase(f"no case {case_id!r}")
+        customer = [m for m in history.mentions if m.inbound]
+        if not customer:
+            raise CannotAnswer(f"case {case_id!r} has no customer message to answer")
+        latest = customer[-1]  # history is in time order
+        if latest.source not in REPLYABLE:
+            raise Unanswerable(f"escucha cannot reply on {latest.source!r} yet")
+        language: Language = "es" if latest.lang == "es" else "en"
+        complaint = any(m.intent in COMPLAINTS or m.complaint for m in customer)
+        drafted = Reply(text, language, latest.source, latest.author, complaint)
+        return latest, [f.model_dump() for f in check(drafted)]
 
     def _channel(self, tenant: str, platform: str) -> str:
         for channel in self.channels.of_tenant(tenant):

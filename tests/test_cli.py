@@ -91,6 +91,11 @@ def test_demo_runs_on_a_fresh_data_dir_with_a_private_redis(tmp_path):
     assert (tmp_path / "data" / "escucha.db").exists()
     assert not (tmp_path / "data" / "redis" / "url").exists()  # the private Redis was stopped
     assert "analysis model" in result.stdout
+    care = result.stdout[result.stdout.index("most urgent cases") :]
+    assert "urgent@v1" in care and "first_response: vence el" in care  # clocks, explained
+    informal, careful = care.split("tone check of a reply to ")[1:3]
+    assert "informal:" in informal and "no_apology:" in informal
+    assert "no findings: it would go out as written" in careful
     with sqlite3.connect(tmp_path / "data" / "escucha.db") as db:
         quotes = db.execute(
             "SELECT sentiment, complaint, priority_label FROM mentions WHERE text IN (?, ?)",

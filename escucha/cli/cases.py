@@ -106,9 +106,15 @@ def render_cases(rows: Sequence[CaseRow], out: Console) -> None:
             f"{row.source} · @{row.author} · {row.status} · "
             f"{row.assignee or 'unassigned'} · {row.policy or 'no policy'} · {row.id}",
             highlight=False,
+            emoji=False,
         )
         for target in row.sla or []:
-            out.print(f"   {target['target']}: {_clock(target)}", markup=False, highlight=False)
+            out.print(
+                f"   {target['target']}: {_clock(target)}",
+                markup=False,
+                highlight=False,
+                emoji=False,
+            )
 
 
 def _clock(target: dict[str, Any]) -> str:
@@ -123,4 +129,4 @@ def _clock(target: dict[str, Any]) -> str:
 def render_findings(findings: Sequence[dict[str, Any]], out: Console) -> None:
     for finding in findings:
         out.print(f"  {finding['rule']}: {finding['said']} → {finding['fix']}", markup=False,
-                  highlight=False)  # fmt: skip
+                  highlight=False, emoji=False)  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -11,8 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from config.settings import CONFIG_DIR, get_settings
+from escucha.care.answering import REPLYABLE, Answering
 from escucha.channels.imports import read_file
 from escucha.cli.backend import QueueBackend
+from escucha.cli.cases import render_cases, render_findings
 from escucha.core.tenant import load_tenant
 from escucha.nlp import registry
 from escucha.ops.launcher import Launcher
@@ -20,12 +23,17 @@ from escucha.ops.stack import broker
 from escucha.pipeline.context import PipelineContext, connect_with
 from escucha.pipeline.ingest import ingest
 from escucha.pipeline.stages import default_groups
+from escucha.store.cases import CaseFilter, Cases
+from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.migrate import upgrade
+from escucha.store.outbox import Outbox
+from escucha.store.schema import CaseRow
 from escucha.store.store import Store
 from escucha.store.summary import Summary, summarize
 from escucha.store.tenants import Tenants
 
 EXAMPLE_TENANT = CONFIG_DIR / "tenant.example.toml"
+CASES_TIMEOUT_S = 60.0
 
 POLL_S = 0.2
 
@@ -59,10 +67,57 @@ def run_demo(
             outcome, ids = _run(
                 connect_with(settings, backend.dispatch), sample, timeout_s, console
             )
-    store = Store.from_url(settings.stores.effective_database_url)
+            store = Store.from_url(settings.stores.effective_database_url)
+            with console.status("projecting cases"):
+                projected = _wait_for_cases(Cases(store.engine), CASES_TIMEOUT_S)
     render(summarize(store, ids), outcome, console)
+    render_care(store, load_tenant(EXAMPLE_TENANT).id, projected, console)
     store.dispose()
     return outcome
+
+
+def _wait_for_cases(cases: Cases, timeout_s: float) -> bool:
+    """Until the workers have projected every case the run touched (none is left marked)."""
+    deadline = time.monotonic() + timeout_s
+    while cases.to_check(datetime.now(UTC), limit=1):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(POLL_S)
+    return True
+
+
+def render_care(store: Store, tenant: str, projected: bool, console: Console) -> None:
+    """The most urgent cases with their clocks explained, and one reply checked for tone."""
+    cases = Cases(store.engine)
+    urgent = cases.listing(tenant, CaseFilter(limit=5))
+    console.print(f"[bold]{len(urgent)} most urgent cases[/] (`escucha cases` lists them all)")
+    if not projected:
+        console.print("[yellow]some cases were not projected in time[/]: see `escucha status`")
+    render_cases(urgent, console)
+    first = next((c for c in urgent if c.source in REPLYABLE), None)
+    if first is None:
+        return
+    answering = Answering(cases, Outbox(store.engine), ChannelCredentials(store.engine))
+    for text in (INFORMAL, careful(first)):
+        findings = answering.review(tenant, first.id, text)
+        console.print(f"tone check of a reply to {first.id}: {text!r}", markup=False,
+                      highlight=False, emoji=False)  # fmt: skip
+        render_findings(findings, console)
+        if not findings:
+            console.print("  no findings: it would go out as written")
+
+
+INFORMAL = "jajaja tranqui, yo lo miro"
+
+
+def careful(case: CaseRow) -> str:
+    """A reply in the business's voice: greeting by name, apology, a next step with a time."""
+    name = case.author.lstrip("@")
+    if case.language == "en":
+        return (f"Hi {name}, we are very sorry about this. We are looking into it today and "
+                "will write to you before 18:00.")  # fmt: skip
+    return (f"Hola {name}, sentimos mucho lo ocurrido. Hoy revisamos tu caso y te escribimos "
+            "antes de las 18:00.")  # fmt: skip
 
 
 def _ensure_example_tenant(store: Store, console: Console) -> None:

@@ -35,9 +35,9 @@ def book(database_url, redis_client):
     store.dispose()
 
 
-def complaint(n=1, at=WROTE, author="lucia", text=COMPLAINT, tenant="acme"):
+def complaint(n=1, at=WROTE, author="lucia", text=COMPLAINT, tenant="acme", **more):
     return triaged(n, config=ACME.model_copy(update={"id": tenant}), author=author, text=text,
-                   created_at=at.isoformat(), tenant=tenant)  # fmt: skip
+                   created_at=at.isoformat(), tenant=tenant, **more)  # fmt: skip
 
 
 def sent_reply(store, case_id, at, key="r1"):
@@ -154,3 +154,43 @@ def test_the_listing_puts_breached_first_and_pages_with_a_cursor(book):
     assert [c.id for c in casebook.cases.listing("acme", CaseFilter(sla="breached"))] == [ids[0]]
     assert casebook.cases.listing("acme", CaseFilter(q="100%_no")) == []  # wildcards are text
     assert len(casebook.cases.listing("acme", CaseFilter(q="NADIE contesta"))) == 4
+
+
+def test_a_reply_to_our_answer_joins_the_case_and_thanks_there_reopens_nothing(book):
+    store, casebook = book
+    store.save([complaint()])
+    case_id = complaint().triage.case_key
+    sent_reply(store, case_id, WROTE + timedelta(minutes=5))  # the platform's id: "9r1"
+    casebook.change_status("acme", case_id, Status.resolved, "ana", WROTE + timedelta(minutes=6))
+    thanks = complaint(2, at=WROTE + timedelta(minutes=30), text="gracias!", in_reply_to="x:9r1")
+    assert thanks.triage.case_key is None  # triage alone would open no case for it
+    store.save([thanks])
+    assert store.get(thanks.id).case_id == case_id  # the thread is the case
+    after = casebook.refresh([case_id], WROTE + timedelta(hours=1))[case_id]
+    assert len(casebook.cases.history(case_id).mentions) == 2
+    assert after.status is Status.resolved and after.cycle == 1
+
+
+def test_a_reply_chain_joins_only_its_own_customers_case(book):
+    store, _ = book
+    first = complaint(1, author="lucia")
+    store.save([first])
+    again = complaint(
+        2,
+        author="lucia",
+        at=WROTE + timedelta(minutes=1),
+        text="@aerosol sigo esperando, nadie contesta",
+        in_reply_to="x:1",
+    )
+    stranger = complaint(
+        3,
+        author="pedro",
+        at=WROTE + timedelta(minutes=2),
+        text="@aerosol a mí tampoco me contestan nadie",
+        in_reply_to="x:1",
+    )
+    other_tenant = complaint(4, author="lucia", tenant="beta", in_reply_to="x:1")
+    store.save([again, stranger, other_tenant])
+    assert store.get(again.id).case_id == first.triage.case_key
+    assert store.get(stranger.id).case_id == stranger.triage.case_key != first.triage.case_key
+    assert store.get(other_tenant.id).case_id == other_tenant.triage.case_key

@@ -91,7 +91,7 @@ def test_a_handle_already_in_the_text_is_not_repeated():
 
 
 def test_a_mastodon_status_is_answered_by_its_id_on_its_instance():
-    from escucha.channels.senders import native_id
+    from escucha.core.models import native_id
 
     assert native_id("mastodon", "mastodon.social/113500000000000001") == "113500000000000001"
     assert native_id("facebook", "777_888") == "777_888"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escucha.care.tone import Language, Reply, check
-from escucha.channels.senders import native_id
+from escucha.core.models import native_id
 from escucha.store.cases import Cases
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.outbox import NewReply, Outbox

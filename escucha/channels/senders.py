@@ -33,12 +33,6 @@ class Outgoing:
     visibility: str = "public"  # Mastodon: public, unlisted, private, direct
 
 
-def native_id(platform: str, external_id: str) -> str:
-    """The platform's own id of a post escucha stored: Mastodon's are kept as 'host/id', since
-    ids from two instances can collide, and the instance's API wants the id alone."""
-    return external_id.rpartition("/")[2] if platform == "mastodon" else external_id
-
-
 @dataclass(frozen=True)
 class Credentials:
     token: str  # the Page, Instagram, X user or Mastodon account token: never logged

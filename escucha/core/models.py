@@ -56,6 +56,12 @@ def post_ref(source: str, external_id: str) -> str:
     return f"{source}:{external_id}"
 
 
+def native_id(source: str, external_id: str) -> str:
+    """The platform's own id of a post escucha stored: Mastodon's are kept as 'host/id', since
+    ids from two instances can collide, and the instance's API wants the id alone."""
+    return external_id.rpartition("/")[2] if source == "mastodon" else external_id
+
+
 def tenant_of(mention_id: str) -> str:
     return mention_id.partition(":")[0]
 

@@ -84,18 +84,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'escucha.db'}"
         return
-    from sqlalchemy import create_engine, text
+    from tests.postgres_server import fresh_database
 
     base = request.getfixturevalue("postgres_url")
     name = f"t_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    yield base.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with fresh_database(base, name) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

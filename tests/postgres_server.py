@@ -6,7 +6,8 @@ import glob
 import os
 import shutil
 import subprocess
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from escucha.ops.redis_server import free_port
@@ -80,3 +81,20 @@ class PostgresServer:
     def stop(self) -> None:
         with suppress(PostgresUnavailable):
             self._run(_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+@contextmanager
+def fresh_database(base_url: str, name: str) -> Iterator[str]:
+    """A new, empty database on the server at `base_url`, dropped afterwards; its URL."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield base_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()

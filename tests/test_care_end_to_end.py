@@ -2,7 +2,7 @@
 the case goes to the present Spanish-speaking agent, the agent's reply goes through the API to
 a local server playing the platform, and the case then shows its first response met.
 
-Real API process, Celery workers and beat, real Redis, SQLite.
+Real API process, Celery workers and beat, real Redis; SQLite and PostgreSQL.
 """
 
 import json
@@ -15,14 +15,17 @@ from escucha.core.tenant import Tenant
 from escucha.ops.redis_server import RedisServer
 from escucha.store.agents import AgentRecord, Agents
 from escucha.store.channel_credentials import ChannelCredentials
+from escucha.store.migrate import upgrade
 from escucha.store.store import make_engine
 from escucha.store.tenants import Tenants
 from tests import platform_payloads as p
 from tests.api_process import WEBHOOK_SECRETS, api_and_workers, signed
 from tests.pipeline_helpers import migrated_sqlite
 from tests.platform_servers import PlatformServer, Reply
+from tests.postgres_server import fresh_database
 from tests.processes import wait_until
 
+pytestmark = pytest.mark.postgres
 KEY = {"X-API-Key": "key-sol"}
 SEAL = new_key()
 PLATFORM_ID = {"value": 0}
@@ -37,11 +40,21 @@ def tweeted(request):
     return Reply(201, {"data": {"id": "1900000000000000001", "text": request.json()["text"]}})
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def database_url(request, tmp_path_factory):
+    """The loop runs on each store: SQLite, and a fresh database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield migrated_sqlite(tmp_path_factory.mktemp("care-sqlite"))
+        return
+    with fresh_database(request.getfixturevalue("postgres_url"), "care_e2e") as url:
+        upgrade(url)
+        yield url
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(tmp_path_factory, database_url):
     root = tmp_path_factory.mktemp("care")
     redis_server = RedisServer(root / "redis").start()
-    database_url = migrated_sqlite(root)
     routes = {
         f"/{GRAPH_VERSION}/777_888/comments": answer,
         f"/{GRAPH_VERSION}/17865799348089039/replies": answer,

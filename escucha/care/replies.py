@@ -56,9 +56,9 @@ def send_one(
     if isinstance(outcome, Sent):
         outbox.sent(key, outcome.platform_id, now)
     elif isinstance(outcome, Retry):
-        outbox.retry(key, outcome.at, outcome.reason)
+        outbox.retry(key, outcome.at, outcome.reason, now)
     elif isinstance(outcome, Dead):
-        outbox.dead(key, outcome.reason)
+        outbox.dead(key, outcome.reason, now)
     return outcome
 
 

@@ -89,15 +89,16 @@ class Outbox:
             return Claimed(before, interrupted)
 
     def sent(self, key: str, platform_id: str, now: datetime) -> None:
-        self._settle(key, status="sent", platform_id=platform_id, sent_at=now, last_error=None)
+        self._settle(key, now, status="sent", platform_id=platform_id, sent_at=now,
+                     last_error=None)  # fmt: skip
 
-    def retry(self, key: str, at: datetime, reason: str) -> None:
-        self._settle(key, status="pending", next_attempt_at=at, last_error=reason)
+    def retry(self, key: str, at: datetime, reason: str, now: datetime) -> None:
+        self._settle(key, now, status="pending", next_attempt_at=at, last_error=reason)
 
-    def dead(self, key: str, reason: str) -> None:
-        self._settle(key, status="dead", last_error=reason)
+    def dead(self, key: str, reason: str, now: datetime) -> None:
+        self._settle(key, now, status="dead", last_error=reason)
 
-    def _settle(self, key: str, **values: object) -> None:
+    def _settle(self, key: str, now: datetime, **values: object) -> None:
         with Session(self.engine) as session, session.begin():
             row = session.get(OutboxRow, key)
             if row is not None and row.status == "sending":
@@ -106,7 +107,7 @@ class Outbox:
                 row.attempts += 1
                 if row.case_id is not None:  # its case's clocks changed: mark it for projection
                     session.execute(update(CaseRow).where(CaseRow.id == row.case_id)
-                                    .values(check_at=datetime.now(UTC)))  # fmt: skip
+                                    .values(check_at=now))  # fmt: skip
 
 
 def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:

@@ -65,24 +65,28 @@ def choose(
     language: str,
     at: datetime,
     owner: str | None = None,
+    avoid: frozenset[str] = frozenset(),
 ) -> Decision:
-    """The agent for a case in `language` at `at`; `owner` is a returning customer's agent."""
+    """The agent for a case in `language` at `at`; `owner` is a returning customer's agent,
+    `avoid` the agents it was requeued from (taken again only when nobody else can)."""
     available = [
         load for load in loads
         if on_shift(tenant, load.agent, at) and present(load, at)
         and load.open_cases < load.agent.capacity
     ]  # fmt: skip
-    if owner is not None:
+    if owner is not None and owner not in avoid:
         back = next((load for load in available if load.agent.id == owner), None)
         if back is not None:
             return Decision(owner, f"returning customer: back to {back.agent.name}, who had it")
     speaking = [load for load in available if language in load.agent.languages]
     if not speaking:
         return Decision(None, _why_nobody(tenant, loads, language, at))
-    best = min(speaking, key=_order)
+    fresh = [load for load in speaking if load.agent.id not in avoid]
+    best = min(fresh or speaking, key=_order)
     load = f"{best.open_cases}/{best.agent.capacity}"
+    again = "" if fresh else "; again, nobody else can take it"
     return Decision(best.agent.id, f"{best.agent.name}: on shift, speaks {language}, "
-                    f"least loaded ({load} cases)")  # fmt: skip
+                    f"least loaded ({load} cases){again}")  # fmt: skip
 
 
 def _order(load: AgentLoad) -> tuple[float, int, float]:

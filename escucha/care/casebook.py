@@ -27,15 +27,16 @@ from escucha.care.casework import (
 )
 from escucha.care.lifecycle import LifecycleError, Status, StatusChange, set_status
 from escucha.care.pleasantries import is_pleasantry
+from escucha.care.requeue import Assignment, Escalated, Hold, Requeued, bounced, decide, hold
 from escucha.care.sla import Author
 from escucha.core.models import Intent, PriorityLabel, as_utc
 from escucha.core.tenant import Tenant
 from escucha.pipeline import events
 from escucha.store.agents import Agents
 from escucha.store.cases import PROJECTED, WORKING, Cases, History
-from escucha.store.schema import CaseRow
+from escucha.store.schema import CaseEventRow, CaseRow
 
-Publish = Callable[[str, SlaEvent, str], None]  # tenant, event, case id
+Publish = Callable[[str, SlaEvent | Escalated, str], None]  # tenant, event, case id
 Presence = Callable[[str], dict[str, datetime]]  # tenant → agent id → last heartbeat
 
 
@@ -78,15 +79,51 @@ class Casebook:
         history = self.cases.history(case_id)
         if history is None:
             return None
-        projection = self.project(history, now)
-        self.cases.write_projection(case_id, columns(projection, history), now)
-        if self.publish is not None and history.case.merged_into is None:
-            for event in sla_events(case_id, projection, now):
-                self.publish(history.case.tenant, event, case_id)
-        return history.case.tenant, projection
-
-    def project(self, history: History, now: datetime) -> Projection:
         tenant = self.tenant_of(history.case.tenant)
+        projection = self.project(history, now, tenant)
+        values = columns(projection, history)
+        held = self._hold(tenant, history, projection)
+        if held is not None and held.deadline > now:  # look again when the hold runs out
+            values["check_at"] = min(m for m in (projection.check_at, held.deadline) if m)
+        self.cases.write_projection(case_id, values, now)
+        if history.case.merged_into is None:
+            if self.publish is not None:
+                for event in sla_events(case_id, projection, now):
+                    self.publish(tenant.id, event, case_id)
+            if held is not None and held.deadline <= now:
+                self._move_on(tenant, history, projection, held, now)
+        return tenant.id, projection
+
+    def _hold(self, tenant: Tenant, history: History, projection: Projection) -> Hold | None:
+        if projection.status not in (Status.new, Status.open):
+            return None
+        return hold(tenant, history.case.assignee, assignments(history.events),
+                    messages(history), projection.cycle_started_at)  # fmt: skip
+
+    def _move_on(self, tenant: Tenant, history: History, projection: Projection, held: Hold,
+                 now: datetime) -> None:  # fmt: skip
+        """Requeue a case its assignee sat on, or past the bounce cap escalate it once."""
+        case_id, log = history.case.id, assignments(history.events)
+        record = self.agents.get(tenant.id, held.agent) if self.agents else None
+        outcome = decide(tenant, case_id, projection.cycle, held,
+                         bounced(log, projection.cycle_started_at), now,
+                         record.name if record else held.agent)  # fmt: skip
+        if isinstance(outcome, Requeued):
+            if self.cases.release(tenant.id, case_id, held.agent, now):
+                self.cases.add_event(tenant.id, case_id, "assignment", now, "escucha", agent=None,
+                                     reason=outcome.reason, requeued_from=held.agent)  # fmt: skip
+        elif isinstance(outcome, Escalated):
+            logged = {e.data.get("key") for e in history.events if e.kind == "escalated"}
+            if outcome.key not in logged:
+                self.cases.add_event(tenant.id, case_id, "escalated", now, "escucha",
+                                     key=outcome.key, agent=held.agent,
+                                     reason=outcome.reason)  # fmt: skip
+            if self.publish is not None:
+                self.publish(tenant.id, outcome, case_id)
+
+    def project(self, history: History, now: datetime, tenant: Tenant | None = None
+                ) -> Projection:  # fmt: skip
+        tenant = tenant or self.tenant_of(history.case.tenant)
         opened = as_utc(history.case.opened_at)
         return project(tenant, history.case.source, opened, messages(history), changes(history),
                        now, language_of(tenant))  # fmt: skip
@@ -155,8 +192,12 @@ class Casebook:
         loads = self.cases.loads(tenant_id)
         decisions = []
         for case in self.cases.unassigned(tenant_id):
+            log = self.cases.events(case.id)
+            cycle_started = as_utc(case.cycle_started_at or case.opened_at)
+            avoid = frozenset(bounced(assignments(log), cycle_started))
             offered = [AgentLoad(a, loads.get(a.id, 0), seen.get(a.id)) for a in policy_view]
-            decision = choose(tenant, offered, case.language or language_of(tenant), now)
+            decision = choose(tenant, offered, case.language or language_of(tenant), now,
+                              avoid=avoid)  # fmt: skip
             if decision.agent is not None:
                 if self.cases.take(tenant_id, case.id, decision.agent, capacity[decision.agent],
                                    now):  # fmt: skip
@@ -164,14 +205,14 @@ class Casebook:
                 else:  # another assigner got there first: see the loads as they now are
                     loads = self.cases.loads(tenant_id)
                     decision = Decision(None, "unassigned: another assigner took the place first")
-            self._log_decision(tenant_id, case.id, decision, now)
+            self._log_decision(tenant_id, case.id, decision, log, now)
             decisions.append((case.id, decision))
         return decisions
 
-    def _log_decision(self, tenant: str, case_id: str, decision: Decision, now: datetime) -> None:
+    def _log_decision(self, tenant: str, case_id: str, decision: Decision,
+                      log: list[CaseEventRow], now: datetime) -> None:  # fmt: skip
         """Log a decision unless it repeats the last one (a waiting case is offered each sweep)."""
-        last = next((e for e in reversed(self.cases.events(case_id)) if e.kind == "assignment"),
-                    None)  # fmt: skip
+        last = next((e for e in reversed(log) if e.kind == "assignment"), None)
         if last is not None and last.data == {"agent": decision.agent, "reason": decision.reason}:
             return
         self.cases.add_event(tenant, case_id, "assignment", now, "escucha",
@@ -195,9 +236,9 @@ def on_redis(engine: Engine, tenant_of: Callable[[str], Tenant], client: redis.R
     """A casebook over the store, publishing SLA moments to the tenants' streams and reading
     agents' presence from their heartbeats."""
 
-    def publish(tenant: str, event: SlaEvent, case_id: str) -> None:
+    def publish(tenant: str, event: SlaEvent | Escalated, case_id: str) -> None:
         events.publish_once(client, tenant, event.key, event.kind, case_id=case_id,
-                            target=event.target, at=event.at.isoformat())  # fmt: skip
+                            **event.fields())  # fmt: skip
 
     return Casebook(Cases(engine), tenant_of, publish, Agents(engine),
                     lambda tenant: presence.last_seen(client, tenant))  # fmt: skip
@@ -220,6 +261,11 @@ def messages(history: History) -> list[CaseMessage]:
             found.append(CaseMessage(at=as_utc(reply.sent_at), author=Author.agent,
                                      public=not reply.private))  # fmt: skip
     return sorted(found, key=lambda m: m.at)
+
+
+def assignments(log: Iterable[CaseEventRow]) -> list[Assignment]:
+    return [Assignment(as_utc(e.at), e.data.get("agent"), e.data.get("requeued_from"))
+            for e in log if e.kind == "assignment"]  # fmt: skip
 
 
 def changes(history: History) -> list[StatusChange]:

@@ -189,6 +189,10 @@ class SlaEvent:
     at: datetime
     fraction: float | None = None
 
+    def fields(self) -> dict[str, str]:
+        """What the tenant's stream carries besides the kind and the case."""
+        return {"target": self.target, "at": self.at.isoformat()}
+
 
 def sla_events(case_id: str, projection: Projection, now: datetime) -> list[SlaEvent]:
     """Every moment of the current cycle that has come by `now`, each under a stable key."""

@@ -71,6 +71,15 @@ class Limits(BaseModel):
     )
 
 
+class Requeue(BaseModel, frozen=True):
+    """How long an assignee may sit on a waiting customer before the case moves on."""
+
+    after_minutes: int = Field(default=60, ge=0, description="business minutes to answer; 0: never")
+    max_bounces: int = Field(
+        default=2, ge=0, description="requeues per cycle; past them the case is escalated"
+    )
+
+
 class Tenant(BaseModel):
     id: str = Field(default="default", pattern=TENANT_ID)
     name: str = ""
@@ -85,6 +94,7 @@ class Tenant(BaseModel):
     closed_dates: list[date] = Field(default=[], description="the business's own closed days")
     accounts: Accounts = Accounts()
     limits: Limits = Limits()
+    requeue: Requeue = Requeue()
     sla: tuple[SlaPolicy, ...] = Field(
         default=DEFAULT_POLICIES, description="in match order: a case takes the first that fits"
     )

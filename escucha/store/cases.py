@@ -133,7 +133,19 @@ class Cases:
     def assign(self, tenant: str, case_id: str, agent: str | None, now: datetime) -> None:
         with Session(self.engine) as session, session.begin():
             session.execute(update(CaseRow).where(CaseRow.id == case_id, CaseRow.tenant == tenant)
-                            .values(assignee=agent, updated_at=now))  # fmt: skip
+                            .values(assignee=agent, updated_at=now, check_at=now))  # fmt: skip
+
+    def release(self, tenant: str, case_id: str, agent: str, now: datetime) -> bool:
+        """Put the case back in the queue if `agent` still holds it (a person may have moved
+        it meanwhile); whether it was."""
+        with Session(self.engine) as session, session.begin():
+            released = session.execute(
+                update(CaseRow)
+                .where(CaseRow.id == case_id, CaseRow.tenant == tenant, CaseRow.assignee == agent)
+                .values(assignee=None, updated_at=now, check_at=now)
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+            return bool(getattr(released, "rowcount", 0))
 
     def take(self, tenant: str, case_id: str, agent: str, capacity: int, now: datetime) -> bool:
         """Give an unassigned case to `agent` if they have room; False when either is no longer
@@ -152,7 +164,7 @@ class Cases:
                 update(CaseRow)
                 .where(CaseRow.id == case_id, CaseRow.tenant == tenant,
                        CaseRow.assignee.is_(None), load < capacity)
-                .values(assignee=agent, updated_at=now)
+                .values(assignee=agent, updated_at=now, check_at=now)  # its hold starts
                 .execution_options(synchronize_session=False)
             )  # fmt: skip
             return bool(getattr(taken, "rowcount", 0))

@@ -86,6 +86,8 @@ class Casebook:
         if held is not None and held.deadline > now:  # look again when the hold runs out
             values["check_at"] = min(m for m in (projection.check_at, held.deadline) if m)
         self.cases.write_projection(case_id, values, now)
+        for moved in superseded(history.case, projection):
+            self.cases.add_event(tenant.id, case_id, "due_superseded", now, "escucha", **moved)
         if history.case.merged_into is None:
             if self.publish is not None:
                 for event in sla_events(case_id, projection, now):
@@ -261,6 +263,26 @@ def messages(history: History) -> list[CaseMessage]:
             found.append(CaseMessage(at=as_utc(reply.sent_at), author=Author.agent,
                                      public=not reply.private))  # fmt: skip
     return sorted(found, key=lambda m: m.at)
+
+
+def superseded(case: CaseRow, projection: Projection) -> list[dict[str, Any]]:
+    """The running due times a new policy moved, each with what it was and under which rules,
+    so the change of rules is on the case rather than silently rewritten."""
+    if case.policy is None or projection.policy == case.policy:
+        return []
+    before = {(t["target"], datetime.fromisoformat(t["started_at"])): t for t in case.sla or []}
+    moved = []
+    for target in projection.targets:
+        old = before.get((target.target, target.started_at))
+        if old is None or old["met_at"] or old["due_at"] is None or target.due_at is None:
+            continue
+        if datetime.fromisoformat(old["due_at"]) != target.due_at:
+            moved.append({
+                "target": target.target, "was": old["due_at"], "now": target.due_at.isoformat(),
+                "policy_was": case.policy, "policy": projection.policy,
+                "explanation": target.explanation,
+            })  # fmt: skip
+    return moved
 
 
 def assignments(log: Iterable[CaseEventRow]) -> list[Assignment]:

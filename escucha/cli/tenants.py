@@ -21,9 +21,14 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _tenants() -> Tenants:
+    from datetime import timedelta
+
+    from config.settings import get_settings
     from escucha.store.tenants import Tenants
 
-    return Tenants(migrated_engine())
+    # Workers trust their copy for tenant_cache_s: look at the cases again once they let go.
+    stale = timedelta(seconds=get_settings().pipeline.tenant_cache_s + 1)
+    return Tenants(migrated_engine(), stale)
 
 
 def _valid(data: dict[str, Any], where: str) -> Tenant:

@@ -61,6 +61,25 @@ def choose_policy(
     return next((p for p in policies if p.matches(priority, intent, channel)), None)
 
 
+def versioned(before: Sequence[SlaPolicy], after: Sequence[SlaPolicy]) -> tuple[SlaPolicy, ...]:
+    """`after`, each policy whose rules changed numbered one past the one of that name it
+    replaces, so a case shows which rules its due times came from; unchanged ones keep theirs."""
+    prior = {policy.name: policy for policy in before}
+    numbered = []
+    for policy in after:
+        old = prior.get(policy.name)
+        if old is not None:
+            edited = _rules(policy) != _rules(old)
+            version = max(policy.version, old.version + 1 if edited else old.version)
+            policy = policy.model_copy(update={"version": version})
+        numbered.append(policy)
+    return tuple(numbered)
+
+
+def _rules(policy: SlaPolicy) -> dict[str, object]:
+    return policy.model_dump(mode="json", exclude={"version"})
+
+
 def _minutes(first: int, next_: int, resolution: int, resolution_clock: Clock
              ) -> dict[Target, TargetSpec]:  # fmt: skip
     return {

@@ -6,13 +6,15 @@ belong to one tenant at most: a webhook event for it has exactly one owner.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from escucha.core.sla_policy import versioned
 from escucha.core.tenant import Tenant
-from escucha.store.schema import TenantAccountRow, TenantRow
+from escucha.store.cases import WORKING
+from escucha.store.schema import CaseRow, TenantAccountRow, TenantRow
 
 
 class AccountTaken(ValueError):
@@ -20,28 +22,47 @@ class AccountTaken(ValueError):
 
 
 class Tenants:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, stale_for: timedelta = timedelta(0)) -> None:
+        """`stale_for`: how long other processes may go on reading a replaced document."""
         self.engine = engine
+        self.stale_for = stale_for
 
     def put(self, tenant: Tenant) -> bool:
         """Store the tenant; True when it is new. Putting the same tenant twice changes nothing.
 
+        An edited SLA policy takes the next version of its name, and a changed tenant's working
+        cases are marked for re-projection, so their clocks follow the new hours and rules.
         Raises AccountTaken, storing nothing, when another tenant owns one of its accounts.
         """
         now = datetime.now(UTC)
-        document = tenant.model_dump(mode="json")
         with Session(self.engine) as session, session.begin():
             row = session.get(TenantRow, tenant.id, with_for_update=True)
             created = row is None
             if row is None:
                 row = TenantRow(id=tenant.id, created_at=now, updated_at=now)
                 session.add(row)
-            elif row.document != document:
+            else:
+                before = Tenant.model_validate(row.document)
+                tenant = tenant.model_copy(update={"sla": versioned(before.sla, tenant.sla)})
+            document = tenant.model_dump(mode="json")
+            if not created and row.document != document:
                 row.updated_at = now
+                self._recheck_cases(session, tenant.id, now + self.stale_for)
             row.name, row.timezone, row.document = tenant.name, tenant.timezone, document
             session.flush()
             self._own_accounts(session, tenant)
             return created
+
+    def _recheck_cases(self, session: Session, tenant_id: str, at: datetime) -> None:
+        """Bring forward the next look at each working case to `at` (never put one off)."""
+        session.execute(
+            update(CaseRow)
+            .where(CaseRow.tenant == tenant_id, CaseRow.status.in_(WORKING),
+                   CaseRow.merged_into.is_(None),
+                   or_(CaseRow.check_at.is_(None), CaseRow.check_at > at))
+            .values(check_at=at)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
 
     def _own_accounts(self, session: Session, tenant: Tenant) -> None:
         wanted = set(tenant.accounts.keys())

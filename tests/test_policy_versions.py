@@ -48,12 +48,17 @@ def shop(database_url):
     store.dispose()
 
 
+def stored_complaint(store, n):
+    mention = triaged(n, config=MADRID, tenant="tienda", author="lucia", text=BROKEN,
+                      created_at=WROTE.isoformat())  # fmt: skip
+    store.save([mention])
+    return mention
+
+
 @pytest.mark.postgres
 def test_an_edit_re_projects_running_clocks_and_keeps_the_due_time_it_replaced(shop):
     store, tenants, book = shop
-    mention = triaged(1, config=MADRID, tenant="tienda", author="lucia", text=BROKEN,
-                      created_at=WROTE.isoformat())  # fmt: skip
-    store.save([mention])
+    mention = stored_complaint(store, 1)
     case_id = mention.triage.case_key
     ten_past = WROTE + timedelta(minutes=10)
     book.refresh([case_id], ten_past)
@@ -83,9 +88,7 @@ def test_an_edit_re_projects_running_clocks_and_keeps_the_due_time_it_replaced(s
 @pytest.mark.postgres
 def test_putting_the_same_tenant_again_touches_no_case(shop):
     store, tenants, book = shop
-    mention = triaged(2, config=MADRID, tenant="tienda", author="lucia", text=BROKEN,
-                      created_at=WROTE.isoformat())  # fmt: skip
-    store.save([mention])
+    mention = stored_complaint(store, 2)
     book.refresh([mention.triage.case_key], WROTE)
     before = book.cases.get("tienda", mention.triage.case_key).check_at
     tenants.put(MADRID)

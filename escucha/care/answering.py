@@ -75,8 +75,9 @@ class Answering:
             key=key or f"reply-{uuid.uuid4().hex}", tenant=tenant,
             account=self._channel(tenant, latest.source), platform=latest.source,
             in_reply_to=native_id(latest.source, latest.external_id), text=text,
-            case_id=case_id, private=private,
+            case_id=case_id, private=private and not latest.direct,
             author_handle=latest.author if latest.source == "mastodon" else None,
+            direct=latest.direct, recipient_id=latest.author_id if latest.direct else None,
         )  # fmt: skip
         self.outbox.add(new)
         row = self.outbox.get(new.key)

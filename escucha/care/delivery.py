@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from escucha.channels.senders import Receipt
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 
 BASE_DELAY = timedelta(seconds=30)
@@ -25,6 +26,7 @@ MAX_ATTEMPTS = 8
 class Sent:
     platform_id: str
     reconciled: bool = False  # found on the platform, not sent again
+    recipient: str | None = None  # whom a private reply reached
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def next_attempt(
 
 
 def deliver(
-    send: Callable[[], str],
+    send: Callable[[], Receipt],
     find_sent: Callable[[], str | None],
     *,
     interrupted: bool,
@@ -66,7 +68,8 @@ def deliver(
     try:
         if interrupted and (found := find_sent()) is not None:
             return Sent(found, reconciled=True)
-        return Sent(send())
+        receipt = send()
+        return Sent(receipt.id, recipient=receipt.recipient)
     except PermanentError as error:
         return Dead(str(error))
     except TRANSIENT_ERRORS as error:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from escucha.care.delivery import Dead, Outcome, Retry, Sent, deliver
-from escucha.channels.senders import Credentials, Outgoing, find_sent, send
+from escucha.channels.senders import Credentials, Outgoing, Receipt, find_sent, send
 from escucha.core.errors import PermanentError
 from escucha.store.outbox import Outbox
 from escucha.store.schema import OutboxRow
@@ -29,6 +29,8 @@ def outgoing_of(row: OutboxRow) -> Outgoing:
         idempotency_key=row.key,
         private=row.private,
         author_handle=row.author_handle,
+        direct=row.direct,
+        recipient=row.recipient_id if row.direct else None,
     )
 
 
@@ -36,7 +38,7 @@ def send_one(
     outbox: Outbox,
     key: str,
     now: datetime,
-    send: Callable[[Outgoing], str],
+    send: Callable[[Outgoing], Receipt],
     find_sent: Callable[[Outgoing], str | None],
     jitter: Callable[[], float] = random.random,
 ) -> Outcome | None:
@@ -54,7 +56,7 @@ def send_one(
         jitter=jitter,
     )
     if isinstance(outcome, Sent):
-        outbox.sent(key, outcome.platform_id, now)
+        outbox.sent(key, outcome.platform_id, now, outcome.recipient)
     elif isinstance(outcome, Retry):
         outbox.retry(key, outcome.at, outcome.reason, now)
     elif isinstance(outcome, Dead):
@@ -98,7 +100,7 @@ def send_through_channel(
     if channel is None:
         reason = f"channel {row.account} is not connected: `escucha channel connect`"
 
-        def refuse(_: Outgoing) -> str:
+        def refuse(_: Outgoing) -> Receipt:
             raise PermanentError(reason)
 
         return send_one(outbox, key, now, refuse, lambda _: None)

@@ -62,7 +62,12 @@ def _influence(followers: int | None, tenant: Tenant) -> tuple[int, str]:
 def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
     if not mention.inbound:
         # The business's own reply: context for the case, never work in the queue.
-        return Triage(priority=0, label=PriorityLabel.low, reasons=["the business's own post"])
+        return Triage(
+            priority=0,
+            label=PriorityLabel.low,
+            reasons=["the business's own post"],
+            case_key=case_key(mention) if mention.direct else None,
+        )  # its conversation
     analysis, folded = mention.analysis, fold(mention.clean_text)
     reasons: list[str] = []
     points = INTENT_POINTS[analysis.intent]
@@ -110,19 +115,29 @@ def _needs_case(mention: AnalyzedMention) -> bool:
     intent, sentiment = mention.analysis.intent, mention.analysis.sentiment
     if intent is Intent.spam:
         return False
-    return intent in CASE_INTENTS or sentiment is Sentiment.negative
+    return mention.direct or intent in CASE_INTENTS or sentiment is Sentiment.negative
 
 
-MAX_KEY_AUTHOR = 200
+MAX_KEY = 280  # the cases table's id holds 300: room for a reopened DM's suffix
 
 
 def case_key(mention: AnalyzedMention) -> str:
-    """One open case per customer per channel: later mentions from them join it."""
+    """The conversation a mention belongs to: a person's direct messages on a channel are one
+    (the store opens a new one past the reopen window); comments under one post are one per
+    commenter; anything else is one per person per channel."""
     author = mention.author.lower().lstrip("@")
-    if len(author) > MAX_KEY_AUTHOR:  # lowering can lengthen a name ("İ" is two characters)
-        digest = hashlib.sha256(author.encode()).hexdigest()[:16]
-        author = f"{author[: MAX_KEY_AUTHOR - 17]}#{digest}"
-    return f"{mention.tenant}:{mention.source}:{author}"
+    stem = f"{mention.tenant}:{mention.source}"
+    if mention.direct:
+        person = mention.thread.partition(":")[2] if mention.thread else mention.author_id
+        key = f"{stem}:dm:{(person or author).lower()}"
+    elif mention.thread:
+        key = f"{stem}:on:{mention.thread.partition(':')[2]}:{author}"
+    else:
+        key = f"{stem}:{author}"
+    if len(key) > MAX_KEY:  # lowering can lengthen a name ("İ" is two characters)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        key = f"{key[: MAX_KEY - 17]}#{digest}"
+    return key
 
 
 def triage(mention: AnalyzedMention, tenant: Tenant) -> TriagedMention:

@@ -31,6 +31,8 @@ class Outgoing:
     private: bool = False  # Facebook: a private reply to a comment, through Messenger
     author_handle: str | None = None  # Mastodon: the author's @handle must be in the text
     visibility: str = "public"  # Mastodon: public, unlisted, private, direct
+    direct: bool = False  # an answer in a direct-message conversation
+    recipient: str | None = None  # a direct answer's person: PSID, IGSID or X user id
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ def request_for(reply: Outgoing, creds: Credentials) -> httpx.Request:
     """The documented request for this platform."""
     base = creds.base_url.rstrip("/")
     bearer = {"Authorization": f"Bearer {creds.token}"}
+    if reply.direct and reply.platform != "mastodon":
+        return _direct_request(reply, creds, base, bearer)
     if reply.platform == "facebook" and reply.private:
         if not creds.page_id:
             raise PermanentError("a private reply needs the Page id of the channel")
@@ -61,9 +65,27 @@ def request_for(reply: Outgoing, creds: Credentials) -> httpx.Request:
         tweet["reply"] = {"in_reply_to_tweet_id": reply.in_reply_to}
         return httpx.Request("POST", f"{base}/2/tweets", json=tweet, headers=bearer)
     text = _addressed(reply.text, reply.author_handle)
-    form = {"status": text, "in_reply_to_id": reply.in_reply_to, "visibility": reply.visibility}
+    visibility = "direct" if reply.direct else reply.visibility
+    form = {"status": text, "in_reply_to_id": reply.in_reply_to, "visibility": visibility}
     headers = bearer | {"Idempotency-Key": reply.idempotency_key}
     return httpx.Request("POST", f"{base}/api/v1/statuses", data=form, headers=headers)
+
+
+def _direct_request(reply: Outgoing, creds: Credentials, base: str, bearer: dict[str, str]
+                    ) -> httpx.Request:  # fmt: skip
+    """An answer inside a DM conversation: Messenger's Send API (Instagram's too, through the
+    professional account) as a RESPONSE within the 24-hour window, or X's one-to-one DM."""
+    if not reply.recipient:
+        raise PermanentError("a direct answer needs the person's id on the platform")
+    if reply.platform == "x":
+        url = f"{base}/2/dm_conversations/with/{reply.recipient}/messages"
+        return httpx.Request("POST", url, json={"text": reply.text}, headers=bearer)
+    if not creds.page_id:
+        raise PermanentError("a direct answer needs the Page or account id of the channel")
+    body = {"recipient": {"id": reply.recipient}, "messaging_type": "RESPONSE",
+            "message": {"text": reply.text}}  # fmt: skip
+    url = f"{base}/{GRAPH_VERSION}/{creds.page_id}/messages"
+    return httpx.Request("POST", url, json=body, headers=bearer)
 
 
 def _addressed(text: str, handle: str | None) -> str:
@@ -76,12 +98,23 @@ def _addressed(text: str, handle: str | None) -> str:
     return f"{mention} {text}"
 
 
-def send(client: httpx.Client, reply: Outgoing, creds: Credentials) -> str:
-    """Send one reply; the platform's id for it. Raises TransientError or PermanentError."""
+@dataclass(frozen=True)
+class Receipt:
+    """What the platform said it made: the reply's id, and for a private reply the person's
+    id in the conversation it opened (Messenger's `recipient_id`)."""
+
+    id: str
+    recipient: str | None = None
+
+
+def send(client: httpx.Client, reply: Outgoing, creds: Credentials) -> Receipt:
+    """Send one reply. Raises TransientError or PermanentError."""
     response = client.send(request_for(reply, creds))
     _refused(reply, response)
     check_response(response)
-    return sent_id(reply, response.json())
+    body = response.json()
+    recipient = body.get("recipient_id") if reply.private and isinstance(body, dict) else None
+    return Receipt(sent_id(reply, body), str(recipient) if recipient else None)
 
 
 def sent_id(reply: Outgoing, body: Any) -> str:
@@ -89,8 +122,9 @@ def sent_id(reply: Outgoing, body: Any) -> str:
     if not isinstance(body, dict):
         raise PermanentError(f"{reply.platform} answered {type(body).__name__}, not an object")
     if reply.platform == "x":
-        found = (body.get("data") or {}).get("id")
-    elif reply.platform == "facebook" and reply.private:
+        data = body.get("data") or {}
+        found = data.get("dm_event_id") if reply.direct else data.get("id")
+    elif reply.platform in ("facebook", "instagram") and (reply.private or reply.direct):
         found = body.get("message_id")
     else:
         found = body.get("id")
@@ -126,6 +160,8 @@ def find_sent(client: httpx.Client, reply: Outgoing, creds: Credentials, own_id:
     base, bearer = creds.base_url.rstrip("/"), {"Authorization": f"Bearer {creds.token}"}
     if reply.platform == "mastodon":
         return None
+    if reply.direct:
+        return _find_direct(client, reply, creds, own_id)
     if reply.platform == "facebook" and reply.private:
         url = f"{base}/{GRAPH_VERSION}/{reply.in_reply_to}"
         found = _get(client, url, {"fields": "can_reply_privately"}, bearer)
@@ -151,6 +187,30 @@ def find_sent(client: httpx.Client, reply: Outgoing, creds: Credentials, own_id:
                     if r.get("type") == "replied_to"}  # fmt: skip
         if reply.in_reply_to in answered and tweet.get("text") == reply.text:
             return str(tweet["id"])
+    return None
+
+
+def _find_direct(client: httpx.Client, reply: Outgoing, creds: Credentials, own_id: str
+                 ) -> str | None:  # fmt: skip
+    """Our answer among the conversation's latest messages: sent by us, with this text."""
+    base, bearer = creds.base_url.rstrip("/"), {"Authorization": f"Bearer {creds.token}"}
+    if reply.platform == "x":
+        url = f"{base}/2/dm_conversations/with/{reply.recipient}/dm_events"
+        params = {"dm_event.fields": "sender_id,text", "max_results": "20"}
+        for event in _get(client, url, params, bearer).get("data") or []:
+            if event.get("sender_id") == own_id and event.get("text") == reply.text:
+                return str(event["id"])
+        return None
+    url = f"{base}/{GRAPH_VERSION}/{own_id}/conversations"
+    params = {"user_id": str(reply.recipient), "fields": "messages.limit(20){id,message,from}"}
+    if reply.platform == "instagram":
+        params["platform"] = "instagram"
+    for conversation in _get(client, url, params, bearer).get("data") or []:
+        for message in (conversation.get("messages") or {}).get("data") or []:
+            if (message.get("from") or {}).get("id") == own_id and (
+                message.get("message") == reply.text
+            ):
+                return str(message["id"])
     return None
 
 

@@ -124,6 +124,17 @@ class Mention(BaseModel):
     amplifies: MentionRef | None = Field(
         default=None, description="a boost or retweet: the original, as 'source:external_id'"
     )
+    thread: MentionRef | None = Field(
+        default=None,
+        description="the post a comment sits under, when it is not the comment itself (a Page "
+        "post, an Instagram media, an X conversation), as 'source:external_id'; for a direct "
+        "message, the person the conversation is with, as 'source:their id'",
+    )
+    direct: bool = Field(
+        default=False,
+        description="a private message: Messenger, Instagram Direct, an X DM, a Mastodon "
+        "direct status",
+    )
     inbound: bool = True  # False for the business's own posts and replies (e.g. twcs exports)
     addressed: bool = Field(
         default=False,
@@ -189,7 +200,9 @@ class RawMention(Mention):
         # PostgreSQL refuses NUL in text and SQLite stops a search at it: both stores get none.
         return value.replace(NUL, "") if isinstance(value, str) else value
 
-    @field_validator("external_id", "author_id", "url", "in_reply_to", "amplifies", mode="before")
+    @field_validator(
+        "external_id", "author_id", "url", "in_reply_to", "amplifies", "thread", mode="before"
+    )
     @classmethod
     def _plain_reference(cls, value: Any) -> Any:
         if isinstance(value, str) and BROKEN_BYTE.search(value):

@@ -95,6 +95,10 @@ class Tenant(BaseModel):
     accounts: Accounts = Accounts()
     limits: Limits = Limits()
     requeue: Requeue = Requeue()
+    reopen_window_days: int = Field(
+        default=7, ge=0, description="a direct message this long after its case was resolved "
+        "reopens it; later, it opens a new case",
+    )  # fmt: skip
     sla: tuple[SlaPolicy, ...] = Field(
         default=DEFAULT_POLICIES, description="in match order: a case takes the first that fits"
     )

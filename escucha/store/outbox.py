@@ -32,6 +32,8 @@ class NewReply:
     case_id: str | None = None
     private: bool = False
     author_handle: str | None = None
+    direct: bool = False  # an answer in a DM conversation, to `recipient_id`
+    recipient_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,11 @@ class Outbox:
             session.refresh(before)
             return Claimed(before, interrupted)
 
-    def sent(self, key: str, platform_id: str, now: datetime) -> None:
+    def sent(self, key: str, platform_id: str, now: datetime, recipient_id: str | None = None
+             ) -> None:  # fmt: skip
+        reached = {"recipient_id": recipient_id} if recipient_id else {}  # a DM's stays
         self._settle(key, now, status="sent", platform_id=platform_id, sent_at=now,
-                     last_error=None)  # fmt: skip
+                     last_error=None, **reached)  # fmt: skip
 
     def retry(self, key: str, at: datetime, reason: str, now: datetime) -> None:
         self._settle(key, now, status="pending", next_attempt_at=at, last_error=reason)

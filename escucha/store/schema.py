@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -41,6 +42,8 @@ class MentionRow(Base):
     url: Mapped[str | None] = mapped_column(Text)
     in_reply_to: Mapped[str | None] = mapped_column(String(240))  # source:external_id
     amplifies: Mapped[str | None] = mapped_column(String(240))  # source:external_id
+    thread: Mapped[str | None] = mapped_column(String(240))  # the post a comment is under
+    direct: Mapped[bool] = mapped_column(Boolean, server_default=false())  # a private message
     text: Mapped[str] = mapped_column(Text)
     clean_text: Mapped[str] = mapped_column(Text)
     handles: Mapped[list[str]] = mapped_column(JSON)
@@ -159,12 +162,14 @@ class OutboxRow(Base):
     in_reply_to: Mapped[str] = mapped_column(String(240))
     text: Mapped[str] = mapped_column(Text)
     private: Mapped[bool] = mapped_column(Boolean)
+    direct: Mapped[bool] = mapped_column(Boolean, server_default=false())  # in a DM conversation
     author_handle: Mapped[str | None] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(16), index=True)  # pending sending sent dead
     attempts: Mapped[int] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     platform_id: Mapped[str | None] = mapped_column(String(200))
+    recipient_id: Mapped[str | None] = mapped_column(String(320), index=True)  # the DM's person
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

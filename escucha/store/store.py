@@ -22,9 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from escucha.core.models import TriagedMention, native_id
+from escucha.core.models import TriagedMention
+from escucha.store import threads
 from escucha.store.bulk import BulkStatement
-from escucha.store.schema import CaseRow, MentionRow, OutboxRow
+from escucha.store.schema import CaseRow, MentionRow
 
 
 def _json_text(value: Any) -> str:
@@ -99,6 +100,8 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
         "url": mention.url,
         "in_reply_to": mention.in_reply_to,
         "amplifies": mention.amplifies,
+        "thread": mention.thread,
+        "direct": mention.direct,
         "text": mention.text,
         "clean_text": mention.clean_text,
         "handles": mention.handles,
@@ -119,40 +122,6 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
         "cluster_id": mention.cluster_id,
         "relevant": triage.relevant,
     }
-
-
-def _join_reply_chains(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """A customer's reply joins the case of what it answers, when that is their own earlier
-    post or a reply the business sent them through escucha: a thread is one case, and a closing
-    "gracias" under our answer is recorded there. Someone else's reply stays their own."""
-    replies = [r for r in rows if r["in_reply_to"] and r["inbound"] and r["relevant"]]
-    if not replies:
-        return
-    threads: dict[str, tuple[str, str]] = {}  # answered post's id → its case, the case's person
-    answered = {f"{r['tenant']}:{r['in_reply_to']}" for r in replies}
-    for post, case_id, author in connection.execute(
-        select(MentionRow.id, MentionRow.case_id, MentionRow.author)
-        .where(MentionRow.id.in_(answered), MentionRow.case_id.is_not(None))
-    ):  # fmt: skip
-        threads[post] = (str(case_id), author.lower())
-    by_native = {}  # (platform, the platform's own id) → the post as replies name it
-    for r in replies:
-        source, _, post = r["in_reply_to"].partition(":")
-        by_native[(source, native_id(source, post))] = r["in_reply_to"]
-    sent = (
-        select(OutboxRow.tenant, OutboxRow.platform, OutboxRow.platform_id, CaseRow.id,
-               CaseRow.author)
-        .join(CaseRow, CaseRow.id == OutboxRow.case_id)
-        .where(OutboxRow.platform_id.in_({native for _, native in by_native}))
-    )  # fmt: skip
-    for tenant, platform, platform_id, case_id, author in connection.execute(sent):
-        ref = by_native.get((platform, str(platform_id)))
-        if ref is not None:
-            threads.setdefault(f"{tenant}:{ref}", (case_id, author.lower()))
-    for row in replies:
-        case_id, person = threads.get(f"{row['tenant']}:{row['in_reply_to']}", (None, None))
-        if case_id is not None and person == row["author"].lower():
-            row["case_id"] = case_id
 
 
 MENTIONS: Table = MentionRow.__table__  # type: ignore[assignment]
@@ -186,7 +155,7 @@ class Store:
         now = datetime.now(UTC)
         rows = [mention_values(m, now) for m in mentions]
         with self.engine.begin() as connection:
-            _join_reply_chains(connection, rows)
+            threads.join(connection, rows, now)
             self._mention_upsert.execute(connection, rows)
             self._refresh_cases(connection, {row["case_id"] for row in rows} - {None}, now)
 

@@ -97,6 +97,7 @@ def status_row(status: Mapping[str, Any], tenant: str, instance: str) -> dict[st
         "url": status.get("url") or original.get("url"),
         "in_reply_to": post_ref(SOURCE, f"{instance}/{reply_to}") if reply_to else None,
         "amplifies": post_ref(SOURCE, f"{instance}/{boosted}") if boosted else None,
+        "direct": status.get("visibility") == "direct",  # seen only by those it names
     }
 
 

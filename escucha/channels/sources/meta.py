@@ -1,8 +1,10 @@
 """Meta webhooks: Facebook Page `feed` and `mention` changes, Instagram `comments`,
-`live_comments` and `mentions`.
+`live_comments` and `mentions`, and direct messages to either (Messenger's `messages`).
 
 Envelope: {"object": "page"|"instagram", "entry": [{"id": <page or IG account>, "time": ...,
-"changes": [{"field": ..., "value": {...}}]}]}. Shapes follow Meta's webhook reference and the
+"changes": [{"field": ..., "value": {...}}]}]}; a direct message comes as
+{"messaging": [{"sender": {"id": <PSID>}, "recipient": {"id": <page>}, "timestamp": <ms>,
+"message": {"mid": ..., "text": ...}}]} on the entry. Shapes follow Meta's webhook reference and the
 payloads well-used clients test against (restfb's webhook fixtures, bottender's events); see
 tests/fixtures/platforms/README.md for each one's source.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from escucha.channels.sources.changes import Changes
@@ -63,14 +66,17 @@ def parse(payload: Any, tenant_for: TenantFor) -> Changes:
 
 def _entry(entry: Mapping[str, Any], where: str, source: str, tenant_for: TenantFor) -> Changes:
     account = ident(entry.get("id")) or ""
+    tenant = tenant_for(f"meta:{account}")
+    if "messaging" in entry:
+        return _messaging(entry["messaging"], _Context(source, tenant or "", account,
+                          entry.get("time"), f"{where}.messaging"), tenant is None)  # fmt: skip
     listed = entry.get("changes")
     if listed is None and "field" in entry:
         listed = [entry]  # Instagram-login deliveries put one field and value on the entry
     if listed is None:
-        return Changes(ignored=1)  # `messaging` (Messenger) or `changed_fields` only
+        return Changes(ignored=1)  # `changed_fields` only
     if not isinstance(listed, list):
         return Changes(upserts=[refused(listed, f"{where}.changes", "expected an array")])
-    tenant = tenant_for(f"meta:{account}")
     changes = Changes()
     for location, change in objects(listed, f"{where}.changes"):
         if isinstance(change, Row):
@@ -133,6 +139,7 @@ def _post(
     author_id: str | None,
 ) -> Changes:
     parent = ident(value.get("parent_id")) or ident(value.get("post_id"))
+    post = ident(value.get("post_id"))
     row = {
         "id": external,
         "source": FACEBOOK,
@@ -143,6 +150,7 @@ def _post(
         "created_at": value.get("created_time") or ctx.time,
         "updated_at": ctx.time,  # when Meta sent this version: an edit comes later than its add
         "in_reply_to": _reply_ref(FACEBOOK, parent, external),
+        "thread": _reply_ref(FACEBOOK, post, external),  # the post a comment is under
         "url": value.get("permalink_url") or value.get("link"),
         "inbound": author_id is None or author_id != ctx.account,  # the Page's own posts
         "addressed": True,  # Meta sends a Page only what happens on or to it
@@ -189,6 +197,7 @@ def _ig_comment(value: Mapping[str, Any], ctx: _Context) -> Changes:
         "in_reply_to": _reply_ref(
             INSTAGRAM, ident(value.get("parent_id")) or ident(media.get("id")), external
         ),
+        "thread": _reply_ref(INSTAGRAM, ident(media.get("id")), external),
         "inbound": author_id is None or author_id != ctx.account,
         "addressed": True,
     }
@@ -211,6 +220,52 @@ def _ig_mention(value: Mapping[str, Any], ctx: _Context) -> Changes:
         )
     )
     return Changes(upserts=[Row({**value, "tenant": ctx.tenant}, ctx.where, problem)])
+
+
+def _messaging(listed: Any, ctx: _Context, unmapped: bool) -> Changes:
+    """Direct messages, from people and the business's own (echoes: an answer made in Meta's
+    inbox counts as one); reads, deliveries, reactions and postbacks are no message."""
+    if not isinstance(listed, list):
+        return Changes(upserts=[refused(listed, ctx.where, "expected an array")])
+    changes = Changes()
+    for where, event in objects(listed, ctx.where):
+        if isinstance(event, Row):
+            changes.upserts.append(event)
+            continue
+        message = field(event, "message")
+        if not message or message.get("is_deleted"):
+            changes.ignored += 1
+        elif unmapped:
+            changes.refuse(event, where, unmapped_reason(f"meta:{ctx.account}"))
+            changes.unmapped.add(f"meta:{ctx.account}")
+        else:
+            changes.upserts.append(Row(_direct_row(event, message, ctx), where))
+    return changes
+
+
+def _direct_row(event: Mapping[str, Any], message: Mapping[str, Any], ctx: _Context
+                ) -> dict[str, Any]:  # fmt: skip
+    """Messenger names a person by their Page-scoped id only; it names the conversation too."""
+    sender = ident(field(event, "sender").get("id"))
+    echo = bool(message.get("is_echo"))
+    person = ident(field(event, "recipient").get("id")) if echo else sender
+    stamp = event.get("timestamp")
+    kinds = [text(a.get("type")) for a in message.get("attachments") or [] if isinstance(a, dict)]
+    said = text(message.get("text")) or (f"[{', '.join(k for k in kinds if k)}]" if kinds else None)
+    return {
+        "id": ident(message.get("mid")),
+        "source": ctx.source,
+        "tenant": ctx.tenant,
+        "text": said,
+        "author": sender,
+        "author_id": sender,
+        "created_at": datetime.fromtimestamp(stamp / 1000, UTC)  # milliseconds
+        if isinstance(stamp, int | float) and not isinstance(stamp, bool) else ctx.time,
+        "direct": True,
+        "thread": post_ref(ctx.source, person) if person else None,
+        "inbound": not echo and sender != ctx.account,
+        "addressed": True,
+    }  # fmt: skip
 
 
 def _reply_ref(source: str, parent: str | None, own: str | None) -> str | None:

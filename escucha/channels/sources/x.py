@@ -5,7 +5,8 @@ objects"; tests/fixtures/platforms/README.md cites each sample):
 - Activity API: {"data": {"event_type": "post.mention.create", "filter": {"user_id": ...},
   "payload": <v2 post>, "includes": {"users": [...]}}}
 - Account Activity: {"for_user_id": ..., "tweet_create_events": [<v1.1 tweet>],
-  "tweet_delete_events": [{"status": {"id": ..., "user_id": ...}}]}
+  "tweet_delete_events": [{"status": {"id": ..., "user_id": ...}}],
+  "direct_message_events": [<message_create event>], "users": {<id>: {...}}}
 - v2 objects (a poll or a push): {"data": <post or [posts]>, "includes": {"users": [...]}}
 X escapes &, < and > in post text; escucha stores the text people wrote.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from escucha.channels.sources.changes import Changes
@@ -37,7 +39,10 @@ POST_EVENTS = {
     "post.repost.create",
 }  # fmt: skip
 DELETE_EVENTS = {"post.delete"}
-V1_KNOWN = {"for_user_id", "tweet_create_events", "tweet_delete_events", "user_has_blocked"}
+V1_KNOWN = {
+    "for_user_id", "tweet_create_events", "tweet_delete_events", "user_has_blocked",
+    "direct_message_events", "users",
+}  # fmt: skip
 
 
 def parse(payload: Any, tenant_for: TenantFor) -> Changes:
@@ -108,8 +113,54 @@ def parse_account_activity(payload: Mapping[str, Any], tenant_for: TenantFor) ->
             changes.refuse(event, where, unmapped_reason(f"x:{owner}"))
         else:
             changes.deletes.append(mention_id(tenant, SOURCE, tweet_id))
+    changes.extend(_direct_messages(payload, owner, tenant))
     changes.ignored += sum(1 for key in payload if key not in V1_KNOWN)
     return changes
+
+
+def _direct_messages(payload: Mapping[str, Any], owner: str, tenant: str | None) -> Changes:
+    """DMs the account received, and the ones it sent (an answer made in X's own app)."""
+    listed = require_list(payload.get("direct_message_events", []), "'direct_message_events'")
+    users = field(payload, "users")
+    changes = Changes()
+    for where, event in objects(listed, "x direct_message_events"):
+        if isinstance(event, Row):
+            changes.upserts.append(event)
+            continue
+        created = field(event, "message_create")
+        sender = ident(created.get("sender_id"))
+        if event.get("type") != "message_create":
+            changes.ignored += 1
+        elif tenant is None:
+            changes.refuse(event, where, unmapped_reason(f"x:{owner}"))
+            changes.unmapped.add(f"x:{owner}")
+        else:
+            user = field(users, sender or "")
+            changes.upserts.append(Row(_dm_row(event, created, user, owner, tenant), where))
+    return changes
+
+
+def _dm_row(event: Mapping[str, Any], created: Mapping[str, Any], user: Mapping[str, Any],
+            owner: str, tenant: str) -> dict[str, Any]:  # fmt: skip
+    """The conversation is named by the other person: the sender, or whom we wrote to."""
+    stamp = ident(event.get("created_timestamp"))
+    sender = ident(created.get("sender_id"))
+    ours = sender == owner
+    person = ident(field(created, "target").get("recipient_id")) if ours else sender
+    return {
+        "id": ident(event.get("id")),
+        "source": SOURCE,
+        "tenant": tenant,
+        "text": _unescaped(text(field(created, "message_data").get("text"))),
+        "author": text(user.get("screen_name")) or sender,
+        "author_id": sender,
+        "created_at": datetime.fromtimestamp(int(stamp) / 1000, UTC)
+        if stamp and stamp.isdigit() else None,  # milliseconds, as a string
+        "direct": True,
+        "thread": post_ref(SOURCE, person) if person else None,
+        "inbound": not ours,
+        "addressed": True,
+    }  # fmt: skip
 
 
 def _unescaped(value: str | None) -> str | None:
@@ -236,6 +287,9 @@ def _v2_row(
         "created_at": post.get("created_at"),
         "in_reply_to": post_ref(SOURCE, replied) if replied else None,
         "amplifies": post_ref(SOURCE, amplified) if amplified else None,
+        "thread": post_ref(SOURCE, root)
+        if (root := ident(post.get("conversation_id"))) and root != post_id
+        else None,
         "url": _status_url(username, post_id),
         "inbound": owner is None or author_id != owner,
         "addressed": owner is not None,

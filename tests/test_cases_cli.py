@@ -67,3 +67,22 @@ def test_a_reply_is_refused_with_findings_and_a_careful_one_is_queued(tmp_path):
     shown = run_group("case", [case_id], data).stdout
     assert f"reply {row.key} · pending" in shown
     store.dispose()
+
+
+def test_a_canned_response_is_saved_then_sent_with_a_variable_the_agent_gives(tmp_path):
+    data = tmp_path / "data"
+    store, case_id = stored_case(data)
+    ChannelCredentials(store.engine, Sealer([new_key()])).connect("sol", "x", "777", "token")
+    text = ("Hola {nombre}, sentimos mucho la espera. Hoy revisamos tu pedido {pedido} y te "
+            "escribimos antes de las 18:00.")  # fmt: skip
+    added = run_group("canned", ["add", "retraso", text, "--tenant", "sol"], data)
+    assert added.returncode == 0 and "{nombre}, {pedido}" in added.stdout, added.stderr
+    assert "retraso" in run_group("canned", ["list", "--tenant", "sol"], data).stdout
+    asked = run_group("reply", [case_id, "--canned", "retraso"], data)
+    assert asked.returncode == 2 and "{pedido}" in asked.stderr  # the case gave no order number
+    sent = run_group("reply", [case_id, "--canned", "retraso", "--var", "pedido=A-77"], data)
+    assert sent.returncode == 0, sent.stderr
+    (row,) = Outbox(store.engine).of_case("sol", case_id)
+    assert row.text.startswith("Hola Lucia, sentimos mucho la espera. Hoy revisamos tu pedido A-77")
+    assert run_group("canned", ["remove", "retraso", "--tenant", "sol"], data).returncode == 0
+    store.dispose()

@@ -96,6 +96,8 @@ def test_demo_runs_on_a_fresh_data_dir_with_a_private_redis(tmp_path):
     informal, careful = care.split("tone check of a reply to ")[1:3]
     assert "informal:" in informal and "no_apology:" in informal
     assert "no findings: it would go out as written" in careful
+    canned = care[care.index("canned response 'disculpa'") :]
+    assert "{" not in canned.splitlines()[0] and "no findings" in canned  # filled, then checked
     with sqlite3.connect(tmp_path / "data" / "escucha.db") as db:
         quotes = db.execute(
             "SELECT sentiment, complaint, priority_label FROM mentions WHERE text IN (?, ?)",

@@ -3,14 +3,9 @@ held apart. Real socket, real Redis and SQLite."""
 
 import pytest
 
-from escucha.core.access import Role
-from escucha.core.sealed import Sealer, new_key
-from escucha.store.api_keys import ApiKeys
-from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.outbox import Outbox
-from escucha.store.store import Store, make_engine
-from tests.factories import triaged
-from tests.security.conftest import KEY_A, KEY_B, make_api
+from tests.care_api import complaint_api
+from tests.security.conftest import KEY_A, KEY_B
 
 INFORMAL = "jajaja tranqui, yo lo miro"
 CAREFUL = ("Hola lucia_g, sentimos mucho la espera. Hoy revisamos tu pedido y te escribimos antes "
@@ -19,17 +14,8 @@ CAREFUL = ("Hola lucia_g, sentimos mucho la espera. Hoy revisamos tu pedido y te
 
 @pytest.fixture
 def api(redis_server, sqlite_url, tmp_path):
-    for api in make_api(redis_server.url, sqlite_url, data_dir=tmp_path / "data"):
-        store = Store.from_url(sqlite_url)
-        complaint = triaged(1, tenant="a", author="lucia_g", text="@aerosol mi maleta no llegó "
-                            "y nadie contesta, es la tercera vez")  # fmt: skip
-        store.save([complaint])
-        store.dispose()
-        engine = make_engine(sqlite_url)
-        ChannelCredentials(engine, Sealer([new_key()])).connect("a", "x", "777", "token")
-        _, reader = ApiKeys(engine).create("a", Role.read)
-        yield api, complaint.triage.case_key, {"X-API-Key": reader}, engine
-        engine.dispose()
+    text = "@aerosol mi maleta no llegó y nadie contesta, es la tercera vez"
+    yield from complaint_api(redis_server.url, sqlite_url, tmp_path / "data", text)
 
 
 def test_an_informal_reply_is_refused_with_findings_and_a_careful_one_is_queued(api):

@@ -1,17 +1,22 @@
 """Answering a case: the tone check first, then the outbox, which sends it once.
 
 The reply goes out from the tenant's connected channel on the platform the customer wrote on,
-to their latest message. The API and the command line both answer through here.
+to their latest message. A canned response is composed first, in the case's language and
+filled from the case. The API and the command line both answer through here.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from escucha.care.canned import ALIASES, known_values, render, variant
 from escucha.care.tone import Language, Reply, check
 from escucha.core.models import native_id
+from escucha.core.tenant import Tenant
+from escucha.store.canned_responses import CannedResponses
 from escucha.store.cases import Cases
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.outbox import NewReply, Outbox
@@ -37,6 +42,10 @@ class CannotAnswer(AnswerRefused):
     """The case or the tenant cannot take this reply now (no message, channel or key)."""
 
 
+class NoSuchCanned(AnswerRefused):
+    pass
+
+
 class Unanswerable(AnswerRefused):
     """escucha cannot reply on the case's platform."""
 
@@ -56,10 +65,31 @@ class Queued:
 
 
 @dataclass(frozen=True)
+class Composed:
+    name: str
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Answering:
     cases: Cases
     outbox: Outbox
     channels: ChannelCredentials  # lists channels; never opens a token
+
+    def compose(self, tenant: Tenant, case_id: str, name: str, values: Mapping[str, str]
+                ) -> Composed:  # fmt: skip
+        """The canned response `name` as a reply to the case: the variant in the customer's
+        language (else the tenant's), filled from the case and from `values`, which win.
+        Raises NoSuchCanned, or MissingValues naming the variables still without a value."""
+        latest, customer = self._latest(tenant.id, case_id)
+        variants = CannedResponses(self.cases.engine).of_tenant(tenant.id, name)
+        found = variant(variants, [latest.lang, *tenant.languages])
+        if found is None:
+            raise NoSuchCanned(f"tenant {tenant.id!r} has no canned response {name!r}")
+        known = known_values(latest.author, [m.text for m in customer], tenant.name)
+        given = {ALIASES.get(key, key): value for key, value in values.items()}
+        return Composed(found.name, found.language, render(found.text, known | given))
 
     def review(self, tenant: str, case_id: str, text: str) -> list[dict[str, Any]]:
         """The tone check's findings on `text` as a reply to the case; nothing is queued."""
@@ -88,19 +118,23 @@ class Answering:
     def _drafted(self, tenant: str, case_id: str, text: str
                  ) -> tuple[MentionRow, list[dict[str, Any]]]:  # fmt: skip
         """The message a reply would answer (the customer's latest), and the reply's findings."""
-        history = self.cases.history(case_id)
-        if history is None or history.case.tenant != tenant:
-            raise NoSuchCase(f"no case {case_id!r}")
-        customer = [m for m in history.mentions if m.inbound]
-        if not customer:
-            raise CannotAnswer(f"case {case_id!r} has no customer message to answer")
-        latest = customer[-1]  # history is in time order
+        latest, customer = self._latest(tenant, case_id)
         if latest.source not in REPLYABLE:
             raise Unanswerable(f"escucha cannot reply on {latest.source!r} yet")
         language: Language = "es" if latest.lang == "es" else "en"
         complaint = any(m.intent in COMPLAINTS or m.complaint for m in customer)
         drafted = Reply(text, language, latest.source, latest.author, complaint)
         return latest, [f.model_dump() for f in check(drafted)]
+
+    def _latest(self, tenant: str, case_id: str) -> tuple[MentionRow, list[MentionRow]]:
+        """The customer's latest message on the case, and all of theirs in time order."""
+        history = self.cases.history(case_id)
+        if history is None or history.case.tenant != tenant:
+            raise NoSuchCase(f"no case {case_id!r}")
+        customer = [m for m in history.mentions if m.inbound]
+        if not customer:
+            raise CannotAnswer(f"case {case_id!r} has no customer message to answer")
+        return customer[-1], customer
 
     def _channel(self, tenant: str, platform: str) -> str:
         for channel in self.channels.of_tenant(tenant):

@@ -68,25 +68,46 @@ def show_case(case_id: Annotated[str, typer.Argument(help="e.g. acme:x:lucia")])
 
 def reply(
     case_id: Annotated[str, typer.Argument(help="the case to answer")],
-    text: Annotated[str, typer.Argument(help="the reply, as the customer will read it")],
+    text: Annotated[
+        str | None, typer.Argument(help="the reply, as the customer will read it")
+    ] = None,
+    canned: Annotated[str | None, typer.Option(help="a canned response instead of text")] = None,
+    var: Annotated[
+        list[str] | None, typer.Option(help="a canned response's variable: pedido=4411; repeat")
+    ] = None,
     confirm: Annotated[bool, typer.Option(help="send despite tone findings")] = False,
     private: Annotated[bool, typer.Option(help="Facebook: a private reply, by Messenger")] = False,
 ) -> None:
     """Check a reply's tone and put it in the outbox; the workers send it once."""
     from escucha.care.answering import Answering, AnswerRefused, ToneFindings
+    from escucha.care.canned import MissingValues
+    from escucha.core.tenant import Tenant
     from escucha.store.cases import Cases
     from escucha.store.channel_credentials import ChannelCredentials
     from escucha.store.outbox import Outbox
+    from escucha.store.tenants import Tenants
 
+    if (text is None) == (canned is None):
+        err.print("[red]give the reply's TEXT or --canned NAME[/], one of them")
+        raise typer.Exit(2)
     engine = migrated_engine()
     cases = Cases(engine)
     history = cases.history(case_id)
     if history is None:
         err.print(f"[red]no case {case_id!r}[/]")
         raise typer.Exit(1)
+    tenant = Tenants(engine).get(history.case.tenant) or Tenant(id=history.case.tenant)
     answering = Answering(cases, Outbox(engine), ChannelCredentials(engine))
     try:
+        if canned is not None:
+            values = dict(v.partition("=")[::2] for v in var or [])
+            text = answering.compose(tenant, case_id, canned, values).text
+            console.print(f"{canned}: {text}", highlight=False, markup=False)
+        assert text is not None
         queued = answering.answer(history.case.tenant, case_id, text, private, confirm)
+    except MissingValues as missing:
+        err.print(f"[red]not queued[/]: {missing}; give them with --var", highlight=False)
+        raise typer.Exit(2) from None
     except ToneFindings as refused:
         render_findings(refused.findings, err)
         err.print("not queued: fix the reply, or send it as it is with --confirm")

@@ -190,6 +190,18 @@ class AgentRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class CannedResponseRow(Base):
+    """A tenant's saved reply in one language."""
+
+    __tablename__ = "canned_responses"
+
+    tenant: Mapped[str] = mapped_column(String(32), ForeignKey("tenants.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(3), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKeyRow(Base):
     """An API key: its tenant and role, and the SHA-256 of its secret (never the secret)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from escucha.care.answering import (
@@ -22,6 +22,7 @@ from escucha.care.answering import (
 )
 from escucha.store.schema import OutboxRow
 from escucha.web.auth import Agent
+from escucha.web.canned import compose
 from escucha.web.state import ApiState, get_state
 
 router = APIRouter(prefix="/v1", tags=["care"])
@@ -29,9 +30,17 @@ State = Annotated[ApiState, Depends(get_state)]
 
 
 class ReplyRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str | None = Field(default=None, min_length=1, max_length=10_000)
+    canned: str | None = Field(default=None, description="a canned response's name, not text")
+    values: dict[str, str] = Field(default={}, description="the canned response's variables")
     private: bool = False
     confirm: bool = Field(default=False, description="send despite tone findings")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReplyRequest:
+        if (self.text is None) == (self.canned is None):
+            raise ValueError("give the reply's text or a canned response's name, not both")
+        return self
 
 
 @router.post("/cases/{case_id}/replies", status_code=202)
@@ -58,13 +67,17 @@ def reply_status(state: State, tenant: Agent, key: str) -> dict[str, Any]:
 def _reply(state: ApiState, tenant: str, case_id: str, body: ReplyRequest,
            key: str | None) -> dict[str, Any]:  # fmt: skip
     answering = Answering(state.casebook.cases, state.outbox, state.channels)
+    text = body.text
+    if body.canned is not None:
+        text = compose(answering, state, tenant, case_id, body.canned, body.values).text
+    assert text is not None  # the request's validator holds one or the other
     try:
-        queued = answering.answer(tenant, case_id, body.text, body.private, body.confirm, key)
+        queued = answering.answer(tenant, case_id, text, body.private, body.confirm, key)
     except ToneFindings as refused:
         raise HTTPException(422, {"reason": refused.reason, "findings": refused.findings}) from None
     except AnswerRefused as refused:
         raise HTTPException(STATUS[type(refused)], refused.reason) from None
-    return _public(queued.reply) | {"findings": queued.findings}
+    return _public(queued.reply) | {"text": queued.reply.text, "findings": queued.findings}
 
 
 STATUS = {NoSuchCase: 404, CannotAnswer: 409, Unanswerable: 422}

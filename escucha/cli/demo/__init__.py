@@ -16,6 +16,7 @@ from escucha.care.answering import REPLYABLE, Answering
 from escucha.channels.imports import read_file
 from escucha.cli.backend import QueueBackend
 from escucha.cli.cases import render_cases, render_findings
+from escucha.core.canned_response import CannedResponse
 from escucha.core.tenant import load_tenant
 from escucha.nlp import registry
 from escucha.ops.launcher import Launcher
@@ -23,6 +24,7 @@ from escucha.ops.stack import broker
 from escucha.pipeline.context import PipelineContext, connect_with
 from escucha.pipeline.ingest import ingest
 from escucha.pipeline.stages import default_groups
+from escucha.store.canned_responses import CannedResponses
 from escucha.store.cases import CaseFilter, Cases
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.migrate import upgrade
@@ -105,6 +107,35 @@ def render_care(store: Store, tenant: str, projected: bool, console: Console) ->
         render_findings(findings, console)
         if not findings:
             console.print("  no findings: it would go out as written")
+    render_canned(store, answering, tenant, first, console)
+
+
+# The example business's saved reply, in both its languages (`escucha canned add`).
+DEMO_CANNED = (
+    CannedResponse(name="disculpa", language="es", text="Hola {nombre}, sentimos mucho lo "
+                   "ocurrido. Hoy revisamos tu caso y te escribimos antes de las 18:00. {marca}"),
+    CannedResponse(name="disculpa", language="en", text="Hi {name}, we are very sorry about "
+                   "this. We are looking into it today and will write to you before 18:00. "
+                   "{brand}"),
+)  # fmt: skip
+
+
+def render_canned(store: Store, answering: Answering, tenant: str, case: CaseRow,
+                  console: Console) -> None:  # fmt: skip
+    """The example's canned response, filled from the case and tone-checked."""
+    canned = CannedResponses(store.engine)
+    for response in DEMO_CANNED:
+        canned.put(tenant, response)
+    business = Tenants(store.engine).get(tenant)
+    if business is None:
+        return
+    composed = answering.compose(business, case.id, "disculpa", {})
+    console.print(f"canned response {composed.name!r} ({composed.language}) for {case.id}: "
+                  f"{composed.text!r}", markup=False, highlight=False, emoji=False)  # fmt: skip
+    findings = answering.review(tenant, case.id, composed.text)
+    render_findings(findings, console)
+    if not findings:
+        console.print("  no findings: it would go out as written")
 
 
 INFORMAL = "jajaja tranqui, yo lo miro"

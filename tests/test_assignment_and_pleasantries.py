@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from escucha.care.assignment import Agent, AgentLoad, choose
-from escucha.care.pleasantries import is_pleasantry
 from escucha.core.tenant import Tenant
+from escucha.nlp.pleasantries import is_pleasantry
 
 MADRID = ZoneInfo("Europe/Madrid")
 SHOP = Tenant(id="shop", timezone="Europe/Madrid", hours="mon-fri 09:00-19:00")

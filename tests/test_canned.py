@@ -40,6 +40,21 @@ def test_the_case_fills_a_first_name_a_reference_and_the_brand():
     assert "pedido" not in known_values("ana", ["llevo 3 días sin luz"], "")
 
 
+@pytest.mark.parametrize(("said", "ref"), [
+    ("pedido numero 4411", "4411"), ("order: 4411", "4411"), ("pedido A-1029", "A-1029"),
+    ("mi pedido es el 4411", "4411"), ("pedido n.º 5521", "5521"), ("order #4411", "4411"),
+    ("#CES2024 gran feria", None), ("the border 2023", None), ("reorder 5000 units", None),
+    ("pedido 2024-03-15", None), ("pedido 150 euros", None), ("#100dias sin respuesta", None),
+])  # fmt: skip
+def test_a_reference_needs_its_word_and_is_not_a_hashtag_a_date_or_an_amount(said, ref):
+    assert known_values("x", [said], "").get("pedido") == ref
+
+
+def test_a_later_hashtag_does_not_replace_the_order_number_and_names_drop_the_instance():
+    assert known_values("x", ["pedido 4411 roto", "#2024 sin respuesta"], "")["pedido"] == "4411"
+    assert first_name("ana@mastodon.social") == "Ana"
+
+
 def test_the_variant_in_the_customers_language_then_the_tenants():
     es = CannedResponse(name="retraso", language="es", text=RETRASO_ES)
     en = CannedResponse(name="retraso", language="en", text=RETRASO_EN)

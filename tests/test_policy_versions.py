@@ -94,3 +94,18 @@ def test_putting_the_same_tenant_again_touches_no_case(shop):
     tenants.put(MADRID)
     assert tenants.get("tienda").sla[0].label == "quejas@v1"
     assert book.cases.get("tienda", mention.triage.case_key).check_at == before
+
+
+@pytest.mark.postgres
+def test_a_process_still_holding_the_old_policy_does_not_write_it_back(shop):
+    store, tenants, book = shop
+    mention = stored_complaint(store, 3)
+    case_id = mention.triage.case_key
+    tenants.put(MADRID.model_copy(update={"sla": (policy("quejas", 60),)}))
+    book.refresh([case_id], WROTE + timedelta(minutes=1))  # caught up: quejas@v2
+    stale = Casebook(Cases(store.engine), lambda _: MADRID)  # its cache still has v1
+    stale.refresh([case_id], WROTE + timedelta(minutes=2))
+    case = book.cases.get("tienda", case_id)
+    assert case.policy == "quejas@v2"
+    assert case.sla[0]["due_at"].startswith("2026-11-30T10:00")
+    assert len([e for e in book.cases.events(case_id) if e.kind == "due_superseded"]) <= 1

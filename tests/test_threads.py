@@ -73,6 +73,9 @@ def test_direct_messages_are_one_conversation_until_the_reopen_window_has_passed
     book.change_status("tienda", conversation, Status.resolved, "ana",
                        START + timedelta(days=2, hours=1))  # fmt: skip
 
+    thanks = dm(17, at=START + timedelta(days=5, hours=12), text="gracias!!")
+    store.save([thanks])  # past the window, yet only thanks: recorded, no new case
+    assert case_of(store, thanks) == conversation
     late = [dm(13, at=START + timedelta(days=6)), dm(14, at=START + timedelta(days=6, minutes=1))]
     store.save(late)
     fresh = {case_of(store, m) for m in late}
@@ -149,6 +152,38 @@ def test_an_answer_made_in_the_platforms_own_inbox_answers_the_conversation(desk
     store.save([echo, orphan])
     assert case_of(store, echo) == case_of(store, question)
     assert case_of(store, orphan) is None  # our own message opens no case
+    store.save([orphan])
+    assert case_of(store, orphan) is None  # nor when it comes again
     projection = book.refresh_one(case_of(store, question), START + timedelta(minutes=20))
     first = next(t for t in projection.targets if t.target == "first_response")
     assert first.met_at == START + timedelta(minutes=15)
+
+
+def test_a_batch_that_reopens_a_conversation_keeps_its_later_messages_in_it(desk):
+    store, book = desk
+    store.save([dm(50)])
+    conversation = case_of(store, dm(50))
+    book.change_status("tienda", conversation, Status.resolved, "ana", START + timedelta(hours=1))
+    inside = dm(51, at=START + timedelta(days=2, hours=23))  # the window is three days
+    after = dm(52, at=START + timedelta(days=3, hours=2))  # past it, counted from the old one
+    store.save([inside, after])
+    assert case_of(store, inside) == case_of(store, after) == conversation
+
+
+def test_a_dm_links_to_the_comment_case_of_the_newest_private_reply_before_it(desk):
+    store, book = desk
+    january, march = comment(60, "p1"), comment(61, "p2", at=START + timedelta(days=60))
+    store.save([january, march])
+    outbox = Outbox(store.engine)
+    for key, mention, days in (("pj", january, 0), ("pm", march, 60)):
+        at = START + timedelta(days=days, minutes=10)
+        outbox.add(NewReply(key=key, tenant="tienda", account="meta:page", platform="facebook",
+                            in_reply_to=mention.external_id, text="Hola, te escribimos.",
+                            case_id=case_of(store, mention), private=True), at)  # fmt: skip
+        outbox.claim(key, at)
+        outbox.sent(key, f"m_{key}", at, recipient_id="psid-9")
+    answer = dm(62, at=START + timedelta(days=60, minutes=20))
+    store.save([answer])
+    linked = [e.data["case"] for e in book.cases.events(case_of(store, answer))
+              if e.kind == "linked"]  # fmt: skip
+    assert linked == [case_of(store, march)]

@@ -16,12 +16,14 @@ from collections.abc import Mapping, Sequence
 from escucha.core.canned_response import VARIABLE, CannedResponse, variables
 
 ALIASES = {"name": "nombre", "order": "pedido", "brand": "marca"}  # English names, one value
+# A reference needs its word ("pedido", "order"...): a bare "#2024" is a hashtag, not an order.
 ORDER = re.compile(
-    r"(?:pedido|orden|order|reserva|booking|factura|invoice|ticket|localizador)\s*"
-    r"(?:n[º°o]\.?\s*|número\s*|number\s*|num\.?\s*)?#?\s*(?P<ref>[a-z]*\d[a-z0-9-]{2,})"
-    r"|#(?P<hash>[a-z]{0,3}-?\d{3,}[a-z0-9-]*)",
+    r"\b(?:pedido|orden|order|reserva|booking|factura|invoice|ticket|localizador)\b"
+    r"(?:\s+(?:es\s+)?(?:el|la|is|number|n[uú]mero|num\.?|n\.?[º°o]\.?)(?!\w)\.?)*[\s:#º°.]*"
+    r"(?P<ref>[a-z]{0,4}-?\d[a-z0-9-]{2,})\b(?!\s*(?:€|eur|euros|usd|\$|dólares))",
     re.IGNORECASE,
 )
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}-\d{1,2}-\d{2,4}$")
 
 
 class MissingValues(ValueError):
@@ -60,15 +62,17 @@ def known_values(author: str, said: Sequence[str], brand: str) -> dict[str, str]
     if (first := first_name(author)) is not None:
         values["nombre"] = first
     for text in reversed(said):
-        if (found := ORDER.search(text)) is not None:
-            values["pedido"] = found.group("ref") or found.group("hash")
+        refs = [m.group("ref") for m in ORDER.finditer(text) if not DATE.match(m.group("ref"))]
+        if refs:
+            values["pedido"] = refs[0]
             break
     return values
 
 
 def first_name(author: str) -> str | None:
     """'Luis Gómez' → 'Luis', 'ana.p' → 'Ana'; None for an id ('7300000000000001')."""
-    word = re.split(r"[\s_.\-]+", author.strip().lstrip("@"))[0]
+    handle = author.strip().lstrip("@").partition("@")[0]  # "ana@mastodon.social": ana
+    word = re.split(r"[\s_.\-]+", handle)[0]
     if not word or not any(c.isalpha() for c in word) or sum(c.isdigit() for c in word) > 2:
         return None
     return word[:1].upper() + word[1:]

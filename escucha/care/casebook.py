@@ -26,11 +26,11 @@ from escucha.care.casework import (
     state_of,
 )
 from escucha.care.lifecycle import LifecycleError, Status, StatusChange, set_status
-from escucha.care.pleasantries import is_pleasantry
 from escucha.care.requeue import Assignment, Escalated, Hold, Requeued, bounced, decide, hold
 from escucha.care.sla import Author
 from escucha.core.models import Intent, PriorityLabel, as_utc
 from escucha.core.tenant import Tenant
+from escucha.nlp.pleasantries import is_pleasantry
 from escucha.pipeline import events
 from escucha.store.agents import Agents
 from escucha.store.cases import PROJECTED, WORKING, Cases, History
@@ -81,6 +81,10 @@ class Casebook:
             return None
         tenant = self.tenant_of(history.case.tenant)
         projection = self.project(history, now, tenant)
+        if older(projection.policy, history.case.policy):
+            # This process still holds the tenant as it was before an edit: leave the newer
+            # projection, and the look the edit scheduled, to a process that has caught up.
+            return tenant.id, projection
         values = columns(projection, history)
         held = self._hold(tenant, history, projection)
         if held is not None and held.deadline > now:  # look again when the hold runs out
@@ -263,6 +267,20 @@ def messages(history: History) -> list[CaseMessage]:
             found.append(CaseMessage(at=as_utc(reply.sent_at), author=Author.agent,
                                      public=not reply.private))  # fmt: skip
     return sorted(found, key=lambda m: m.at)
+
+
+def older(projected: str | None, stored: str | None) -> bool:
+    """Whether `projected` ('quejas@v1') is an earlier version of the policy `stored` names."""
+    if not projected or not stored:
+        return False
+    name, _, version = projected.rpartition("@v")
+    stored_name, _, stored_version = stored.rpartition("@v")
+    return (
+        name == stored_name
+        and version.isdigit()
+        and stored_version.isdigit()
+        and (int(version) < int(stored_version))
+    )
 
 
 def superseded(case: CaseRow, projection: Projection) -> list[dict[str, Any]]:

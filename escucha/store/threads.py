@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, or_, select
 
 from escucha.core.models import as_utc, native_id
 from escucha.core.tenant import Tenant
+from escucha.nlp.pleasantries import is_pleasantry
 from escucha.store.schema import CaseEventRow, CaseRow, MentionRow, OutboxRow, TenantRow
 
 Rows = list[dict[str, Any]]
@@ -67,8 +68,8 @@ def _join_reply_chains(connection: Connection, rows: list[dict[str, Any]]) -> No
 def _join_direct_messages(connection: Connection, rows: Rows) -> None:
     """A direct message joins its person's latest conversation, unless that was resolved longer
     ago than the reopen window: then it opens a new case (one per batch, not one per message).
-    The business's own joins the latest and opens none. A message stored before keeps its
-    case, so a redelivery moves nothing."""
+    The business's own, or a mere "gracias", joins the latest and opens none. A message stored
+    before keeps its case, so a redelivery moves nothing."""
     direct = [r for r in rows if r["direct"] and r["case_id"]]
     if not direct:
         return
@@ -78,8 +79,8 @@ def _join_direct_messages(connection: Connection, rows: Rows) -> None:
     stored = dict(connection.execute(known).all())
     fresh = []
     for row in direct:
-        if row["id"] in stored:
-            row["case_id"] = stored[row["id"]] or row["case_id"]
+        if row["id"] in stored:  # None stays None: our own message that joined nothing
+            row["case_id"] = stored[row["id"]]
         else:
             fresh.append(row)
     if not fresh:
@@ -95,10 +96,12 @@ def _join_direct_messages(connection: Connection, rows: Rows) -> None:
             latest[base] = (base, None)
             continue
         case_id, resolved_at = found
-        if resolved_at is not None and row["created_at"] - resolved_at > windows[row["tenant"]]:
+        stale = resolved_at is not None and row["created_at"] - resolved_at > windows[row["tenant"]]
+        if stale and not is_pleasantry(row["text"]):  # a late "gracias" is recorded, not opened
             digest = hashlib.sha256(row["id"].encode()).hexdigest()[:16]
             case_id = f"{base}~{digest}"
-            latest[base] = (case_id, None)
+        if not is_pleasantry(row["text"]):
+            latest[base] = (case_id, None)  # reopened or new: the batch's next message joins it
         row["case_id"] = case_id
 
 
@@ -135,15 +138,23 @@ def _link_private_replies(connection: Connection, rows: Rows, now: datetime) -> 
     if not direct:
         return
     sent = connection.execute(
-        select(OutboxRow.tenant, OutboxRow.platform, OutboxRow.recipient_id, OutboxRow.case_id)
+        select(OutboxRow.tenant, OutboxRow.platform, OutboxRow.recipient_id, OutboxRow.case_id,
+               OutboxRow.sent_at)
         .where(OutboxRow.private.is_(True), OutboxRow.status == "sent",
                OutboxRow.case_id.is_not(None),
                OutboxRow.recipient_id.in_({r["author_id"] for r in direct}))
+        .order_by(OutboxRow.sent_at)
     ).all()  # fmt: skip
-    comment_case = {(t, p, person): case_id for t, p, person, case_id in sent}
+    replies: dict[tuple[str, str, str], list[tuple[datetime, str]]] = {}
+    for tenant, platform, person, case_id, sent_at in sent:
+        if person and case_id and sent_at:  # the query asks for all three
+            replies.setdefault((tenant, platform, person), []).append((as_utc(sent_at), case_id))
     pairs = set()
     for row in direct:
-        answered = comment_case.get((row["tenant"], row["source"], row["author_id"]))
+        earlier = [case_id for at, case_id in
+                   replies.get((row["tenant"], row["source"], row["author_id"]), [])
+                   if at <= row["created_at"]]  # fmt: skip
+        answered = earlier[-1] if earlier else None  # the newest private reply before it
         if answered is not None and answered != row["case_id"]:
             pairs.add((row["tenant"], row["case_id"], answered))
     if not pairs:

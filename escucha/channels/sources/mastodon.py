@@ -64,8 +64,20 @@ def parse_event(payload: Any, tenant_for: TenantFor, instance: str) -> Changes:
         for named in status.get("mentions") or []
         if isinstance(named, dict)
     )  # an instance's webhook sends every status; one naming the tenant's account is to it
+    if row["direct"]:
+        row["thread"] = _conversation(status, account, instance, bool(row["inbound"]))
     changes.upserts.append(Row(row, where))
     return changes
+
+
+def _conversation(status: Mapping[str, Any], author: str, instance: str, inbound: bool
+                  ) -> str | None:  # fmt: skip
+    """A direct status's conversation, named by the other person as 'host/acct': its author,
+    or for our own the first account it names (account ids are only unique per instance)."""
+    other = author if inbound else next(
+        (text(m.get("acct")) for m in status.get("mentions") or [] if isinstance(m, dict)), None
+    )  # fmt: skip
+    return post_ref(SOURCE, f"{instance}/{other.lstrip('@')}") if other else None
 
 
 def instance_of(status: Mapping[str, Any], default: str) -> str:

@@ -101,8 +101,8 @@ class Casebook:
         return tenant.id, projection
 
     def _hold(self, tenant: Tenant, history: History, projection: Projection) -> Hold | None:
-        if projection.status not in (Status.new, Status.open):
-            return None
+        if history.case.assignee is None or projection.status not in (Status.new, Status.open):
+            return None  # most refreshes: no need to read the conversation again
         return hold(tenant, history.case.assignee, assignments(history.events),
                     messages(history), projection.cycle_started_at)  # fmt: skip
 

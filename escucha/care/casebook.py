@@ -7,7 +7,7 @@ People's changes go through here too, checked against the lifecycle before they 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,13 +80,14 @@ class Casebook:
         if history is None:
             return None
         tenant = self.tenant_of(history.case.tenant)
-        projection = self.project(history, now, tenant)
+        said = messages(history)
+        projection = self.project(history, now, tenant, said)
         if older(projection.policy, history.case.policy):
             # This process still holds the tenant as it was before an edit: leave the newer
             # projection, and the look the edit scheduled, to a process that has caught up.
             return tenant.id, projection
         values = columns(projection, history)
-        held = self._hold(tenant, history, projection)
+        held = self._hold(tenant, history, projection, said)
         if held is not None and held.deadline > now:  # look again when the hold runs out
             values["check_at"] = min(m for m in (projection.check_at, held.deadline) if m)
         self.cases.write_projection(case_id, values, now)
@@ -100,11 +101,12 @@ class Casebook:
                 self._move_on(tenant, history, projection, held, now)
         return tenant.id, projection
 
-    def _hold(self, tenant: Tenant, history: History, projection: Projection) -> Hold | None:
-        if history.case.assignee is None or projection.status not in (Status.new, Status.open):
-            return None  # most refreshes: no need to read the conversation again
-        return hold(tenant, history.case.assignee, assignments(history.events),
-                    messages(history), projection.cycle_started_at)  # fmt: skip
+    def _hold(self, tenant: Tenant, history: History, projection: Projection,
+              said: Sequence[CaseMessage]) -> Hold | None:  # fmt: skip
+        if projection.status not in (Status.new, Status.open):
+            return None
+        return hold(tenant, history.case.assignee, assignments(history.events), said,
+                    projection.cycle_started_at)  # fmt: skip
 
     def _move_on(self, tenant: Tenant, history: History, projection: Projection, held: Hold,
                  now: datetime) -> None:  # fmt: skip
@@ -127,12 +129,11 @@ class Casebook:
             if self.publish is not None:
                 self.publish(tenant.id, outcome, case_id)
 
-    def project(self, history: History, now: datetime, tenant: Tenant | None = None
-                ) -> Projection:  # fmt: skip
-        tenant = tenant or self.tenant_of(history.case.tenant)
+    def project(self, history: History, now: datetime, tenant: Tenant,
+                said: Sequence[CaseMessage]) -> Projection:  # fmt: skip
         opened = as_utc(history.case.opened_at)
-        return project(tenant, history.case.source, opened, messages(history), changes(history),
-                       now, language_of(tenant))  # fmt: skip
+        return project(tenant, history.case.source, opened, said, changes(history), now,
+                       language_of(tenant))  # fmt: skip
 
     def change_status(self, tenant: str, case_id: str, wanted: Status, actor: str,
                       now: datetime) -> Projection:  # fmt: skip

@@ -66,8 +66,10 @@ def hold(
 ) -> Hold | None:
     """The assignee's hold, or None when nobody holds the case or nobody waits for an answer."""
     minutes = tenant.requeue.after_minutes
+    if assignee is None or not minutes:
+        return None  # before reading the conversation: most cases have nobody holding them
     waiting = waiting_since(messages, cycle_started_at)
-    if assignee is None or not minutes or waiting is None:
+    if waiting is None:
         return None
     assigned = max((a.at for a in log if a.agent == assignee), default=cycle_started_at)
     since = max(assigned, waiting)

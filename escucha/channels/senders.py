@@ -161,7 +161,7 @@ def find_sent(client: httpx.Client, reply: Outgoing, creds: Credentials, own_id:
     if reply.platform == "mastodon":
         return None
     if reply.direct:
-        return _find_direct(client, reply, creds, own_id)
+        return _find_direct(client, reply, own_id, base, bearer)
     if reply.platform == "facebook" and reply.private:
         url = f"{base}/{GRAPH_VERSION}/{reply.in_reply_to}"
         found = _get(client, url, {"fields": "can_reply_privately"}, bearer)
@@ -190,10 +190,9 @@ def find_sent(client: httpx.Client, reply: Outgoing, creds: Credentials, own_id:
     return None
 
 
-def _find_direct(client: httpx.Client, reply: Outgoing, creds: Credentials, own_id: str
-                 ) -> str | None:  # fmt: skip
+def _find_direct(client: httpx.Client, reply: Outgoing, own_id: str, base: str,
+                 bearer: dict[str, str]) -> str | None:  # fmt: skip
     """Our answer among the conversation's latest messages: sent by us, with this text."""
-    base, bearer = creds.base_url.rstrip("/"), {"Authorization": f"Bearer {creds.token}"}
     if reply.platform == "x":
         url = f"{base}/2/dm_conversations/with/{reply.recipient}/dm_events"
         params = {"dm_event.fields": "sender_id,text", "max_results": "20"}

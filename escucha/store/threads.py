@@ -31,7 +31,7 @@ def join(connection: Connection, rows: Rows, now: datetime) -> None:
     _link_private_replies(connection, rows, now)
 
 
-def _join_reply_chains(connection: Connection, rows: list[dict[str, Any]]) -> None:
+def _join_reply_chains(connection: Connection, rows: Rows) -> None:
     """A customer's reply joins the case of what it answers, when that is their own earlier
     post or a reply the business sent them through escucha: a thread is one case, and a closing
     "gracias" under our answer is recorded there. Someone else's reply stays their own."""
@@ -96,12 +96,13 @@ def _join_direct_messages(connection: Connection, rows: Rows) -> None:
             latest[base] = (base, None)
             continue
         case_id, resolved_at = found
-        stale = resolved_at is not None and row["created_at"] - resolved_at > windows[row["tenant"]]
-        if stale and not is_pleasantry(row["text"]):  # a late "gracias" is recorded, not opened
+        if is_pleasantry(row["text"]):  # a "gracias" is recorded where it is, opens nothing
+            row["case_id"] = case_id
+            continue
+        if resolved_at is not None and row["created_at"] - resolved_at > windows[row["tenant"]]:
             digest = hashlib.sha256(row["id"].encode()).hexdigest()[:16]
             case_id = f"{base}~{digest}"
-        if not is_pleasantry(row["text"]):
-            latest[base] = (case_id, None)  # reopened or new: the batch's next message joins it
+        latest[base] = (case_id, None)  # reopened or new: the batch's next message joins it
         row["case_id"] = case_id
 
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from escucha.care.delivery import MAX_DELAY, Dead, Retry, Sent, next_attempt
+from escucha.care.delivery import Dead, Retry, Sent
 from escucha.care.replies import send_one
 from escucha.channels.senders import GRAPH_VERSION, Credentials, find_sent, send
+from escucha.core.backoff import MAX_DELAY, next_attempt
 from escucha.store.migrate import upgrade
 from escucha.store.outbox import LEASE, NewReply, Outbox
 from escucha.store.store import make_engine

@@ -12,13 +12,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from escucha.channels.senders import Receipt
+from escucha.core.backoff import next_attempt, said_retry_at
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 
-BASE_DELAY = timedelta(seconds=30)
-MAX_DELAY = timedelta(hours=1)
 MAX_ATTEMPTS = 8
 
 
@@ -43,18 +42,6 @@ class Dead:
 Outcome = Sent | Retry | Dead
 
 
-def next_attempt(
-    attempts: int,
-    now: datetime,
-    retry_at: datetime | None = None,
-    jitter: Callable[[], float] = random.random,
-) -> datetime:
-    """Full-jitter exponential backoff after `attempts` failures, and not before `retry_at`."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
-    backoff = now + ceiling * jitter()
-    return max(backoff, retry_at) if retry_at else backoff
-
-
 def deliver(
     send: Callable[[], Receipt],
     find_sent: Callable[[], str | None],
@@ -76,6 +63,5 @@ def deliver(
         reason = f"{type(error).__name__}: {error}"
         if attempts + 1 >= MAX_ATTEMPTS:
             return Dead(f"gave up after {attempts + 1} attempts: {reason}")
-        said = getattr(error, "retry_at", None)
-        when = datetime.fromtimestamp(said, now.tzinfo) if said else None
+        when = said_retry_at(error, now)
         return Retry(next_attempt(attempts + 1, now, when, jitter), reason)

@@ -18,6 +18,7 @@ from escucha.core.models import (
     extend,
 )
 from escucha.core.tenant import Tenant
+from escucha.insight.topics import topics_of
 from escucha.nlp.tokens import fold
 
 INTENT_POINTS = {
@@ -102,6 +103,7 @@ def score(mention: AnalyzedMention, tenant: Tenant) -> Triage:
         label=priority_label(total),
         reasons=reasons or ["nothing to act on"],
         case_key=case_key(mention) if _needs_case(mention) else None,
+        topics=topics_of(mention, tenant, folded),
     )
 
 

@@ -269,6 +269,7 @@ class Triage(BaseModel):
     reasons: list[str]
     case_key: str | None = None
     relevant: bool = True  # about the tenant at all; one that is not never opens a case
+    topics: list[str] = []  # the series it counts in (escucha.insight.topics)
 
 
 class TriagedMention(AnalyzedMention):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, field_v
 
 from escucha.core import holiday_calendar
 from escucha.core.business_hours import WeeklyHours
+from escucha.core.crisis_policy import CrisisPolicy
 from escucha.core.poller_config import FeedPoll, MastodonPoll, Poll, XSearchPoll, channel_name
 from escucha.core.sla_policy import DEFAULT_POLICIES, SlaPolicy
 
@@ -95,6 +96,7 @@ class Tenant(BaseModel):
     accounts: Accounts = Accounts()
     limits: Limits = Limits()
     requeue: Requeue = Requeue()
+    crisis: CrisisPolicy = CrisisPolicy()
     reopen_window_days: int = Field(
         default=7, ge=0, description="a direct message this long after its case was resolved "
         "reopens it; later, it opens a new case",

@@ -116,6 +116,7 @@ class StoredMention(BaseModel):
     reasons: list[str]
     case_id: str | None
     cluster_id: str | None
+    topics: list[str] | None = None  # the series it counts in
     cluster_size: int | None = None  # with collapse: how many matching mentions it stands for
 
 

@@ -63,6 +63,7 @@ class MentionRow(Base):
     inbound: Mapped[bool] = mapped_column(Boolean, server_default=true())
     cluster_id: Mapped[str | None] = mapped_column(String(300), index=True)
     relevant: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    topics: Mapped[list[str] | None] = mapped_column(JSON)  # the series it counts in
 
     __table_args__ = (Index("ix_mentions_priority", "tenant", "priority"),)
 
@@ -214,3 +215,97 @@ class ApiKeyRow(Base):
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RollupRow(Base):
+    """How many of a tenant's mentions a topic had in one bin (15 minutes, an hour, a UTC day)."""
+
+    __tablename__ = "rollups"
+
+    tenant: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(240), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)  # q h d
+    start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    negative: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_rollups_window", "tenant", "grain", "start"),)
+
+
+class IncidentRow(Base):
+    """A crisis the watch opened: what, why, how big, and where it is in its life."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    topic: Mapped[str] = mapped_column(String(240))
+    trigger: Mapped[str] = mapped_column(String(32))
+    observed: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Float)
+    notified_excess: Mapped[float] = mapped_column(Float)
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    triggers: Mapped[list[str]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_signal_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    ladder_step: Mapped[int] = mapped_column(Integer, server_default="0")  # steps alerted
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IncidentUpdateRow(Base):
+    """One entry in an incident's thread: opened, updated, acknowledged, escalated, closed."""
+
+    __tablename__ = "incident_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(String(40), index=True)
+    tenant: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    change: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AlertDestinationRow(Base):
+    """Where a tenant's alerts go: its settings sealed (they hold secrets), a public summary."""
+
+    __tablename__ = "alert_destinations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    public: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sealed: Mapped[str] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")  # in a row
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ux_alert_destinations_name", "tenant", "name", unique=True),)
+
+
+class AlertDeliveryRow(Base):
+    """One alert to one destination: pending, sending, sent or dead; its key makes it once-only."""
+
+    __tablename__ = "alert_deliveries"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # alert id : destination id
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    destination_id: Mapped[str] = mapped_column(String(40), index=True)
+    incident_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    alert: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    receipt: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

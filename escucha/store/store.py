@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from escucha.core.models import TriagedMention
-from escucha.store import threads
+from escucha.store import rollups, threads
 from escucha.store.bulk import BulkStatement
 from escucha.store.schema import CaseRow, MentionRow
 
@@ -121,6 +121,7 @@ def mention_values(mention: TriagedMention, stored_at: datetime) -> dict[str, An
         "inbound": mention.inbound,
         "cluster_id": mention.cluster_id,
         "relevant": triage.relevant,
+        "topics": triage.topics,
     }
 
 
@@ -156,6 +157,7 @@ class Store:
         rows = [mention_values(m, now) for m in mentions]
         with self.engine.begin() as connection:
             threads.join(connection, rows, now)
+            rollups.count_new(connection, rows)
             self._mention_upsert.execute(connection, rows)
             self._refresh_cases(connection, {row["case_id"] for row in rows} - {None}, now)
 

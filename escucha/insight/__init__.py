@@ -1,0 +1,1 @@
+"""Listening insight: crisis detection and the alerts it sends."""

@@ -1,0 +1,177 @@
+"""Incidents and their thread of updates, always read and written within one tenant.
+
+Invariant: a tenant has at most one incident that is not closed; the watch that writes it
+runs once per tenant at a time (beat's lock and a per-tenant Redis lock), and `write` refuses
+an incident of another tenant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from escucha.store.schema import IncidentRow, IncidentUpdateRow
+
+STATUSES = ("open", "escalating", "subsiding", "closed")
+
+
+class UnknownIncident(KeyError):
+    pass
+
+
+@dataclass(frozen=True)
+class PastIncident:
+    topics: tuple[str, ...]
+    since: datetime
+    until: datetime
+
+
+def new_id() -> str:
+    return f"inc_{uuid.uuid4().hex[:20]}"
+
+
+class Incidents:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def current(self, tenant: str) -> IncidentRow | None:
+        """The tenant's incident that is not closed, if any."""
+        query = (
+            select(IncidentRow)
+            .where(IncidentRow.tenant == tenant, IncidentRow.status != "closed")
+            .order_by(IncidentRow.opened_at.desc())
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.scalars(query.limit(1)).first()
+
+    def write(
+        self,
+        tenant: str,
+        incident_id: str,
+        values: dict[str, Any],
+        change: str | None,
+        note: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """Insert or update the incident; with a change, add it to the incident's thread."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(IncidentRow, incident_id)
+            if row is None:
+                row = IncidentRow(id=incident_id, tenant=tenant, ladder_step=0)
+                session.add(row)
+            elif row.tenant != tenant:
+                raise UnknownIncident(incident_id)
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = now
+            if change is not None:
+                session.add(
+                    IncidentUpdateRow(
+                        incident_id=incident_id, tenant=tenant, at=now, change=change, data=note
+                    )
+                )
+
+    def past(self, tenant: str, since: datetime) -> list[PastIncident]:
+        """Incidents that touched [since, now): their bins leave the baselines."""
+        query = select(IncidentRow).where(
+            IncidentRow.tenant == tenant,
+            (IncidentRow.closed_at.is_(None)) | (IncidentRow.closed_at >= since),
+        )
+        now = datetime.now(UTC)
+        with Session(self.engine) as session:
+            return [
+                PastIncident(
+                    tuple(row.topics),
+                    _aware(row.first_window_start),
+                    _aware(row.closed_at) if row.closed_at else now,
+                )
+                for row in session.scalars(query)
+            ]
+
+    def of_tenant(
+        self, tenant: str, status: str | None = None, limit: int = 100
+    ) -> list[IncidentRow]:
+        query = select(IncidentRow).where(IncidentRow.tenant == tenant)
+        if status is not None:
+            query = query.where(IncidentRow.status == status)
+        query = query.order_by(IncidentRow.opened_at.desc(), IncidentRow.id).limit(limit)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query))
+
+    def get(self, tenant: str, incident_id: str) -> IncidentRow:
+        with Session(self.engine, expire_on_commit=False) as session:
+            row = session.get(IncidentRow, incident_id)
+        if row is None or row.tenant != tenant:
+            raise UnknownIncident(incident_id)  # another tenant's is as absent as none
+        return row
+
+    def thread(self, tenant: str, incident_id: str) -> list[IncidentUpdateRow]:
+        query = (
+            select(IncidentUpdateRow)
+            .where(IncidentUpdateRow.tenant == tenant, IncidentUpdateRow.incident_id == incident_id)
+            .order_by(IncidentUpdateRow.id)
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query))
+
+    def acknowledge(self, tenant: str, incident_id: str, who: str, now: datetime) -> bool:
+        """Record who took it; False when it was acknowledged before (nothing changes)."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(IncidentRow, incident_id)
+            if row is None or row.tenant != tenant:
+                raise UnknownIncident(incident_id)
+            if row.acknowledged_at is not None:
+                return False
+            row.acknowledged_at, row.acknowledged_by, row.updated_at = now, who, now
+            session.add(
+                IncidentUpdateRow(
+                    incident_id=incident_id,
+                    tenant=tenant,
+                    at=now,
+                    change="acknowledged",
+                    data={"by": who},
+                )
+            )
+            return True
+
+    def unacknowledged(self) -> list[IncidentRow]:
+        """Every tenant's live incidents nobody has taken: the ladder's work."""
+        query = select(IncidentRow).where(
+            IncidentRow.status != "closed", IncidentRow.acknowledged_at.is_(None)
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query))
+
+    def climb(
+        self, tenant: str, incident_id: str, step: int, now: datetime, note: dict[str, Any]
+    ) -> bool:
+        """Move the ladder from step - 1 to `step`; False when another process already did."""
+        with Session(self.engine) as session, session.begin():
+            moved = session.execute(
+                update(IncidentRow)
+                .where(
+                    IncidentRow.id == incident_id,
+                    IncidentRow.tenant == tenant,
+                    IncidentRow.ladder_step == step - 1,
+                    IncidentRow.acknowledged_at.is_(None),
+                )
+                .values(ladder_step=step, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(moved, "rowcount", 0):
+                return False
+            session.add(
+                IncidentUpdateRow(
+                    incident_id=incident_id, tenant=tenant, at=now, change="escalated", data=note
+                )
+            )
+            return True
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -150,6 +150,24 @@ class Care(Section):
     )
 
 
+class Crisis(Section):
+    """Watching for crises and alerting people."""
+
+    crisis_tick_s: float = Field(
+        default=60.0, gt=0, description="how often beat checks each active tenant for a crisis"
+    )
+    alert_tick_s: float = Field(
+        default=10.0, gt=0, description="how often beat turns incidents and events into alerts"
+    )
+    alert_lease_s: float = Field(
+        default=120.0, gt=0, description="an alert sender cut off this long ago is retried"
+    )
+    public_url: str | None = Field(
+        default=None, description="where people open escucha (alerts link to it), e.g. "
+        "https://escucha.example.com",
+    )  # fmt: skip
+
+
 class Api(Section):
     """The HTTP service: keys, body size, request rates."""
 
@@ -187,7 +205,7 @@ class Ops(Section):
 
 SECTIONS: dict[str, type[Section]] = {
     "stores": Stores, "analysis": Analysis, "pipeline": Pipeline, "channels": Channels,
-    "care": Care, "api": Api, "ops": Ops,
+    "care": Care, "crisis": Crisis, "api": Api, "ops": Ops,
 }  # fmt: skip
 SECTION_OF = {name: section for section, kind in SECTIONS.items() for name in kind.model_fields}
 
@@ -203,6 +221,7 @@ class Settings(BaseModel):
     pipeline: Pipeline = Field(default_factory=Pipeline)
     channels: Channels = Field(default_factory=Channels)
     care: Care = Field(default_factory=Care)
+    crisis: Crisis = Field(default_factory=Crisis)
     api: Api = Field(default_factory=Api)
     ops: Ops = Field(default_factory=Ops)
 

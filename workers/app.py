@@ -25,6 +25,8 @@ app = Celery(
         "tasks.poll",
         "tasks.reply",
         "tasks.care",
+        "tasks.crisis",
+        "tasks.alert",
         "tasks.naive",
         *get_settings().ops.extra_task_modules,
     ],

@@ -35,6 +35,16 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": settings.care.care_tick_s,
             "options": {"expires": settings.care.care_tick_s},
         },
+        "crisis-due": {
+            "task": "escucha.crisis.due",
+            "schedule": settings.crisis.crisis_tick_s,
+            "options": {"expires": settings.crisis.crisis_tick_s},
+        },
+        "alerts-due": {
+            "task": "escucha.alert.due",
+            "schedule": settings.crisis.alert_tick_s,
+            "options": {"expires": settings.crisis.alert_tick_s},
+        },
         "pollers-due": {
             "task": "escucha.poll.due",
             "schedule": settings.channels.poll_tick_s,

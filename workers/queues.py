@@ -18,6 +18,9 @@ ROUTES = (
         "escucha.reply.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
         # Re-projecting a case is a few queries; it runs beside the replies it follows.
         "escucha.care.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
+        # A crisis check reads rollups, not mentions; alerts are a few HTTP or SMTP calls.
+        "escucha.crisis.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
+        "escucha.alert.*": {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)},
     }
     | {  # the benchmark's naive baseline runs on the same queues and workers
         f"escucha.naive.{s}": {"queue": queue_name(s), "routing_key": queue_name(s)}

@@ -5,7 +5,7 @@ Built lazily in each child, after the prefork, so no socket is shared across pro
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 import httpx
@@ -15,12 +15,19 @@ from config.settings import get_settings
 from escucha.care.casebook import Casebook, on_redis
 from escucha.channels.health import ChannelHealth
 from escucha.core.sealed import installation_sealer
+from escucha.insight.alerting import Alerting
+from escucha.insight.watch import Watch
 from escucha.nlp import registry
 from escucha.nlp.analyzer import Analyzer
+from escucha.pipeline import events
 from escucha.pipeline.context import DispatchError, PipelineContext, connect_with
 from escucha.pipeline.stages import task_name
+from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.channel_credentials import ChannelCredentials
+from escucha.store.incidents import Incidents
 from escucha.store.outbox import Outbox
+from escucha.store.queries import MentionFilter, StoredMention, find_mentions
+from escucha.store.rollups import Rollups
 from escucha.store.store import Store
 from escucha.store.tenant_directory import TenantDirectory
 from escucha.store.tenants import Tenants
@@ -86,3 +93,22 @@ def casebook() -> Casebook:
 @cache
 def channel_credentials() -> ChannelCredentials:
     return ChannelCredentials(store().engine, installation_sealer(get_settings().stores))
+
+
+@cache
+def alerting() -> Alerting:
+    settings = get_settings()
+    outbox = AlertOutbox(store().engine, timedelta(seconds=settings.crisis.alert_lease_s))
+    return Alerting(outbox, Incidents(store().engine), installation_sealer(settings.stores),
+                    tenants().get, settings.crisis.public_url)  # fmt: skip
+
+
+@cache
+def crisis_watch() -> Watch:
+    def mentions(tenant: str, since: datetime, until: datetime) -> list[StoredMention]:
+        return find_mentions(store(), tenant, MentionFilter(since=since, until=until, limit=500))
+
+    def publish(tenant: str, kind: str, fields: dict[str, str]) -> None:
+        events.publish(context().redis, tenant, kind, **fields)
+
+    return Watch(Rollups(store().engine), Incidents(store().engine), mentions, publish)

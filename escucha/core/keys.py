@@ -103,3 +103,16 @@ METRICS_ACCEPTED_TO_STORED = f"{PREFIX}:metrics:accepted_to_stored"
 
 def metrics_done(stage: str) -> str:
     return f"{PREFIX}:metrics:done:{stage}"
+
+
+def alert_cursor(tenant: str) -> str:
+    """The last event of the tenant's stream relayed to its alert destinations."""
+    return f"{PREFIX}:alert-cursor:{tenant}"
+
+
+def crisis_lock(tenant: str) -> str:
+    """Held while one process checks the tenant for a crisis: checks never overlap."""
+    return f"{PREFIX}:crisis-lock:{tenant}"
+
+
+ALERT_LOCK = f"{PREFIX}:alert-lock"  # held while one process fans out, climbs and relays

@@ -1,8 +1,9 @@
-"""One tenant's crisis check: read the rollups, detect, advance the incident, tell people.
+"""One tenant's crisis check: read the rollups, detect, advance the incident, publish it.
 
 The live counterpart of `Replay`: the same `detect` and `advance`, over series read from the
 store at the moment of the check (the current 15-minute bin included, in part), with past
-incidents' bins left out of the baselines.
+incidents' bins left out of the baselines. People hear of it through the incident's thread:
+`Alerting.fan_out` turns each new entry into deliveries.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from escucha.store.schema import IncidentRow
 ALWAYS_WATCHED = (ALL, NEGATIVE, COMPLAINTS)
 Mentions = Callable[[str, datetime, datetime], Sequence[StoredMention]]
 Publish = Callable[[str, str, dict[str, str]], None]
-Notify = Callable[[Tenant, str, Change, Incident, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,9 @@ class Checked:
 
 class Watch:
     def __init__(self, rollups: Rollups, incidents: Incidents, mentions: Mentions,
-                 publish: Publish, notify: Notify) -> None:  # fmt: skip
+                 publish: Publish) -> None:  # fmt: skip
         self.rollups, self.incidents, self.mentions = rollups, incidents, mentions
-        self.publish, self.notify = publish, notify
+        self.publish = publish
 
     def signals(self, tenant: Tenant, now: datetime) -> list[Signal]:
         """Every topic's signals at `now`."""
@@ -92,7 +92,6 @@ class Watch:
                 "trigger": after.trigger, "observed": str(after.observed),
                 "expected": f"{after.expected:.2f}",
             })  # fmt: skip
-            self.notify(tenant, incident_id, change, after, explanation)
         return Checked(incident_id, change, tuple(signals))
 
     def _explain(self, tenant: Tenant, signals: Sequence[Signal], now: datetime) -> dict[str, Any]:

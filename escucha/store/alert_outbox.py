@@ -18,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escucha.core.models import as_utc
-from escucha.store.schema import AlertDeliveryRow, AlertDestinationRow
+from escucha.store.schema import (
+    AlertDeliveryRow,
+    AlertDestinationRow,
+    IncidentRow,
+    IncidentUpdateRow,
+)
 
 LEASE = timedelta(minutes=2)
 UNHEALTHY_AFTER = 3  # failures in a row
@@ -59,6 +64,32 @@ class DestinationView:
             "dead_deliveries": self.dead,
             "last_success_at": self.last_success_at.isoformat() if self.last_success_at else None,
         }
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One alert for one destination, before it is written down."""
+
+    key: str  # the alert's id and the destination's: adding it twice is a no-op
+    tenant: str
+    destination_id: str
+    event: str
+    alert: dict[str, Any]
+    incident_id: str | None = None
+
+    def row(self, now: datetime) -> AlertDeliveryRow:
+        return AlertDeliveryRow(
+            key=self.key,
+            tenant=self.tenant,
+            destination_id=self.destination_id,
+            incident_id=self.incident_id,
+            event=self.event,
+            alert=self.alert,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
 
 
 class AlertOutbox:
@@ -117,35 +148,56 @@ class AlertOutbox:
 
     # deliveries
 
-    def add(
-        self,
-        key: str,
-        tenant: str,
-        destination_id: str,
-        event: str,
-        alert: dict[str, Any],
-        now: datetime,
-        incident_id: str | None = None,
-    ) -> bool:
+    def add(self, delivery: Delivery, now: datetime) -> bool:
         """Write the delivery down; False when its key is already there."""
         with Session(self.engine) as session, session.begin():
-            if session.get(AlertDeliveryRow, key) is not None:
+            if session.get(AlertDeliveryRow, delivery.key) is not None:
                 return False
-            session.add(
-                AlertDeliveryRow(
-                    key=key,
-                    tenant=tenant,
-                    destination_id=destination_id,
-                    incident_id=incident_id,
-                    event=event,
-                    alert=alert,
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+            session.add(delivery.row(now))
             return True
+
+    def fan_out(
+        self,
+        update_id: int,
+        deliveries: list[Delivery],
+        now: datetime,
+        ladder_step: int | None = None,
+    ) -> list[str]:
+        """Add an incident thread entry's deliveries and mark the entry done, in one transaction,
+        so a crash leaves either both or neither; keys already there are left alone. With
+        `ladder_step`, the incident's ladder moves up to it (the first steps of a new one)."""
+        added: list[str] = []
+        with Session(self.engine) as session, session.begin():
+            entry = session.get(IncidentUpdateRow, update_id)
+            if entry is None or entry.fanned_out:
+                return added
+            for delivery in deliveries:
+                if session.get(AlertDeliveryRow, delivery.key) is None:
+                    session.add(delivery.row(now))
+                    added.append(delivery.key)
+            entry.fanned_out = True
+            if ladder_step is not None:
+                session.execute(
+                    update(IncidentRow)
+                    .where(IncidentRow.id == entry.incident_id,
+                           IncidentRow.ladder_step < ladder_step)
+                    .values(ladder_step=ladder_step)
+                    .execution_options(synchronize_session=False)
+                )  # fmt: skip
+        return added
+
+    def tenants(self) -> list[str]:
+        """Tenants with at least one destination: whose events are worth relaying."""
+        query = select(AlertDestinationRow.tenant).distinct()
+        with Session(self.engine) as session:
+            return sorted(session.scalars(query))
+
+    def remove_destination(self, tenant: str, ref: str) -> None:
+        row = self.destination(tenant, ref)
+        with Session(self.engine) as session, session.begin():
+            gone = session.get(AlertDestinationRow, row.id)
+            if gone is not None:
+                session.delete(gone)
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         query = select(AlertDeliveryRow.key).where(_claimable(now, self.lease))

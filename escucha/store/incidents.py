@@ -139,6 +139,12 @@ class Incidents:
             )
             return True
 
+    def live(self) -> list[IncidentRow]:
+        """Every tenant's incidents that are not closed: each must be checked until it is."""
+        query = select(IncidentRow).where(IncidentRow.status != "closed")
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query))
+
     def unacknowledged(self) -> list[IncidentRow]:
         """Every tenant's live incidents nobody has taken: the ladder's work."""
         query = select(IncidentRow).where(
@@ -148,19 +154,22 @@ class Incidents:
             return list(session.scalars(query))
 
     def climb(
-        self, tenant: str, incident_id: str, step: int, now: datetime, note: dict[str, Any]
-    ) -> bool:
-        """Move the ladder from step - 1 to `step`; False when another process already did."""
+        self, tenant: str, incident_id: str, taken: int, reached: int, now: datetime,
+        note: dict[str, Any],
+    ) -> bool:  # fmt: skip
+        """Move the ladder from step `taken` to `reached`; False when another process did, or
+        someone acknowledged it meanwhile. The thread entry it adds is what alerts the step."""
         with Session(self.engine) as session, session.begin():
             moved = session.execute(
                 update(IncidentRow)
                 .where(
                     IncidentRow.id == incident_id,
                     IncidentRow.tenant == tenant,
-                    IncidentRow.ladder_step == step - 1,
+                    IncidentRow.ladder_step == taken,
                     IncidentRow.acknowledged_at.is_(None),
+                    IncidentRow.status != "closed",
                 )
-                .values(ladder_step=step, updated_at=now)
+                .values(ladder_step=reached, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
             if not getattr(moved, "rowcount", 0):
@@ -171,6 +180,17 @@ class Incidents:
                 )
             )
             return True
+
+    def pending_updates(self, limit: int = 100) -> list[IncidentUpdateRow]:
+        """Thread entries of every tenant not yet turned into alerts, oldest first."""
+        query = (
+            select(IncidentUpdateRow)
+            .where(IncidentUpdateRow.fanned_out.is_(False))
+            .order_by(IncidentUpdateRow.id)
+            .limit(limit)
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -269,6 +269,10 @@ class IncidentUpdateRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     change: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Alerts are made from the thread: an entry not yet turned into deliveries is pending.
+    fanned_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+    __table_args__ = (Index("ix_incident_updates_pending", "fanned_out"),)
 
 
 class AlertDestinationRow(Base):

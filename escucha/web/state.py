@@ -10,10 +10,14 @@ from config.settings import Settings
 from escucha.care.casebook import Casebook, on_redis
 from escucha.channels.health import ChannelHealth
 from escucha.channels.seen_signatures import SeenSignatures
+from escucha.core.sealed import installation_sealer
+from escucha.insight.alerting import Alerting
 from escucha.pipeline.context import Dispatch, PipelineContext
 from escucha.store.agents import Agents
+from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.api_keys import ApiKeys
 from escucha.store.channel_credentials import ChannelCredentials
+from escucha.store.incidents import Incidents
 from escucha.store.outbox import Outbox
 from escucha.store.store import Store
 from escucha.store.tenant_directory import TenantDirectory
@@ -36,6 +40,8 @@ class ApiState:
     agents: Agents
     channels: ChannelCredentials
     casebook: Casebook
+    incidents: Incidents
+    alerting: Alerting
 
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
@@ -64,6 +70,15 @@ class ApiState:
             agents=Agents(store.engine),
             channels=ChannelCredentials(store.engine),  # lists channels; never opens a token
             casebook=on_redis(store.engine, tenants.get, ctx.redis),
+            incidents=Incidents(store.engine),
+            # Seals destinations' secrets as they are added; opens them only for a test alert.
+            alerting=Alerting(
+                AlertOutbox(store.engine),
+                Incidents(store.engine),
+                installation_sealer(settings.stores),
+                tenants.get,
+                settings.crisis.public_url,
+            ),
         )
 
     def tenant_for(self, account: str) -> str | None:

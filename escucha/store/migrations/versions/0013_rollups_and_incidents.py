@@ -60,10 +60,13 @@ def upgrade() -> None:
         sa.Column("at", WHEN, nullable=False),
         sa.Column("change", sa.String(length=16), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("fanned_out", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
+    op.create_index("ix_incident_updates_pending", "incident_updates", ["fanned_out"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_incident_updates_pending", table_name="incident_updates")
     op.drop_table("incident_updates")
     op.drop_table("incidents")
     op.drop_index("ix_rollups_window", table_name="rollups")

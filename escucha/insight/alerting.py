@@ -1,0 +1,219 @@
+"""Turning incidents and care events into alerts, and alerts into deliveries that arrive.
+
+Three steps, each safe to repeat after a crash:
+- `fan_out`: every new entry of an incident's thread becomes one delivery per destination it
+  is for, written in the same transaction that marks the entry done;
+- `climb`: an incident nobody acknowledged moves up the tenant's ladder when a step is due,
+  and the thread entry that records it is fanned out to that step's destinations;
+- `relay`: SLA breaches, escalations and silent channels on the tenant's event stream become
+  alerts for every destination that takes them, the stream cursor kept in Redis.
+`send` makes one attempt at one delivery: sent, retried with backoff (never before the other
+side's Retry-After), or dead-lettered on the destination with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import redis
+
+from escucha.core import keys
+from escucha.core.backoff import next_attempt, said_retry_at
+from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
+from escucha.core.models import as_utc
+from escucha.core.sealed import Sealer
+from escucha.core.tenant import Tenant
+from escucha.insight.alerts.alert import Alert
+from escucha.insight.alerts.destination import Destination, parse_destination
+from escucha.insight.alerts.transports import deliver
+from escucha.insight.alerts.wording import event_alert, incident_alert, trial_alert
+from escucha.insight.ladder import due, first_targets
+from escucha.pipeline import events
+from escucha.store.alert_outbox import AlertOutbox, Delivery, DestinationView, UnknownDestination
+from escucha.store.incidents import Incidents
+from escucha.store.schema import AlertDestinationRow, IncidentRow, IncidentUpdateRow
+
+MAX_ATTEMPTS = 8
+ALERTING = ("opened", "updated", "escalated", "acknowledged", "closed")  # thread entries
+
+
+@dataclass(frozen=True)
+class Sent:
+    receipt: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Dead:
+    reason: str
+
+
+Outcome = Sent | Retry | Dead
+
+
+@dataclass(frozen=True)
+class Alerting:
+    outbox: AlertOutbox
+    incidents: Incidents
+    sealer: Sealer
+    tenant_of: Callable[[str], Tenant]
+    base_url: str | None = None  # alerts link here
+
+    # destinations
+
+    def add_destination(
+        self, tenant: str, name: str, destination: Destination, events_: Sequence[str],
+        now: datetime,
+    ) -> str:  # fmt: skip
+        """Store a destination, its settings sealed; `events_` limits what it takes (all when
+        empty): "incident", "sla.breached", "case.escalated", "channel.silent"."""
+        public = destination.public() | {"events": list(events_)}
+        sealed = self.sealer.seal(destination.model_dump_json())
+        return self.outbox.add_destination(tenant, name, destination.kind, public, sealed, now)
+
+    def opened(self, row: AlertDestinationRow) -> Destination:
+        """The destination's settings, secrets included: only to send."""
+        return parse_destination(json.loads(self.sealer.open(row.sealed)))
+
+    # making deliveries
+
+    def fan_out(self, now: datetime, limit: int = 100) -> list[str]:
+        """Deliveries for every thread entry not yet fanned out; the keys added."""
+        added: list[str] = []
+        for entry in self.incidents.pending_updates(limit):
+            tenant = self.tenant_of(entry.tenant)
+            incident = self.incidents.get(entry.tenant, entry.incident_id)
+            targets, step = self._targets(tenant, incident, entry)
+            deliveries = []
+            if entry.change in ALERTING:
+                alert = incident_alert(tenant, incident, entry, self.base_url)
+                deliveries = [self._delivery(alert, d.id, incident.id) for d in targets]
+            added.extend(self.outbox.fan_out(entry.id, deliveries, now, step))
+        return added
+
+    def _targets(
+        self, tenant: Tenant, incident: IncidentRow, entry: IncidentUpdateRow
+    ) -> tuple[list[DestinationView], int | None]:
+        """Who hears of this entry, and for a new incident the ladder steps that took it."""
+        every = self.outbox.destinations(tenant.id)
+        named = {d.name: d for d in every}
+        ladder = tenant.crisis.ladder
+        if entry.change == "opened":
+            if not ladder:
+                return [d for d in every if _takes(d, "incident.opened")], None
+            taken, names = first_targets(ladder, as_utc(entry.at), tenant.zone)
+            return [named[n] for n in names if n in named], taken
+        if entry.change == "escalated":
+            return [named[n] for n in entry.data.get("destinations", []) if n in named], None
+        # Updates, acknowledgements and closing go to whoever heard of the incident.
+        heard = {d.destination_id for d in self.outbox.of_incident(tenant.id, incident.id)}
+        return [d for d in every if d.id in heard], None
+
+    def climb(self, now: datetime) -> int:
+        """Move every unacknowledged incident up its ladder where a step is due; steps moved."""
+        moved = 0
+        for incident in self.incidents.unacknowledged():
+            tenant = self.tenant_of(incident.tenant)
+            ladder, taken = tenant.crisis.ladder, incident.ladder_step
+            # The immediate steps are alerted with the opening (fan_out), never as a climb.
+            immediate = next((i for i, s in enumerate(ladder) if s.after_minutes), len(ladder))
+            start = max(taken, immediate)
+            if taken < start:
+                continue  # its opening is not fanned out yet
+            reached, names = due(ladder, start, as_utc(incident.opened_at), now, tenant.zone)
+            if reached == taken:
+                continue
+            note = {"step": reached, "destinations": list(names)}
+            moved += self.incidents.climb(tenant.id, incident.id, taken, reached, now, note)
+        return moved
+
+    def relay(self, client: redis.Redis, tenant_id: str, now: datetime, count: int = 200) -> int:
+        """Care events on the tenant's stream since the cursor, as alerts; deliveries added."""
+        cursor = keys.alert_cursor(tenant_id)
+        raw = client.get(cursor)
+        after = keys.as_text(raw) if isinstance(raw, bytes | str) else "0"
+        found = events.read(client, tenant_id, after, count)
+        if not found:
+            return 0
+        tenant = self.tenant_of(tenant_id)
+        every = self.outbox.destinations(tenant_id)
+        added = 0
+        for event in found:
+            alert = event_alert(tenant, event, self.base_url)
+            if alert is None:
+                continue
+            for d in every:
+                if _takes(d, alert.event):
+                    added += self.outbox.add(self._delivery(alert, d.id, None), now)
+        # Written after the deliveries: a crash in between re-adds them, and keys make that a no-op.
+        client.set(cursor, found[-1]["event_id"])
+        return added
+
+    def trial(self, tenant: Tenant, ref: str, now: datetime) -> str:
+        """Queue a test alert for one destination; its delivery key."""
+        row = self.outbox.destination(tenant.id, ref)
+        alert = trial_alert(tenant, row.id, now)
+        self.outbox.add(self._delivery(alert, row.id, None), now)
+        return f"{alert.id}:{row.id}"
+
+    @staticmethod
+    def _delivery(alert: Alert, destination_id: str, incident_id: str | None) -> Delivery:
+        return Delivery(f"{alert.id}:{destination_id}", alert.tenant, destination_id,
+                        alert.event, alert.as_json(), incident_id)  # fmt: skip
+
+    # sending
+
+    def send(
+        self, key: str, now: datetime, client: httpx.Client,
+        jitter: Callable[[], float] = random.random,
+    ) -> Outcome | None:  # fmt: skip
+        """One attempt at the delivery; None when another sender holds it or it is settled."""
+        row = self.outbox.claim(key, now)
+        if row is None:
+            return None
+        outcome = self._attempt(row.tenant, row.destination_id, row.alert, row.attempts, now,
+                                client, jitter)  # fmt: skip
+        if isinstance(outcome, Sent):
+            self.outbox.sent(key, outcome.receipt, now)
+        elif isinstance(outcome, Retry):
+            self.outbox.retry(key, outcome.at, outcome.reason, now)
+        else:
+            self.outbox.dead(key, outcome.reason, now)
+        return outcome
+
+    def _attempt(
+        self, tenant: str, destination_id: str, payload: dict[str, Any], attempts: int,
+        now: datetime, client: httpx.Client, jitter: Callable[[], float],
+    ) -> Outcome:  # fmt: skip
+        try:
+            destination = self.opened(self.outbox.destination(tenant, destination_id))
+            return Sent(deliver(destination, Alert.from_payload(payload), client,
+                                now=now.timestamp()))  # fmt: skip
+        except UnknownDestination:
+            return Dead("the destination was removed")
+        except PermanentError as error:
+            return Dead(str(error))
+        except TRANSIENT_ERRORS as error:
+            reason = f"{type(error).__name__}: {error}"
+            if attempts + 1 >= MAX_ATTEMPTS:
+                return Dead(f"gave up after {attempts + 1} attempts: {reason}")
+            return Retry(next_attempt(attempts + 1, now, said_retry_at(error, now), jitter),
+                         reason)  # fmt: skip
+
+
+def _takes(destination: DestinationView, event: str) -> bool:
+    """Whether the destination takes this event: all when it names none; "incident" takes
+    every incident.* event."""
+    wanted = destination.public.get("events") or []
+    return not wanted or any(event == w or event.startswith(f"{w}.") for w in wanted)

@@ -1,0 +1,1 @@
+"""Alerts leaving escucha: where they go, what they say, and how each is delivered."""

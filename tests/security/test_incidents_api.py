@@ -1,0 +1,143 @@
+"""Incidents and alert destinations over the API: each tenant sees, acknowledges and tests only
+its own, secrets go in and never come out, and a test alert really arrives, signed."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from escucha.core.sealed import new_key
+from escucha.core.tenant import Tenant
+from escucha.insight.alerts.destination import new_webhook_secret
+from escucha.insight.alerts.standard_webhooks import verify
+from escucha.insight.watch import Watch
+from escucha.store.incidents import Incidents
+from escucha.store.queries import MentionFilter, find_mentions
+from escucha.store.rollups import Rollups
+from escucha.store.store import Store
+from tests.crisis_history import SEVERE, burst
+from tests.platform_servers import PlatformServer, Reply
+from tests.security.conftest import KEY_A, KEY_B, Api, make_api
+
+
+@pytest.fixture
+def api(redis_client, redis_server, sqlite_url) -> Iterator[Api]:
+    yield from make_api(redis_server.url, sqlite_url, secret_key=new_key())
+
+
+@pytest.fixture
+def receiver() -> Iterator[PlatformServer]:
+    with PlatformServer({"/hook": lambda seen: Reply(204), "/down": lambda s: Reply(500)}) as s:
+        yield s
+
+
+def open_incident(api: Api, tenant_id: str) -> str:
+    """An incident of `tenant_id` opened by the watch, as a worker would."""
+    store = Store.from_url(api.database_url)
+    tenant = Tenant(id=tenant_id, timezone="Europe/Madrid", brands=["aerosol"])
+    now = datetime.now(UTC)
+    store.save(burst(tenant, now - timedelta(minutes=3), 1, 1, text=SEVERE))
+
+    def mentions(t, since, until):
+        return find_mentions(store, t, MentionFilter(since=since, until=until))
+
+    watch = Watch(Rollups(store.engine), Incidents(store.engine), mentions, lambda *a: None)
+    incident = watch.check(tenant, now).incident_id
+    store.dispose()
+    assert incident
+    return incident
+
+
+def test_each_tenant_sees_and_acknowledges_only_its_own_incidents(api):
+    ours = open_incident(api, "a")
+    listed = api.client.get("/v1/incidents", headers=KEY_A).json()["incidents"]
+    assert [i["id"] for i in listed] == [ours] and listed[0]["trigger"] == "severity"
+    assert api.client.get("/v1/incidents?status=closed", headers=KEY_A).json()["incidents"] == []
+    assert api.client.get("/v1/incidents?status=nonsense", headers=KEY_A).status_code == 422
+    one = api.client.get(f"/v1/incidents/{ours}", headers=KEY_A).json()
+    assert one["explanation"]["headline"] and [e["change"] for e in one["thread"]] == ["opened"]
+    # Tenant b cannot list, read or acknowledge it: to b it does not exist.
+    assert api.client.get("/v1/incidents", headers=KEY_B).json()["incidents"] == []
+    assert api.client.get(f"/v1/incidents/{ours}", headers=KEY_B).status_code == 404
+    assert api.client.post(f"/v1/incidents/{ours}/ack", headers=KEY_B).status_code == 404
+    assert incidents_of(api).get("a", ours).acknowledged_at is None
+    taken = api.client.post(f"/v1/incidents/{ours}/ack", json={"by": "ana"}, headers=KEY_A)
+    assert taken.status_code == 200
+    assert taken.json()["acknowledged_by"] == "ana" and taken.json()["acknowledged_now"]
+    again = api.client.post(f"/v1/incidents/{ours}/ack", json={"by": "luis"}, headers=KEY_A)
+    assert again.json()["acknowledged_by"] == "ana" and not again.json()["acknowledged_now"]
+    thread = api.client.get(f"/v1/incidents/{ours}", headers=KEY_A).json()["thread"]
+    assert [e["change"] for e in thread] == ["opened", "acknowledged"]
+
+
+def incidents_of(api: Api) -> Incidents:
+    return Incidents(Store.from_url(api.database_url).engine)
+
+
+def test_a_destination_keeps_its_secret_and_a_test_alert_arrives_signed(api, receiver):
+    secret = new_webhook_secret()
+    made = api.client.post("/v1/alert-destinations", headers=KEY_A, json={
+        "name": "ops", "settings": {"kind": "webhook", "url": f"{receiver.url}/hook",
+                                    "secret": secret}})  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert secret not in made.text and made.json()["healthy"]
+    listed = api.client.get("/v1/alert-destinations", headers=KEY_A)
+    assert secret not in listed.text and [d["name"] for d in listed.json()["destinations"]] == [
+        "ops"
+    ]
+    tried = api.client.post(f"/v1/alert-destinations/{made.json()['id']}/test", headers=KEY_A)
+    assert tried.json()["status"] == "sent", tried.text
+    [hit] = receiver.hits("/hook")
+    verify(secret, hit.headers, hit.body, now=time.time())
+    assert hit.json()["type"] == "alert.test"
+    assert json.loads(hit.body)["data"]["tenant"] == "a"
+
+
+def test_another_tenant_cannot_see_test_or_remove_a_destination(api, receiver):
+    made = api.client.post("/v1/alert-destinations", headers=KEY_A, json={
+        "name": "ops", "settings": {"kind": "slack", "url": f"{receiver.url}/hook"}})  # fmt: skip
+    ref = made.json()["id"]
+    assert api.client.get("/v1/alert-destinations", headers=KEY_B).json()["destinations"] == []
+    assert api.client.post(f"/v1/alert-destinations/{ref}/test", headers=KEY_B).status_code == 404
+    assert api.client.post("/v1/alert-destinations/ops/test", headers=KEY_B).status_code == 404
+    assert api.client.delete(f"/v1/alert-destinations/{ref}", headers=KEY_B).status_code == 404
+    assert receiver.seen == []
+    # B may use the same name for its own.
+    same = api.client.post("/v1/alert-destinations", headers=KEY_B, json={
+        "name": "ops", "settings": {"kind": "slack", "url": f"{receiver.url}/hook"}})  # fmt: skip
+    assert same.status_code == 201
+    assert api.client.delete(f"/v1/alert-destinations/{ref}", headers=KEY_A).status_code == 204
+    names = [d["name"] for d in api.client.get("/v1/alert-destinations", headers=KEY_B).json()[
+        "destinations"]]  # fmt: skip
+    assert names == ["ops"]
+
+
+def test_bad_destinations_are_refused_with_the_reason(api, receiver):
+    def add(body):
+        return api.client.post("/v1/alert-destinations", headers=KEY_A, json=body)
+
+    hook = {"kind": "webhook", "url": f"{receiver.url}/hook", "secret": "not-a-secret"}
+    refused = add({"name": "ops", "settings": hook})
+    assert refused.status_code == 422 and "secret" in refused.text
+    assert "not-a-secret" not in refused.text
+    ftp = add({"name": "ops", "settings": {"kind": "slack", "url": "ftp://example.com/x"}})
+    assert ftp.status_code == 422 and "http" in ftp.text
+    assert add({"name": "ops", "settings": {"kind": "pigeon"}}).status_code == 422
+    assert add({"name": "Bad Name!", "settings": {"kind": "slack", "url": receiver.url}}
+               ).status_code == 422  # fmt: skip
+    ok = {"name": "ops", "settings": {"kind": "slack", "url": f"{receiver.url}/hook"}}
+    assert add(ok).status_code == 201 and add(ok).status_code == 409
+
+
+def test_a_failing_test_alert_says_why_and_the_destination_shows_it(api, receiver):
+    made = api.client.post("/v1/alert-destinations", headers=KEY_A, json={
+        "name": "down", "settings": {"kind": "slack", "url": f"{receiver.url}/down"}})  # fmt: skip
+    tried = api.client.post(f"/v1/alert-destinations/{made.json()['id']}/test", headers=KEY_A)
+    assert tried.json()["status"] == "pending" and "500" in tried.json()["error"]
+    [view] = api.client.get("/v1/alert-destinations", headers=KEY_A).json()["destinations"]
+    assert view["failures_in_a_row"] == 1 and "500" in view["last_error"]
+    assert "/down" not in view["last_error"]  # a Slack URL's path is its secret

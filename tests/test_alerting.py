@@ -202,8 +202,13 @@ def test_sla_breaches_escalations_and_silent_channels_are_relayed_once(store, re
     crisis_only = rig.alerting.add_destination(
         "shop", "crisis-only", Slack(url=f"{receiver.url}/slack"), ["incident"], NOW
     )
+    now = datetime.now(UTC)
     events.publish_once(redis_client, "shop", "c1:0:first_response:breached", "sla.breached",
-                        case_id="c1", target="first_response", at=NOW.isoformat())  # fmt: skip
+                        case_id="c1", target="first_response", at=now.isoformat())  # fmt: skip
+    # An imported case's SLA that ran out a month before it was stored is history, not news.
+    events.publish_once(redis_client, "shop", "c0:0:first_response:breached", "sla.breached",
+                        case_id="c0", target="first_response",
+                        at=(now - timedelta(days=30)).isoformat())  # fmt: skip
     events.publish(redis_client, "shop", "mention.deleted", mention_id="m1")
     events.publish(redis_client, "shop", "channel.silent", channel="x", silent_for_s="1800")
     events.publish_once(redis_client, "other", "c9:0:first_response:breached", "sla.breached",

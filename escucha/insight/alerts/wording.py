@@ -7,7 +7,7 @@ the same entry always makes the same alert (and the same delivery keys).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from escucha.core.models import as_utc
@@ -47,6 +47,7 @@ EVENTS = {
     },
 }
 RELAYED = ("sla.breached", "case.escalated", "channel.silent")  # care events that alert
+NEWS_GRACE = timedelta(hours=1)
 
 
 def language_of(tenant: Tenant) -> str:
@@ -127,7 +128,7 @@ def event_alert(
 ) -> Alert | None:  # fmt: skip
     """The alert for a care event from the tenant's stream, or None for one that does not alert."""
     kind = event.get("type", "")
-    if kind not in RELAYED:
+    if kind not in RELAYED or not is_news(event):
         return None
     lang = language_of(tenant)
     es = lang == "es"
@@ -187,6 +188,14 @@ def trial_alert(tenant: Tenant, destination: str, now: datetime) -> Alert:
         language=lang,
         data={"destination_id": destination},
     )
+
+
+def is_news(event: Mapping[str, str], grace: timedelta = NEWS_GRACE) -> bool:
+    """Whether it happened about when escucha learnt of it. An SLA that ran out long before
+    its case was stored (imported history) is history: it pages nobody. A stream id begins
+    with the moment it was appended, in milliseconds."""
+    published = datetime.fromtimestamp(int(event["event_id"].split("-")[0]) / 1000, UTC)
+    return _event_time(event) >= published - grace
 
 
 def _event_time(event: Mapping[str, str]) -> datetime:

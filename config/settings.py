@@ -162,6 +162,11 @@ class Crisis(Section):
     alert_lease_s: float = Field(
         default=120.0, gt=0, description="an alert sender cut off this long ago is retried"
     )
+    alert_internal_hosts: bool = Field(
+        default=False,
+        description="let alert destinations point at loopback or private addresses (tests, a "
+        "chat server on the LAN); off, a tenant cannot make escucha call internal services",
+    )
     public_url: str | None = Field(
         default=None, description="where people open escucha (alerts link to it), e.g. "
         "https://escucha.example.com",

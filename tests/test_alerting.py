@@ -66,7 +66,7 @@ class Rig:
         self.published: list = []
         self.alerting = Alerting(AlertOutbox(store.engine), Incidents(store.engine),
                                  Sealer([new_key()]), lambda _id: self.tenant,
-                                 "https://escucha.example")  # fmt: skip
+                                 "https://escucha.example", internal_hosts=True)  # fmt: skip
         self.watch = Watch(Rollups(store.engine), Incidents(store.engine), self.mentions,
                            lambda t, kind, fields: self.published.append(kind))  # fmt: skip
 

@@ -78,6 +78,7 @@ def stack(tmp_path_factory):
             "ESCUCHA_SECRET_KEY": new_key(),
             "ESCUCHA_CRISIS_TICK_S": "5",
             "ESCUCHA_ALERT_TICK_S": "1",
+            "ESCUCHA_ALERT_INTERNAL_HOSTS": "true",  # the receivers are on loopback
             "ESCUCHA_BATCH_SIZE": "100",
             "ESCUCHA_API_KEYS": json.dumps({"key-shop": "shop"}),
         }

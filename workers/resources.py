@@ -100,7 +100,8 @@ def alerting() -> Alerting:
     settings = get_settings()
     outbox = AlertOutbox(store().engine, timedelta(seconds=settings.crisis.alert_lease_s))
     return Alerting(outbox, Incidents(store().engine), installation_sealer(settings.stores),
-                    tenants().get, settings.crisis.public_url)  # fmt: skip
+                    tenants().get, settings.crisis.public_url,
+                    settings.crisis.alert_internal_hosts)  # fmt: skip
 
 
 @cache

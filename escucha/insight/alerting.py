@@ -31,6 +31,7 @@ from escucha.core.sealed import Sealer
 from escucha.core.tenant import Tenant
 from escucha.insight.alerts.alert import Alert
 from escucha.insight.alerts.destination import Destination, parse_destination
+from escucha.insight.alerts.reachable import host_of, internal_address
 from escucha.insight.alerts.transports import deliver
 from escucha.insight.alerts.wording import event_alert, incident_alert, trial_alert
 from escucha.insight.ladder import due, first_targets
@@ -41,6 +42,10 @@ from escucha.store.schema import AlertDestinationRow, IncidentRow, IncidentUpdat
 
 MAX_ATTEMPTS = 8
 ALERTING = ("opened", "updated", "escalated", "acknowledged", "closed")  # thread entries
+
+
+class InternalDestination(ValueError):
+    """A destination inside the installation's own network, which it does not allow."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Alerting:
     sealer: Sealer
     tenant_of: Callable[[str], Tenant]
     base_url: str | None = None  # alerts link here
+    internal_hosts: bool = False  # whether destinations may point inside our own network
 
     # destinations
 
@@ -78,6 +84,13 @@ class Alerting:
     ) -> str:  # fmt: skip
         """Store a destination, its settings sealed; `events_` limits what it takes (all when
         empty): "incident", "sla.breached", "case.escalated", "channel.silent"."""
+        if not self.internal_hosts:
+            host = host_of(destination)
+            if (address := internal_address(host)) is not None:
+                raise InternalDestination(
+                    f"{host} is an internal address ({address}); alerts go to public hosts "
+                    "unless the installation sets ESCUCHA_ALERT_INTERNAL_HOSTS=true"
+                )
         public = destination.public() | {"events": list(events_)}
         sealed = self.sealer.seal(destination.model_dump_json())
         return self.outbox.add_destination(tenant, name, destination.kind, public, sealed, now)

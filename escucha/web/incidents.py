@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from escucha.core.errors import why_invalid
 from escucha.core.models import as_utc
-from escucha.insight.alerting import Alerting, Dead, Sent
+from escucha.insight.alerting import Alerting, Dead, InternalDestination, Sent
 from escucha.insight.alerts.destination import parse_destination
 from escucha.store.alert_outbox import NameTaken, UnknownDestination
 from escucha.store.incidents import STATUSES, UnknownIncident
@@ -96,6 +96,8 @@ def add_destination(state: State, tenant: Admin, body: NewDestination) -> dict[s
                                               datetime.now(UTC))  # fmt: skip
     except NameTaken as error:
         raise HTTPException(409, str(error)) from None
+    except InternalDestination as error:
+        raise HTTPException(422, f"settings: {error}") from None
     [view] = [d for d in state.alerting.outbox.destinations(tenant) if d.id == made]
     return view.as_json()
 

@@ -78,6 +78,7 @@ class ApiState:
                 installation_sealer(settings.stores),
                 tenants.get,
                 settings.crisis.public_url,
+                settings.crisis.alert_internal_hosts,
             ),
         )
 

@@ -26,7 +26,9 @@ from tests.security.conftest import KEY_A, KEY_B, Api, make_api
 
 @pytest.fixture
 def api(redis_client, redis_server, sqlite_url) -> Iterator[Api]:
-    yield from make_api(redis_server.url, sqlite_url, secret_key=new_key())
+    # The receivers play public services on loopback, so this installation allows it.
+    yield from make_api(redis_server.url, sqlite_url, secret_key=new_key(),
+                        alert_internal_hosts=True)  # fmt: skip
 
 
 @pytest.fixture
@@ -141,3 +143,16 @@ def test_a_failing_test_alert_says_why_and_the_destination_shows_it(api, receive
     [view] = api.client.get("/v1/alert-destinations", headers=KEY_A).json()["destinations"]
     assert view["failures_in_a_row"] == 1 and "500" in view["last_error"]
     assert "/down" not in view["last_error"]  # a Slack URL's path is its secret
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest",
+                                 "http://[::1]/x", "http://10.0.0.7/hook"])  # fmt: skip
+def test_by_default_a_tenant_cannot_point_alerts_at_internal_services(redis_client, redis_server,
+                                                                      sqlite_url, url):  # fmt: skip
+    for guarded in make_api(redis_server.url, sqlite_url, secret_key=new_key()):
+        refused = guarded.client.post("/v1/alert-destinations", headers=KEY_A, json={
+            "name": "probe", "settings": {"kind": "slack", "url": url}})  # fmt: skip
+        assert refused.status_code == 422 and "internal address" in refused.text
+        assert "ESCUCHA_ALERT_INTERNAL_HOSTS" in refused.text
+        listed = guarded.client.get("/v1/alert-destinations", headers=KEY_A).json()
+        assert listed["destinations"] == []

@@ -26,7 +26,7 @@ def internal_address(host: str) -> str | None:
     None when every one is public. A name that does not resolve is not refused here: sending
     will say so, and a destination may be added before its DNS is live."""
     try:
-        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except (socket.gaierror, UnicodeError):
         return None
     for address in sorted(found):

@@ -55,8 +55,19 @@ def backlog(ctx, count, start):
     return ingest(ctx, rows).accepted
 
 
-def in_progress(ctx, stage):
-    return wait_until(lambda: any(ctx.redis.scan_iter(keys.deliveries(stage, "*"))), 60, 0.005)
+def in_progress(ctx, stage, ids):
+    """Until the backlog is part way through: a batch of `stage` caught running, or some of
+    `ids` stored while others wait. A batch's delivery key lives some 50 ms, and a SCAN over
+    a keyspace grown by the earlier tests can miss every one, so progress is the other sign."""
+
+    def running() -> bool:
+        return any(ctx.redis.scan_iter(keys.deliveries(stage, "*"), count=1000))
+
+    def part_way() -> bool:
+        waiting = sum(s is not None for s in ctx.redis.zmscore(keys.LEDGER, ids))
+        return 0 < waiting < len(ids)
+
+    return wait_until(lambda: running() or part_way(), 60, 0.005)
 
 
 def assert_stored_exactly_once(ctx, store, ids, timeout_s=240):
@@ -70,7 +81,7 @@ def assert_stored_exactly_once(ctx, store, ids, timeout_s=240):
 def test_sigkill_of_the_whole_worker_and_a_new_one_taking_over(stack):
     launcher, ctx, store, _ = stack
     ids = backlog(ctx, 4000, 0)
-    assert in_progress(ctx, "analyze"), "no batch was ever in progress"
+    assert in_progress(ctx, "analyze", ids), "no batch was ever in progress"
     main = launcher.processes["stages"].pid
     for pid in [*children(main), main]:
         os.kill(pid, signal.SIGKILL)
@@ -81,7 +92,7 @@ def test_sigkill_of_the_whole_worker_and_a_new_one_taking_over(stack):
 def test_sigterm_during_a_backlog_finishes_or_hands_back_every_batch(stack):
     launcher, ctx, store, _ = stack
     ids = backlog(ctx, 4000, 10_000)
-    assert in_progress(ctx, "normalize")
+    assert in_progress(ctx, "normalize", ids)
     launcher.processes["stages"].send_signal(signal.SIGTERM)  # warm shutdown
     assert wait_until(lambda: launcher.restarts.get("stages", 0) >= 2, 60)
     assert_stored_exactly_once(ctx, store, ids)
@@ -90,7 +101,7 @@ def test_sigterm_during_a_backlog_finishes_or_hands_back_every_batch(stack):
 def test_sigkill_of_redis_mid_run_and_a_restart_on_the_same_data(stack):
     _, ctx, store, server = stack
     ids = backlog(ctx, 4000, 20_000)
-    assert in_progress(ctx, "analyze")
+    assert in_progress(ctx, "analyze", ids)
     server.kill()  # appendonly yes, appendfsync everysec: acknowledged writes are in the AOF
     time.sleep(2)
     server.start()

@@ -135,7 +135,7 @@ class DeadLetters:
             if raw is None:
                 break
             redrive(DeadLetter.model_validate_json(raw))
-            self.redis.lrem(holding, 1, raw)  # type: ignore[arg-type]  # bytes are fine
+            self.redis.lrem(holding, 1, raw)  # bytes are fine
             self.stats.add("replayed", 1)
             count += 1
         return count

@@ -27,7 +27,7 @@ def publish(
     target: redis.Redis | redis.client.Pipeline, tenant: str, kind: str, **fields: str
 ) -> None:
     """Append one event to the tenant's stream; the stream is capped, oldest events go first."""
-    target.xadd(keys.events(tenant), _entry(kind, fields), maxlen=MAX_EVENTS, approximate=True)  # type: ignore[arg-type]
+    target.xadd(keys.events(tenant), _entry(kind, fields), maxlen=MAX_EVENTS, approximate=True)
 
 
 ONCE_TTL_S = 90 * 24 * 3600  # longer than any case stays open
@@ -59,7 +59,7 @@ def read(
     if parts == [LAST, LAST] or (len(parts) == 1 and parts[0] == LAST):
         return []  # nothing can come after the last possible id
     start = f"({after}" if after != "0" else "-"
-    entries: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange(  # type: ignore[assignment]
+    entries: list[tuple[bytes, dict[bytes, bytes]]] = client.xrange(
         keys.events(tenant), min=start, count=count
     )
     return [

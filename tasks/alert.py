@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
+
+from redis.exceptions import LockNotOwnedError
 
 from escucha.core import keys
 from workers.app import app
@@ -26,7 +29,8 @@ def due() -> int:
             work.relay(context().redis, tenant, now)
         ready = work.outbox.due(now)
     finally:
-        lock.release()
+        with suppress(LockNotOwnedError):  # held past LOCK_S: another tick may have it now
+            lock.release()
     for key in ready:
         app.send_task("escucha.alert.send", args=[key])
     return len(ready)

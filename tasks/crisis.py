@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
+
+from redis.exceptions import LockNotOwnedError
 
 from config.settings import get_settings
 from escucha.core import keys
@@ -37,7 +40,8 @@ def watch(tenant: str) -> str | None:
     try:
         checked = crisis_watch().check(tenants().get(tenant), datetime.now(UTC))
     finally:
-        lock.release()
+        with suppress(LockNotOwnedError):  # held past LOCK_S: another check may have it now
+            lock.release()
     if checked.change is not None:
         app.send_task("escucha.alert.due")
     return checked.change.value if checked.change else None

@@ -202,6 +202,10 @@ def test_sla_breaches_escalations_and_silent_channels_are_relayed_once(store, re
     crisis_only = rig.alerting.add_destination(
         "shop", "crisis-only", Slack(url=f"{receiver.url}/slack"), ["incident"], NOW
     )
+    # What the stream held before the first relay is the past, not news: nobody is paged.
+    events.publish_once(redis_client, "shop", "old:0:first_response:breached", "sla.breached",
+                        case_id="old", target="first_response")  # fmt: skip
+    assert rig.alerting.relay(redis_client, "shop", NOW) == 0
     now = datetime.now(UTC)
     events.publish_once(redis_client, "shop", "c1:0:first_response:breached", "sla.breached",
                         case_id="c1", target="first_response", at=now.isoformat())  # fmt: skip
@@ -236,3 +240,16 @@ def test_a_destinations_secret_is_sealed_and_never_shown(store, receiver):
     row = rig.alerting.outbox.destination("shop", "hook")
     assert secret not in row.sealed and rig.alerting.opened(row).secret == secret
     assert rig.alerting.outbox.destinations("other") == []
+
+
+def test_a_delivery_that_fails_unexpectedly_is_dead_lettered_not_claimed_forever(store, receiver):
+    from escucha.store.alert_outbox import Delivery
+
+    rig = Rig(store, shop())
+    ids = rig.destinations(receiver, new_webhook_secret(), hook="/hook")
+    rig.alerting.outbox.add(Delivery("broken:1", "shop", ids["hook"], "incident.opened",
+                                     {"not": "an alert"}), NOW)  # fmt: skip
+    [outcome] = rig.send_all(NOW)
+    assert isinstance(outcome, Dead) and "ValueError" in outcome.reason
+    assert rig.alerting.outbox.get("broken:1").status == "dead"
+    assert rig.send_all(NOW + timedelta(hours=1)) == [] and receiver.seen == []

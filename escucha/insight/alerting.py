@@ -155,8 +155,12 @@ class Alerting:
         """Care events on the tenant's stream since the cursor, as alerts; deliveries added."""
         cursor = keys.alert_cursor(tenant_id)
         raw = client.get(cursor)
-        after = keys.as_text(raw) if isinstance(raw, bytes | str) else "0"
-        found = events.read(client, tenant_id, after, count)
+        if not isinstance(raw, bytes | str):
+            # A tenant's first destination starts from now: the stream's past is not news.
+            last = client.xrevrange(keys.events(tenant_id), count=1)
+            client.set(cursor, keys.as_text(last[0][0]) if last else "0")
+            return 0
+        found = events.read(client, tenant_id, keys.as_text(raw), count)
         if not found:
             return 0
         tenant = self.tenant_of(tenant_id)
@@ -223,6 +227,9 @@ class Alerting:
                 return Dead(f"gave up after {attempts + 1} attempts: {reason}")
             return Retry(next_attempt(attempts + 1, now, said_retry_at(error, now), jitter),
                          reason)  # fmt: skip
+        except Exception as error:  # a row left `sending` would be claimed forever
+            # Only the type: a library's message may quote what it was given (a password).
+            return Dead(f"could not be sent: {type(error).__name__}")
 
 
 def _takes(destination: DestinationView, event: str) -> bool:

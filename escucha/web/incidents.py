@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from escucha.core.errors import why_invalid
@@ -40,6 +40,14 @@ class NewDestination(BaseModel):
     events: list[Literal["incident", "sla.breached", "case.escalated", "channel.silent"]] = Field(
         default=[], description="what it takes; every kind when empty"
     )
+
+    @field_validator("name")
+    @classmethod
+    def _not_an_id(cls, name: str) -> str:
+        # A reference is an id or a name: a name shaped like an id would make it ambiguous.
+        if name.startswith("dst_"):
+            raise ValueError("a name cannot begin with dst_, which destination ids do")
+        return name
 
 
 @router.get("/incidents")

@@ -131,6 +131,9 @@ def test_bad_destinations_are_refused_with_the_reason(api, receiver):
     assert add({"name": "ops", "settings": {"kind": "pigeon"}}).status_code == 422
     assert add({"name": "Bad Name!", "settings": {"kind": "slack", "url": receiver.url}}
                ).status_code == 422  # fmt: skip
+    slack = {"kind": "slack", "url": receiver.url}
+    shaped_like_an_id = add({"name": "dst_0123", "settings": slack})
+    assert shaped_like_an_id.status_code == 422 and "dst_" in shaped_like_an_id.text
     ok = {"name": "ops", "settings": {"kind": "slack", "url": f"{receiver.url}/hook"}}
     assert add(ok).status_code == 201 and add(ok).status_code == 409
 

@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 import redis
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -57,7 +59,16 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     for error in UNAVAILABLE:
         app.add_exception_handler(error, _unavailable)
     app.add_exception_handler(Backpressure, _slow_down)
+    app.add_exception_handler(RequestValidationError, _refused)
     return app
+
+
+async def _refused(request: Request, error: Exception) -> JSONResponse:
+    """FastAPI's 422 without the `input` it echoes: a refused body may carry a secret (an
+    alert destination's webhook secret, a platform token) that must not come back out."""
+    assert isinstance(error, RequestValidationError)
+    reasons = [{k: v for k, v in e.items() if k != "input"} for e in error.errors()]
+    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(reasons)})
 
 
 async def _metrics(request: Request) -> Response:

@@ -134,6 +134,9 @@ def test_bad_destinations_are_refused_with_the_reason(api, receiver):
     slack = {"kind": "slack", "url": receiver.url}
     shaped_like_an_id = add({"name": "dst_0123", "settings": slack})
     assert shaped_like_an_id.status_code == 422 and "dst_" in shaped_like_an_id.text
+    nameless = add({"settings": hook | {"secret": new_webhook_secret()}})
+    assert nameless.status_code == 422 and "name" in nameless.text
+    assert "whsec_" not in nameless.text  # the refused body is not echoed back
     ok = {"name": "ops", "settings": {"kind": "slack", "url": f"{receiver.url}/hook"}}
     assert add(ok).status_code == 201 and add(ok).status_code == 409
 

@@ -201,7 +201,7 @@ def _aware(moment: datetime) -> datetime:
 
 @app.command("evaluate")
 def evaluate(
-    runs: Annotated[int, typer.Option(min=1, help="surge runs per background, rate, size")] = 100,
+    runs: Annotated[int, typer.Option(min=1, help="surge runs per background, rate, size")] = 80,
     quiet_runs: Annotated[
         int, typer.Option(min=1, help="quiet runs of 60 days per background and rate")
     ] = 10,
@@ -217,7 +217,14 @@ def evaluate(
     import time
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from escucha.insight import backgrounds, evaluation
 
@@ -234,8 +241,9 @@ def evaluate(
     work = evaluation.tasks(quiet_runs, runs, seed, data=found, step=every)
     began = time.perf_counter()
     outcomes = []
-    columns = (*Progress.get_default_columns()[:2], MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, BarColumn(), console=err, transient=as_json) as progress:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=err, transient=as_json) as progress:
         bar = progress.add_task("evaluating", total=len(work))
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for future in as_completed([pool.submit(evaluation.run, t) for t in work]):
@@ -257,26 +265,29 @@ def evaluate(
 
 
 def _report(report: Report, step: int) -> None:
-    from escucha.insight.evaluation import MULTIPLIERS, QUIET_DAYS
+    from escucha.insight.evaluation import QUIET_DAYS
 
     alarms = Table(title=f"false alarms: {QUIET_DAYS} quiet days after 36 of history, a check "
                          f"every {step} min")  # fmt: skip
-    for column in ("background", "per day", "days", "all /30 d", "negative /30 d", "all /60 d",
-                   "negative /60 d", "incidents /60 d", "worst source days"):  # fmt: skip
+    columns = ("background", "per day", "days", "all /30 d", "negative /30 d", "all /60 d",
+               "negative /60 d", "incidents /60 d", "opened on", "real days")  # fmt: skip
+    for column in columns:
         alarms.add_column(column, justify="right")
     for a in report.false_alarms:
         worst = ", ".join(f"{d} ({n})" for d, n in list(a.source_days.items())[:3]) or "-"
+        why = ", ".join(f"{t} {n}" for t, n in a.triggers.items()) or "-"
         alarms.add_row(a.background, f"{a.rate:g}", str(a.days),
                        *(f"{a.per(t, d):.2f}" for d in (30, 60) for t in ("all", "negative")),
-                       f"{a.per(None, 60):.2f}", worst)  # fmt: skip
+                       f"{a.per(None, 60):.2f}", why, worst)  # fmt: skip
     console.print(alarms)
     caught = Table(title="one surge day, all negative: share caught (within the day + 24 h), "
                          "median delay from the day's start")  # fmt: skip
     caught.add_column("background")
     caught.add_column("per day", justify="right")
-    for m in MULTIPLIERS:
-        caught.add_column(f"{m:g}x caught", justify="right")
-        caught.add_column(f"{m:g}x delay", justify="right")
+    for m in sorted({d.multiplier for d in report.detection}):
+        name = f"{m:g}x" if m != 1 else "1x (no surge)"
+        caught.add_column(f"{name} caught", justify="right")
+        caught.add_column(f"{name} delay", justify="right")
     rows: dict[tuple[str, float], list[str]] = {}
     for d in report.detection:
         delay = "-" if d.median_delay_minutes is None else _hours(d.median_delay_minutes)

@@ -8,12 +8,13 @@ shape k = 10, so daily totals are negative binomial with k = 10; within the day,
 counts are Poisson under a diurnal profile; 30% of mentions are negative.
 
 Real: `es_airline_tweets.csv` (Iberia, Ryanair, Vueling; October 2017 to January 2018) has
-about 45 whole local days among collection gaps, fewer than the 96 days needed. So its whole
+41 whole local days among collection gaps, fewer than the 96 days needed. So its whole
 days are tiled by weekday: each calendar day takes the next real day of the same weekday,
 looping, from a random starting point per weekday; each real day comes back two or three
 times, its level and hours kept, its mentions thinned afresh (each kept with probability
-rate / the real mean rate) and their own sentiment kept. The real days are not all quiet (in
-mid-December 2017 Ryanair's pilots threatened a strike), and that is part of what they test.
+rate / the real mean rate) and their own sentiment kept. The real days are not all quiet: from
+12 to 19 December 2017 a strike was in the news ("huelga" in 11-27% of the day's mentions, in
+none of November's), and such days are part of what a real background tests.
 `twcs_sample.csv` has 93 rows: too few to be a background. The files are read where they lie.
 """
 

@@ -11,6 +11,7 @@ watch's logic, with the default policy, checking every `step` bins (15 minutes b
   of the seven days after the history; caught when an incident opens from the day's start to
   24 h after its end; the delay is opened_at - the day's start. The replay starts at that
   day's start and stops at the first incident: nothing before can hold the incident open.
+  A 1x "surge" adds nothing: the share it catches is what chance alone gives the window.
 - The real US airline week, per airline: see `week`.
 """
 
@@ -31,12 +32,13 @@ import numpy as np
 from escucha.core.crisis_policy import CrisisPolicy
 from escucha.insight import backgrounds
 from escucha.insight.backgrounds import Counts
+from escucha.insight.incident import strongest
 from escucha.insight.replay import Opened, Replay
 from escucha.insight.series import BIN, HISTORY, PER_HOUR, build
 from escucha.insight.topics import ALL, NEGATIVE
 
 RATES = (2.0, 5.0, 15.0, 50.0)
-MULTIPLIERS = (2.0, 3.0, 5.0)
+MULTIPLIERS = (1.0, 2.0, 3.0, 5.0)  # 1x adds nothing: how often the window alarms by chance
 QUIET_DAYS = 60
 HISTORY_DAYS = HISTORY.days
 SURGE_DAYS = 7  # the surge falls on any weekday after the history
@@ -82,7 +84,7 @@ def tasks(runs: int, surges: int, seed: int, rates: Sequence[float] = RATES,
     found: list[Task] = []
     for b, kind in enumerate(wanted):
         for rate in rates:
-            found += [Task("quiet", kind, rate, 1.0, _seed(seed, b, rate, 1.0, run), quiet_days,
+            found += [Task("quiet", kind, rate, 1.0, _seed(seed, b, rate, 0.0, run), quiet_days,
                            step, data=folder) for run in range(runs)]  # fmt: skip
             for m in multipliers:
                 found += [Task("surge", kind, rate, m, _seed(seed, b, rate, m, run), 0, 1,
@@ -120,7 +122,7 @@ def _background(task: Task, days: int, rng: np.random.Generator) -> Counts:
     return backgrounds.real(_real(task.data), task.rate, days, rng)
 
 
-_READ: dict[str | None, backgrounds.RealDays] = {}
+_READ: dict[str | None, backgrounds.RealDays] = {}  # read once per process, not per run
 
 
 def _real(folder: str | None) -> backgrounds.RealDays:
@@ -140,8 +142,9 @@ def _quiet(task: Task) -> Outcome:
 
 def _described(opened: Opened, counts: Counts) -> dict[str, object]:
     found = opened.as_json()
-    if counts.sources:  # which real day it fell on: a real background's alarms may be real
-        local = opened.incident.opened_at.astimezone(backgrounds.ZONE).date()
+    if counts.sources and opened.signals:  # a real background's alarms may be real: on what?
+        last = strongest(opened.signals).window_end - BIN  # a day tested whole ends at midnight
+        local = last.astimezone(backgrounds.ZONE).date()
         day = (local - backgrounds.START.astimezone(backgrounds.ZONE).date()).days
         source = counts.sources[min(day, len(counts.sources) - 1)]
         found["source_day"] = source.isoformat() if source else None
@@ -225,6 +228,7 @@ class FalseAlarms:
     incidents: int
     step_minutes: int
     source_days: dict[str, int] = field(default_factory=dict)
+    triggers: dict[str, int] = field(default_factory=dict)  # what each incident opened on
 
     def per(self, topic: str | None, days: int) -> float:
         count = self.incidents if topic is None else self.per_topic.get(topic, 0)
@@ -238,7 +242,7 @@ class FalseAlarms:
             "per_30_days": {t: round(self.per(t, 30), 3) for t in TOPICS},
             "per_60_days": {t: round(self.per(t, 60), 3) for t in TOPICS},
             "incidents_per_60_days": round(self.per(None, 60), 3),
-            "source_days": self.source_days,
+            "source_days": self.source_days, "triggers": self.triggers,
         }  # fmt: skip
 
 
@@ -344,15 +348,17 @@ def _order(item: tuple[tuple[object, ...], object]) -> tuple[object, ...]:
 def _false_alarms(background: str, rate: float, runs: Sequence[Outcome]) -> FalseAlarms:
     topics: Counter[str] = Counter()
     sources: Counter[str] = Counter()
+    triggers: Counter[str] = Counter()
     for o in runs:
         for incident in o.opened:
+            triggers[str(incident["trigger"])] += 1
             topics.update(str(t) for t in cast(list, incident["topics"]))
             if incident.get("source_day"):
                 sources[str(incident["source_day"])] += 1
     days = sum(o.task.quiet_days for o in runs)
     return FalseAlarms(background, rate, len(runs), days, {t: topics[t] for t in TOPICS},
                        sum(len(o.opened) for o in runs), runs[0].task.step * 15,
-                       dict(sources.most_common()))  # fmt: skip
+                       dict(sources.most_common()), dict(triggers.most_common()))  # fmt: skip
 
 
 def _detection(background: str, rate: float, multiplier: float,

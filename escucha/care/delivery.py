@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from escucha.channels.senders import Receipt
-from escucha.core.backoff import next_attempt, said_retry_at
+from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 
 MAX_ATTEMPTS = 8
@@ -60,8 +60,5 @@ def deliver(
     except PermanentError as error:
         return Dead(str(error))
     except TRANSIENT_ERRORS as error:
-        reason = f"{type(error).__name__}: {error}"
-        if attempts + 1 >= MAX_ATTEMPTS:
-            return Dead(f"gave up after {attempts + 1} attempts: {reason}")
-        when = said_retry_at(error, now)
-        return Retry(next_attempt(attempts + 1, now, when, jitter), reason)
+        at, reason = after_transient(error, attempts, now, MAX_ATTEMPTS, jitter)
+        return Retry(at, reason) if at else Dead(reason)

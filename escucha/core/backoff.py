@@ -27,3 +27,18 @@ def said_retry_at(error: BaseException, now: datetime) -> datetime | None:
     """The moment a TransientError carries (Unix time), as an aware datetime."""
     said = getattr(error, "retry_at", None)
     return datetime.fromtimestamp(said, now.tzinfo) if said else None
+
+
+def after_transient(
+    error: BaseException,
+    attempts: int,
+    now: datetime,
+    max_attempts: int,
+    jitter: Callable[[], float] = random.random,
+) -> tuple[datetime | None, str]:
+    """After a transient failure of attempt `attempts + 1`: when to try again (None: give up)
+    and the reason to record."""
+    reason = f"{type(error).__name__}: {error}"
+    if attempts + 1 >= max_attempts:
+        return None, f"gave up after {attempts + 1} attempts: {reason}"
+    return next_attempt(attempts + 1, now, said_retry_at(error, now), jitter), reason

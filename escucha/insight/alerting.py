@@ -24,7 +24,7 @@ import httpx
 import redis
 
 from escucha.core import keys
-from escucha.core.backoff import next_attempt, said_retry_at
+from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 from escucha.core.models import as_utc
 from escucha.core.sealed import Sealer
@@ -222,11 +222,8 @@ class Alerting:
         except PermanentError as error:
             return Dead(str(error))
         except TRANSIENT_ERRORS as error:
-            reason = f"{type(error).__name__}: {error}"
-            if attempts + 1 >= MAX_ATTEMPTS:
-                return Dead(f"gave up after {attempts + 1} attempts: {reason}")
-            return Retry(next_attempt(attempts + 1, now, said_retry_at(error, now), jitter),
-                         reason)  # fmt: skip
+            at, reason = after_transient(error, attempts, now, MAX_ATTEMPTS, jitter)
+            return Retry(at, reason) if at else Dead(reason)
         except Exception as error:  # a row left `sending` would be claimed forever
             # Only the type: a library's message may quote what it was given (a password).
             return Dead(f"could not be sent: {type(error).__name__}")

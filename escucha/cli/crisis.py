@@ -167,6 +167,7 @@ def status(
     ] = None,
 ) -> None:
     """Each tenant's incident now: status, what, observed against expected, who took it."""
+    from escucha.core.models import as_utc
     from escucha.store.incidents import Incidents
     from escucha.store.tenants import Tenants
 
@@ -185,18 +186,12 @@ def status(
         if row is None:
             table.add_row(tenant.id, "quiet", "-", "-", "-", "-", "-")
             continue
-        taken = (f"by {row.acknowledged_by} at {_local(_aware(row.acknowledged_at), tenant)}"
+        taken = (f"by {row.acknowledged_by} at {_local(as_utc(row.acknowledged_at), tenant)}"
                  if row.acknowledged_at else "no")  # fmt: skip
         table.add_row(tenant.id, row.status, row.topic, row.trigger,
                       f"{row.observed} vs {row.expected:.1f}",
-                      _local(_aware(row.opened_at), tenant), taken)  # fmt: skip
+                      _local(as_utc(row.opened_at), tenant), taken)  # fmt: skip
     console.print(table)
-
-
-def _aware(moment: datetime) -> datetime:
-    from escucha.core.models import as_utc
-
-    return as_utc(moment)
 
 
 @app.command("evaluate")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
@@ -288,7 +288,3 @@ def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
         and_(AlertDeliveryRow.status == "pending", AlertDeliveryRow.next_attempt_at <= now),
         and_(AlertDeliveryRow.status == "sending", AlertDeliveryRow.claimed_at <= stale),
     )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from escucha.core.models import as_utc
 from escucha.store.schema import IncidentRow, IncidentUpdateRow
 
 STATUSES = ("open", "escalating", "subsiding", "closed")
@@ -87,8 +88,8 @@ class Incidents:
             return [
                 PastIncident(
                     tuple(row.topics),
-                    _aware(row.first_window_start),
-                    _aware(row.closed_at) if row.closed_at else now,
+                    as_utc(row.first_window_start),
+                    as_utc(row.closed_at) if row.closed_at else now,
                 )
                 for row in session.scalars(query)
             ]
@@ -191,7 +192,3 @@ class Incidents:
         )
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.scalars(query))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

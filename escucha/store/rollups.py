@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from escucha.core.models import as_utc
 from escucha.store.schema import MentionRow, RollupRow
 
 ROLLUPS = RollupRow.__table__
@@ -100,7 +101,7 @@ class Rollups:
         )
         with Session(self.engine) as session:
             for topic, start, count, negative in session.execute(query):
-                found[topic].append((_aware(start), count, negative))
+                found[topic].append((as_utc(start), count, negative))
         return found
 
     def active(
@@ -131,7 +132,3 @@ class Rollups:
         )
         with Session(self.engine) as session:
             return sorted(session.scalars(query))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

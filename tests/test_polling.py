@@ -4,6 +4,7 @@ import time
 
 import httpx
 import pytest
+import time_machine
 
 from escucha.channels.health import ChannelHealth
 from escucha.channels.polling.cursors import Cursors
@@ -83,7 +84,7 @@ def x_pages(limit_after: int | None = None):
 
     def route(request):
         if limit_after is not None and len(served) >= limit_after:
-            reset = str(int(time.time()) + 1)
+            reset = str(int(time.time()) + 30)
             return Reply(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": reset})
         served.append(request)
         page = 1 if "next_token" in request.query else 0
@@ -107,8 +108,10 @@ def test_x_search_paginates_and_resumes_after_a_rate_limit(setup):
         assert cursor["next_token"] == "page-2" and "since_id" not in cursor
         assert poll_once(setup, poll, access).skipped  # waits for the reset
         assert api.seen[0].headers["authorization"] == "Bearer bearer-1"
-    time.sleep(1.2)
-    with PlatformServer({"/2/tweets/search/recent": x_pages()}) as api:
+    with (
+        time_machine.travel(time.time() + 31, tick=True),
+        PlatformServer({"/2/tweets/search/recent": x_pages()}) as api,
+    ):
         access = XAccess(api.url, "bearer-1")
         resumed = poll_once(setup, poll, access)
         assert resumed.accepted == 1 and api.seen[0].query["next_token"] == "page-2"

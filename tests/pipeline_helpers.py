@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from escucha.ops.launcher import Launcher
-from escucha.pipeline.context import PipelineContext
+from escucha.pipeline.context import Dispatch, PipelineContext
 from escucha.pipeline.stages import default_groups
 from escucha.store.migrate import upgrade
 from escucha.store.store import Store
@@ -61,7 +61,6 @@ def worker_stack(
     store under `root`; with a context that dispatches to them, the store, and their
     environment. With `ping`, waits until the workers answer on the test process's broker."""
     from workers.ready import wait_for_workers
-    from workers.resources import dispatch
 
     database_url = migrated_sqlite(root)
     env = {
@@ -75,8 +74,29 @@ def worker_stack(
     try:
         if ping:
             wait_for_workers(2, timeout_s=60, launcher=launcher)
-        ctx = PipelineContext.connect(redis_url, dispatch, batch_size=batch_size, ttl_s=3600)
-        yield launcher, ctx, store, env
+        with dispatching_to(redis_url) as dispatch:
+            ctx = PipelineContext.connect(redis_url, dispatch, batch_size=batch_size, ttl_s=3600)
+            yield launcher, ctx, store, env
     finally:
         launcher.stop()
         store.dispose()
+
+
+@contextmanager
+def dispatching_to(redis_url: str) -> Iterator[Dispatch]:
+    """A dispatch onto the broker at `redis_url`: the test process's app sends to the session
+    broker, so a stack with a broker of its own gets a sender of its own."""
+    from celery import Celery
+
+    from workers.app import app
+    from workers.resources import dispatch, dispatch_with
+
+    if redis_url == app.conf.broker_url:
+        yield dispatch
+        return
+    sender = Celery("escucha-stack-sender", set_as_current=False)
+    sender.config_from_object({**app.conf.table(), "broker_url": redis_url})
+    try:
+        yield dispatch_with(sender)
+    finally:
+        sender.close()

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import httpx
+from celery import Celery
 from kombu.exceptions import OperationalError
 
 from config.settings import get_settings
@@ -20,7 +21,7 @@ from escucha.insight.watch import Watch
 from escucha.nlp import registry
 from escucha.nlp.analyzer import Analyzer
 from escucha.pipeline import events
-from escucha.pipeline.context import DispatchError, PipelineContext, connect_with
+from escucha.pipeline.context import Dispatch, DispatchError, PipelineContext, connect_with
 from escucha.pipeline.stages import task_name
 from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.channel_credentials import ChannelCredentials
@@ -34,12 +35,20 @@ from escucha.store.tenants import Tenants
 from workers.app import app
 
 
-def dispatch(stage: str, batch_id: str, ids: list[str]) -> None:
-    """Hand a batch to a stage by task name (routed by config), so no stage imports another."""
-    try:
-        app.send_task(task_name(stage), args=[batch_id, ids])
-    except OperationalError as error:
-        raise DispatchError(str(error)) from error
+def dispatch_with(sender: Celery) -> Dispatch:
+    """Hand batches to stages through `sender`'s broker, by task name (routed by config),
+    so no stage imports another."""
+
+    def dispatch(stage: str, batch_id: str, ids: list[str]) -> None:
+        try:
+            sender.send_task(task_name(stage), args=[batch_id, ids])
+        except OperationalError as error:
+            raise DispatchError(str(error)) from error
+
+    return dispatch
+
+
+dispatch = dispatch_with(app)
 
 
 @cache

@@ -21,13 +21,7 @@ def due() -> int:
     if not lock.acquire():
         return 0  # another tick is at it; it sends what is due
     try:
-        now, work = datetime.now(UTC), alerting()
-        work.fan_out(now)
-        if work.climb(now):
-            work.fan_out(now)
-        for tenant in work.outbox.tenants():
-            work.relay(context().redis, tenant, now)
-        ready = work.outbox.due(now)
+        ready = alerting().tick(context().redis, datetime.now(UTC))
     finally:
         with suppress(LockNotOwnedError):  # held past LOCK_S: another tick may have it now
             lock.release()

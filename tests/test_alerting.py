@@ -4,6 +4,7 @@ retries and dead letters, care events relayed, and secrets that never come back 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -253,3 +254,77 @@ def test_a_delivery_that_fails_unexpectedly_is_dead_lettered_not_claimed_forever
     assert isinstance(outcome, Dead) and "ValueError" in outcome.reason
     assert rig.alerting.outbox.get("broken:1").status == "dead"
     assert rig.send_all(NOW + timedelta(hours=1)) == [] and receiver.seen == []
+
+
+def test_a_ladder_set_during_a_live_incident_climbs_from_its_first_delayed_step(store, receiver):
+    rig = Rig(store, shop())
+    ids = rig.destinations(receiver, new_webhook_secret(), guardia="/hook", jefa="/slack",
+                           **{"dueño": "/hook"})  # fmt: skip
+    incident = rig.open_incident()
+    assert len(rig.alerting.fan_out(NOW)) == 3  # opened without a ladder: everyone heard
+    rig.tenant = shop(LADDER)
+    assert rig.alerting.climb(NOW + timedelta(minutes=16)) == 1
+    climbed = rig.alerting.fan_out(NOW + timedelta(minutes=16))
+    assert [k.rsplit(":", 1)[1] for k in climbed] == [ids["jefa"]]
+    assert Incidents(store.engine).get("shop", incident).ladder_step == 2
+
+
+def test_a_climb_taken_before_it_went_out_pages_nobody(store, receiver):
+    rig = Rig(store, shop(LADDER))
+    ids = rig.destinations(receiver, new_webhook_secret(), guardia="/hook", jefa="/slack")
+    incident = rig.open_incident()
+    assert rig.alerting.climb(NOW + timedelta(minutes=16)) == 0  # its opening is not out yet
+    rig.alerting.fan_out(NOW)
+    assert rig.alerting.climb(NOW + timedelta(minutes=16)) == 1
+    # Ana takes it before the climb's entry is fanned out: the boss is not paged for nothing.
+    assert Incidents(store.engine).acknowledge("shop", incident, "ana", NOW + timedelta(minutes=16))
+    told = rig.alerting.fan_out(NOW + timedelta(minutes=16))
+    assert [k.rsplit(":", 1)[1] for k in told] == [ids["guardia"]]  # who heard learns who took it
+    entries = [e.change for e in Incidents(store.engine).thread("shop", incident)]
+    assert entries == ["opened", "escalated", "acknowledged"]
+
+
+def test_a_sender_whose_lease_ran_out_does_not_overwrite_the_next_ones_outcome(store, receiver):
+    rig = Rig(store, shop())
+    rig.destinations(receiver, new_webhook_secret(), hook="/hook")
+    rig.open_incident()
+    [key] = rig.alerting.fan_out(NOW)
+    outbox = rig.alerting.outbox
+    slow = outbox.claim(key, NOW)
+    later = NOW + outbox.lease
+    fresh = outbox.claim(key, later)
+    assert slow is not None and fresh is not None
+    outbox.retry(slow, later + timedelta(minutes=1), "timed out", later)  # too late: ignored
+    assert outbox.get(key).status == "sending"
+    outbox.sent(fresh, "200", later)
+    outbox.dead(slow, "gave up", later)
+    row = outbox.get(key)
+    assert (row.status, row.receipt, row.attempts, row.last_error) == ("sent", "200", 1, None)
+
+
+def test_one_tenant_that_fails_holds_back_no_other_in_a_round(store, receiver, redis_client):
+    rig = Rig(store, shop())
+    rig.destinations(receiver, new_webhook_secret(), hook="/hook")
+    rig.open_incident()
+    gone = Tenant(id="gone", timezone="Europe/Madrid", brands=["aerosol"])
+    store.save(burst(gone, NOW - timedelta(minutes=3), 1, 1, text=SEVERE))
+    assert rig.watch.check(gone, NOW).incident_id
+    known = {"shop": rig.tenant}  # "gone" was deleted after its incident opened
+    alerting = replace(rig.alerting, tenant_of=lambda tenant_id: known[tenant_id])
+    due = alerting.tick(redis_client, NOW)
+    [hook] = alerting.outbox.destinations("shop")
+    assert [k.rsplit(":", 1)[1] for k in due] == [hook.id]
+    stuck = Incidents(store.engine).pending_updates()
+    assert [(e.tenant, e.change) for e in stuck] == [("gone", "opened")]  # left for next round
+
+
+def test_a_destination_whose_address_turned_internal_is_not_sent_to(store, receiver):
+    rig = Rig(store, shop())  # allows loopback, so the receiver could be added
+    rig.destinations(receiver, new_webhook_secret(), hook="/hook")
+    rig.open_incident()
+    [key] = rig.alerting.fan_out(NOW)
+    guarded = replace(rig.alerting, internal_hosts=False)  # as if its name now resolved inside
+    with httpx.Client(timeout=5) as client:
+        outcome = guarded.send(key, NOW, client)
+    assert isinstance(outcome, Dead) and "internal address" in outcome.reason
+    assert receiver.seen == [] and rig.alerting.outbox.get(key).status == "dead"

@@ -113,7 +113,7 @@ def replayed(engine: Engine, tenant: Tenant, since: datetime, until: datetime,
     hour = rollups.active(tenant.id, since - timedelta(hours=1), end + BIN, 1)
     topics = list(dict.fromkeys([*ALWAYS_WATCHED, *week, *(t for t in hour if t in INSTANT)]))
     bins = rollups.bins(tenant.id, topics, start, end)
-    past = [p for p in Incidents(engine).past(tenant.id, start) if p.since < since]
+    past = [p for p in Incidents(engine).past(tenant.id, start, until) if p.since < since]
     series = {}
     for topic in topics:
         excluded = [(p.since, min(p.until, since)) for p in past if topic in p.topics]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ import redis
 from escucha.core import keys
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
+from escucha.core.logs import get_logger
 from escucha.core.models import as_utc
 from escucha.core.sealed import Sealer
 from escucha.core.tenant import Tenant
@@ -40,6 +42,7 @@ from escucha.store.alert_outbox import AlertOutbox, Delivery, DestinationView, U
 from escucha.store.incidents import Incidents
 from escucha.store.schema import AlertDestinationRow, IncidentRow, IncidentUpdateRow
 
+log = get_logger("escucha.alerting")
 MAX_ATTEMPTS = 8
 ALERTING = ("opened", "updated", "escalated", "acknowledged", "closed")  # thread entries
 
@@ -84,16 +87,20 @@ class Alerting:
     ) -> str:  # fmt: skip
         """Store a destination, its settings sealed; `events_` limits what it takes (all when
         empty): "incident", "sla.breached", "case.escalated", "channel.silent"."""
-        if not self.internal_hosts:
-            host = host_of(destination)
-            if (address := internal_address(host)) is not None:
-                raise InternalDestination(
-                    f"{host} is an internal address ({address}); alerts go to public hosts "
-                    "unless the installation sets ESCUCHA_ALERT_INTERNAL_HOSTS=true"
-                )
+        self._refuse_internal(destination)
         public = destination.public() | {"events": list(events_)}
         sealed = self.sealer.seal(destination.model_dump_json())
         return self.outbox.add_destination(tenant, name, destination.kind, public, sealed, now)
+
+    def _refuse_internal(self, destination: Destination) -> None:
+        if self.internal_hosts:
+            return
+        host = host_of(destination)
+        if (address := internal_address(host)) is not None:
+            raise InternalDestination(
+                f"{host} is an internal address ({address}); alerts go to public hosts "
+                "unless the installation sets ESCUCHA_ALERT_INTERNAL_HOSTS=true"
+            )
 
     def opened(self, row: AlertDestinationRow) -> Destination:
         """The destination's settings, secrets included: only to send."""
@@ -101,19 +108,37 @@ class Alerting:
 
     # making deliveries
 
+    def tick(self, client: redis.Redis, now: datetime) -> list[str]:
+        """One round: fan out new thread entries, climb ladders (and fan out the climbs), relay
+        every tenant's care events; the keys of deliveries due to send. A tenant or an entry
+        that fails is logged and left for the next round: it holds back nobody else."""
+        self.fan_out(now)
+        if self.climb(now):
+            self.fan_out(now)
+        for tenant in self.outbox.tenants():
+            with _isolated("relay", tenant=tenant):
+                self.relay(client, tenant, now)
+        return self.outbox.due(now)
+
     def fan_out(self, now: datetime, limit: int = 100) -> list[str]:
         """Deliveries for every thread entry not yet fanned out; the keys added."""
         added: list[str] = []
         for entry in self.incidents.pending_updates(limit):
-            tenant = self.tenant_of(entry.tenant)
-            incident = self.incidents.get(entry.tenant, entry.incident_id)
-            targets, step = self._targets(tenant, incident, entry)
-            deliveries = []
-            if entry.change in ALERTING:
-                alert = incident_alert(tenant, incident, entry, self.base_url)
-                deliveries = [self._delivery(alert, d.id, incident.id) for d in targets]
-            added.extend(self.outbox.fan_out(entry.id, deliveries, now, step))
+            with _isolated("fan_out", tenant=entry.tenant, entry=entry.id):
+                added.extend(self._fan_out_entry(entry, now))
         return added
+
+    def _fan_out_entry(self, entry: IncidentUpdateRow, now: datetime) -> list[str]:
+        tenant = self.tenant_of(entry.tenant)
+        incident = self.incidents.get(entry.tenant, entry.incident_id)
+        targets, step = self._targets(tenant, incident, entry)
+        if entry.change == "escalated" and incident.acknowledged_at is not None:
+            targets = []  # taken between the climb and now: nobody more needs paging
+        deliveries = []
+        if entry.change in ALERTING:
+            alert = incident_alert(tenant, incident, entry, self.base_url)
+            deliveries = [self._delivery(alert, d.id, incident.id) for d in targets]
+        return self.outbox.fan_out(entry.id, deliveries, now, step)
 
     def _targets(
         self, tenant: Tenant, incident: IncidentRow, entry: IncidentUpdateRow
@@ -137,19 +162,22 @@ class Alerting:
         """Move every unacknowledged incident up its ladder where a step is due; steps moved."""
         moved = 0
         for incident in self.incidents.unacknowledged():
-            tenant = self.tenant_of(incident.tenant)
-            ladder, taken = tenant.crisis.ladder, incident.ladder_step
-            # The immediate steps are alerted with the opening (fan_out), never as a climb.
-            immediate = next((i for i, s in enumerate(ladder) if s.after_minutes), len(ladder))
-            start = max(taken, immediate)
-            if taken < start:
-                continue  # its opening is not fanned out yet
-            reached, names = due(ladder, start, as_utc(incident.opened_at), now, tenant.zone)
-            if reached == taken:
-                continue
-            note = {"step": reached, "destinations": list(names)}
-            moved += self.incidents.climb(tenant.id, incident.id, taken, reached, now, note)
+            with _isolated("climb", tenant=incident.tenant, incident=incident.id):
+                moved += self._climb_incident(incident, now)
         return moved
+
+    def _climb_incident(self, incident: IncidentRow, now: datetime) -> bool:
+        tenant = self.tenant_of(incident.tenant)
+        ladder, taken = tenant.crisis.ladder, incident.ladder_step
+        # The immediate steps are alerted with the opening (fan_out), never as a climb; an
+        # incident opened before its tenant had a ladder starts at the first delayed step.
+        immediate = next((i for i, s in enumerate(ladder) if s.after_minutes), len(ladder))
+        start = max(taken, immediate)
+        reached, names = due(ladder, start, as_utc(incident.opened_at), now, tenant.zone)
+        if reached == start:
+            return False
+        note = {"step": reached, "destinations": list(names)}
+        return self.incidents.climb(tenant.id, incident.id, taken, reached, now, note)
 
     def relay(self, client: redis.Redis, tenant_id: str, now: datetime, count: int = 200) -> int:
         """Care events on the tenant's stream since the cursor, as alerts; deliveries added."""
@@ -202,11 +230,11 @@ class Alerting:
         outcome = self._attempt(row.tenant, row.destination_id, row.alert, row.attempts, now,
                                 client, jitter)  # fmt: skip
         if isinstance(outcome, Sent):
-            self.outbox.sent(key, outcome.receipt, now)
+            self.outbox.sent(row, outcome.receipt, now)
         elif isinstance(outcome, Retry):
-            self.outbox.retry(key, outcome.at, outcome.reason, now)
+            self.outbox.retry(row, outcome.at, outcome.reason, now)
         else:
-            self.outbox.dead(key, outcome.reason, now)
+            self.outbox.dead(row, outcome.reason, now)
         return outcome
 
     def _attempt(
@@ -215,10 +243,14 @@ class Alerting:
     ) -> Outcome:  # fmt: skip
         try:
             destination = self.opened(self.outbox.destination(tenant, destination_id))
+            # Checked again at each send: a name that was public when added may not be now.
+            self._refuse_internal(destination)
             return Sent(deliver(destination, Alert.from_payload(payload), client,
                                 now=now.timestamp()))  # fmt: skip
         except UnknownDestination:
             return Dead("the destination was removed")
+        except InternalDestination as error:
+            return Dead(str(error))
         except PermanentError as error:
             return Dead(str(error))
         except TRANSIENT_ERRORS as error:
@@ -227,6 +259,16 @@ class Alerting:
         except Exception as error:  # a row left `sending` would be claimed forever
             # Only the type: a library's message may quote what it was given (a password).
             return Dead(f"could not be sent: {type(error).__name__}")
+
+
+@contextmanager
+def _isolated(step: str, **where: object) -> Iterator[None]:
+    """Log and swallow what goes wrong with one item of a round, so the round goes on."""
+    try:
+        yield
+    except Exception as error:
+        # Only the type: a message may quote a destination's settings.
+        log.error("alert.round_item_failed", step=step, error=type(error).__name__, **where)
 
 
 def _takes(destination: DestinationView, event: str) -> bool:

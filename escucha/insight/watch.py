@@ -50,7 +50,7 @@ class Watch:
         partial = max(1e-3, (now - floor_bin(now)) / BIN)
         topics = self._topics(tenant.id, now)
         bins = self.rollups.bins(tenant.id, topics, start, end)
-        past = self.incidents.past(tenant.id, start)
+        past = self.incidents.past(tenant.id, start, now)
         found: list[Signal] = []
         for topic in topics:
             excluded = [(p.since, p.until) for p in past if topic in p.topics]

@@ -2,7 +2,8 @@
 
 Invariants: a delivery's key (the alert's id and the destination's) makes adding it twice a
 no-op; a sender claims a due row by a conditional UPDATE, so two senders never take the same
-one, and a row left `sending` past its lease is claimed again. A destination's settings are
+one, and a row left `sending` past its lease is claimed again; only the latest claim's
+outcome is recorded. A destination's settings are
 stored sealed and its failures counted in a row, so one that keeps failing shows unhealthy.
 """
 
@@ -232,21 +233,23 @@ class AlertOutbox:
                 session.scalars(query.order_by(AlertDeliveryRow.created_at, AlertDeliveryRow.key))
             )
 
-    def sent(self, key: str, receipt: str, now: datetime) -> None:
-        self._settle(
-            key, now, ok=True, status="sent", receipt=receipt[:200], sent_at=now, last_error=None
-        )
+    def sent(self, claimed: AlertDeliveryRow, receipt: str, now: datetime) -> None:
+        self._settle(claimed, now, ok=True, status="sent", receipt=receipt[:200], sent_at=now,
+                     last_error=None)  # fmt: skip
 
-    def retry(self, key: str, at: datetime, reason: str, now: datetime) -> None:
-        self._settle(key, now, ok=False, status="pending", next_attempt_at=at, last_error=reason)
+    def retry(self, claimed: AlertDeliveryRow, at: datetime, reason: str, now: datetime) -> None:
+        self._settle(claimed, now, ok=False, status="pending", next_attempt_at=at,
+                     last_error=reason)  # fmt: skip
 
-    def dead(self, key: str, reason: str, now: datetime) -> None:
-        self._settle(key, now, ok=False, status="dead", last_error=reason)
+    def dead(self, claimed: AlertDeliveryRow, reason: str, now: datetime) -> None:
+        self._settle(claimed, now, ok=False, status="dead", last_error=reason)
 
-    def _settle(self, key: str, now: datetime, ok: bool, **values: object) -> None:
+    def _settle(self, claimed: AlertDeliveryRow, now: datetime, ok: bool, **values: object) -> None:
+        """Record the attempt of the sender holding `claimed`; nothing when its lease ran out
+        and another sender claimed the row since (that one's outcome is the one kept)."""
         with Session(self.engine) as session, session.begin():
-            row = session.get(AlertDeliveryRow, key)
-            if row is None or row.status != "sending":
+            row = session.get(AlertDeliveryRow, claimed.key)
+            if row is None or row.status != "sending" or not _same_claim(row, claimed):
                 return
             for name, value in values.items():
                 setattr(row, name, value)
@@ -280,6 +283,12 @@ def _view(row: AlertDestinationRow, dead: int) -> DestinationView:
         success,
         dead,
     )
+
+
+def _same_claim(row: AlertDeliveryRow, claimed: AlertDeliveryRow) -> bool:
+    if row.claimed_at is None or claimed.claimed_at is None:
+        return False
+    return as_utc(row.claimed_at) == as_utc(claimed.claimed_at)
 
 
 def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
@@ -23,6 +23,10 @@ STATUSES = ("open", "escalating", "subsiding", "closed")
 
 class UnknownIncident(KeyError):
     pass
+
+
+class IncidentClosed(ValueError):
+    """The incident closed before anyone took it."""
 
 
 @dataclass(frozen=True)
@@ -77,13 +81,12 @@ class Incidents:
                     )
                 )
 
-    def past(self, tenant: str, since: datetime) -> list[PastIncident]:
+    def past(self, tenant: str, since: datetime, now: datetime) -> list[PastIncident]:
         """Incidents that touched [since, now): their bins leave the baselines."""
         query = select(IncidentRow).where(
             IncidentRow.tenant == tenant,
             (IncidentRow.closed_at.is_(None)) | (IncidentRow.closed_at >= since),
         )
-        now = datetime.now(UTC)
         with Session(self.engine) as session:
             return [
                 PastIncident(
@@ -121,13 +124,16 @@ class Incidents:
             return list(session.scalars(query))
 
     def acknowledge(self, tenant: str, incident_id: str, who: str, now: datetime) -> bool:
-        """Record who took it; False when it was acknowledged before (nothing changes)."""
+        """Record who took it; False when it was acknowledged before (nothing changes).
+        A closed incident nobody took stays so: there is nothing left to take."""
         with Session(self.engine) as session, session.begin():
             row = session.get(IncidentRow, incident_id)
             if row is None or row.tenant != tenant:
                 raise UnknownIncident(incident_id)
             if row.acknowledged_at is not None:
                 return False
+            if row.status == "closed":
+                raise IncidentClosed(incident_id)
             row.acknowledged_at, row.acknowledged_by, row.updated_at = now, who, now
             session.add(
                 IncidentUpdateRow(
@@ -147,9 +153,16 @@ class Incidents:
             return list(session.scalars(query))
 
     def unacknowledged(self) -> list[IncidentRow]:
-        """Every tenant's live incidents nobody has taken: the ladder's work."""
+        """Every tenant's live incidents nobody has taken and whose thread is all fanned out
+        (the opening alerted, the last climb too): the ladder's work."""
+        pending = select(IncidentUpdateRow.id).where(
+            IncidentUpdateRow.incident_id == IncidentRow.id,
+            IncidentUpdateRow.fanned_out.is_(False),
+        )
         query = select(IncidentRow).where(
-            IncidentRow.status != "closed", IncidentRow.acknowledged_at.is_(None)
+            IncidentRow.status != "closed",
+            IncidentRow.acknowledged_at.is_(None),
+            ~pending.exists(),
         )
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.scalars(query))

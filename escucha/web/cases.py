@@ -11,26 +11,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from escucha.care.lifecycle import LifecycleError, Status
 from escucha.store.cases import CaseFilter, rank_of
 from escucha.store.schema import CaseEventRow, CaseRow, MentionRow, OutboxRow
+from escucha.web.actor import Actor
 from escucha.web.auth import Agent, Reader
 from escucha.web.state import ApiState, get_state
 
 router = APIRouter(prefix="/v1", tags=["care"])
 State = Annotated[ApiState, Depends(get_state)]
-
-
-def _actor(x_escucha_agent: Annotated[str | None, Header(max_length=64)] = None) -> str:
-    """Who acts, for the case's log: the agent the calling app names, else the API key."""
-    return f"agent:{x_escucha_agent}" if x_escucha_agent else "api"
-
-
-Actor = Annotated[str, Depends(_actor)]
 
 
 class StatusChange(BaseModel):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
@@ -16,8 +16,9 @@ from escucha.core.models import as_utc
 from escucha.insight.alerting import Alerting, Dead, InternalDestination, Sent
 from escucha.insight.alerts.destination import parse_destination
 from escucha.store.alert_outbox import NameTaken, UnknownDestination
-from escucha.store.incidents import STATUSES, UnknownIncident
+from escucha.store.incidents import STATUSES, IncidentClosed, UnknownIncident
 from escucha.store.schema import AlertDeliveryRow, IncidentRow, IncidentUpdateRow
+from escucha.web.actor import Actor
 from escucha.web.auth import Admin, Agent, Reader
 from escucha.web.state import ApiState, get_state
 
@@ -25,10 +26,6 @@ router = APIRouter(prefix="/v1", tags=["crisis"])
 State = Annotated[ApiState, Depends(get_state)]
 Status = Literal["open", "escalating", "subsiding", "closed"]
 TRIAL_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
-
-class Acknowledgement(BaseModel):
-    by: str = Field(default="api", min_length=1, max_length=100, description="who takes it")
 
 
 class NewDestination(BaseModel):
@@ -75,14 +72,15 @@ def get_incident(state: State, tenant: Reader, incident_id: str) -> dict[str, An
 
 
 @router.post("/incidents/{incident_id}/ack")
-def acknowledge(
-    state: State, tenant: Agent, incident_id: str,
-    body: Annotated[Acknowledgement | None, Body()] = None,
-) -> dict[str, Any]:  # fmt: skip
-    """Someone takes the incident: the ladder climbs no further, those alerted hear who."""
-    who = (body or Acknowledgement()).by
-    _found(state, tenant, incident_id)
-    taken_now = state.incidents.acknowledge(tenant, incident_id, who, datetime.now(UTC))
+def acknowledge(state: State, tenant: Agent, actor: Actor, incident_id: str) -> dict[str, Any]:
+    """Someone takes the incident (the agent named in X-Escucha-Agent, else the key): the
+    ladder climbs no further, those alerted hear who. 409 when it closed untaken."""
+    try:
+        taken_now = state.incidents.acknowledge(tenant, incident_id, actor, datetime.now(UTC))
+    except UnknownIncident:
+        raise HTTPException(404, f"no incident {incident_id!r}") from None
+    except IncidentClosed:
+        raise HTTPException(409, f"incident {incident_id!r} closed before anyone took it") from None
     row = _found(state, tenant, incident_id)
     return _incident(row) | {"acknowledged_now": taken_now}
 

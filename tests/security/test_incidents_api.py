@@ -9,19 +9,28 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from escucha.core.access import Role
 from escucha.core.sealed import new_key
 from escucha.core.tenant import Tenant
 from escucha.insight.alerts.destination import new_webhook_secret
 from escucha.insight.alerts.standard_webhooks import verify
 from escucha.insight.watch import Watch
+from escucha.store.api_keys import ApiKeys
 from escucha.store.incidents import Incidents
 from escucha.store.queries import MentionFilter, find_mentions
 from escucha.store.rollups import Rollups
+from escucha.store.schema import IncidentRow
 from escucha.store.store import Store
 from tests.crisis_history import SEVERE, burst
 from tests.platform_servers import PlatformServer, Reply
 from tests.security.conftest import KEY_A, KEY_B, Api, make_api
+
+SLACK_SECRET = "T0ESCUCHA/B0ALERTS/Xq7secretpartofthewebhookurl"
+DOWN = f"/services/{SLACK_SECRET}"
+AS_ANA = {"X-Escucha-Agent": "ana"}
 
 
 @pytest.fixture
@@ -33,7 +42,10 @@ def api(redis_client, redis_server, sqlite_url) -> Iterator[Api]:
 
 @pytest.fixture
 def receiver() -> Iterator[PlatformServer]:
-    with PlatformServer({"/hook": lambda seen: Reply(204), "/down": lambda s: Reply(500)}) as s:
+    def down(seen):  # echoes the path, as some servers do: a careless error message would too
+        return Reply(500, f"no route for {seen.path}")
+
+    with PlatformServer({"/hook": lambda seen: Reply(204), DOWN: down}) as s:
         yield s
 
 
@@ -67,13 +79,52 @@ def test_each_tenant_sees_and_acknowledges_only_its_own_incidents(api):
     assert api.client.get(f"/v1/incidents/{ours}", headers=KEY_B).status_code == 404
     assert api.client.post(f"/v1/incidents/{ours}/ack", headers=KEY_B).status_code == 404
     assert incidents_of(api).get("a", ours).acknowledged_at is None
-    taken = api.client.post(f"/v1/incidents/{ours}/ack", json={"by": "ana"}, headers=KEY_A)
+    taken = api.client.post(f"/v1/incidents/{ours}/ack", headers=KEY_A | AS_ANA)
     assert taken.status_code == 200
-    assert taken.json()["acknowledged_by"] == "ana" and taken.json()["acknowledged_now"]
-    again = api.client.post(f"/v1/incidents/{ours}/ack", json={"by": "luis"}, headers=KEY_A)
-    assert again.json()["acknowledged_by"] == "ana" and not again.json()["acknowledged_now"]
+    assert taken.json()["acknowledged_by"] == "agent:ana" and taken.json()["acknowledged_now"]
+    again = api.client.post(
+        f"/v1/incidents/{ours}/ack", headers=KEY_A | {"X-Escucha-Agent": "luis"}
+    )
+    assert again.json()["acknowledged_by"] == "agent:ana" and not again.json()["acknowledged_now"]
     thread = api.client.get(f"/v1/incidents/{ours}", headers=KEY_A).json()["thread"]
     assert [e["change"] for e in thread] == ["opened", "acknowledged"]
+
+
+def test_an_incident_that_closed_untaken_cannot_be_acknowledged(api):
+    ours = open_incident(api, "a")
+    engine = Store.from_url(api.database_url).engine
+    with Session(engine) as session, session.begin():
+        session.execute(update(IncidentRow).values(status="closed", closed_at=datetime.now(UTC)))
+    refused = api.client.post(f"/v1/incidents/{ours}/ack", headers=KEY_A | AS_ANA)
+    assert refused.status_code == 409 and "closed" in refused.text
+    assert incidents_of(api).get("a", ours).acknowledged_at is None
+    assert api.client.post("/v1/incidents/inc_nothing/ack", headers=KEY_A).status_code == 404
+
+
+def test_a_key_does_with_incidents_and_destinations_only_what_its_role_allows(api, receiver):
+    ours = open_incident(api, "a")
+    engine = Store.from_url(api.database_url).engine
+    reader, agent = ({"X-API-Key": ApiKeys(engine).create("a", role)[1]}
+                     for role in (Role.read, Role.agent))  # fmt: skip
+    slack = {"name": "ops", "settings": {"kind": "slack", "url": f"{receiver.url}/hook"}}
+    made = api.client.post("/v1/alert-destinations", headers=KEY_A, json=slack).json()["id"]
+    for key in (reader, agent):
+        assert api.client.get("/v1/incidents", headers=key).status_code == 200
+        assert api.client.get(f"/v1/incidents/{ours}", headers=key).status_code == 200
+        assert api.client.get("/v1/alert-destinations", headers=key).status_code == 200
+        other = slack | {"name": "mine"}
+        assert api.client.post("/v1/alert-destinations", headers=key, json=other).status_code == 403
+        assert (
+            api.client.post(f"/v1/alert-destinations/{made}/test", headers=key).status_code == 403
+        )
+        assert api.client.delete(f"/v1/alert-destinations/{made}", headers=key).status_code == 403
+    assert api.client.post(f"/v1/incidents/{ours}/ack", headers=reader).status_code == 403
+    assert incidents_of(api).get("a", ours).acknowledged_at is None
+    taken = api.client.post(f"/v1/incidents/{ours}/ack", headers=agent | AS_ANA)
+    assert taken.status_code == 200 and taken.json()["acknowledged_by"] == "agent:ana"
+    names = [d["name"] for d in api.client.get("/v1/alert-destinations", headers=KEY_A).json()[
+        "destinations"]]  # fmt: skip
+    assert names == ["ops"] and receiver.seen == []
 
 
 def incidents_of(api: Api) -> Incidents:
@@ -143,12 +194,16 @@ def test_bad_destinations_are_refused_with_the_reason(api, receiver):
 
 def test_a_failing_test_alert_says_why_and_the_destination_shows_it(api, receiver):
     made = api.client.post("/v1/alert-destinations", headers=KEY_A, json={
-        "name": "down", "settings": {"kind": "slack", "url": f"{receiver.url}/down"}})  # fmt: skip
+        "name": "down", "settings": {"kind": "slack", "url": f"{receiver.url}{DOWN}"}})  # fmt: skip
+    assert SLACK_SECRET not in made.text
     tried = api.client.post(f"/v1/alert-destinations/{made.json()['id']}/test", headers=KEY_A)
     assert tried.json()["status"] == "pending" and "500" in tried.json()["error"]
-    [view] = api.client.get("/v1/alert-destinations", headers=KEY_A).json()["destinations"]
+    listed = api.client.get("/v1/alert-destinations", headers=KEY_A)
+    [view] = listed.json()["destinations"]
     assert view["failures_in_a_row"] == 1 and "500" in view["last_error"]
-    assert "/down" not in view["last_error"]  # a Slack URL's path is its secret
+    assert [h.path for h in receiver.seen] == [DOWN]  # the server did echo it
+    # A Slack URL's path is its secret: not in the answer, the error or the listing.
+    assert SLACK_SECRET not in tried.text and SLACK_SECRET not in listed.text
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest",

@@ -181,3 +181,15 @@ def test_an_incident_opens_updates_on_news_subsides_and_closes_after_the_cooldow
     anew, change = advance(gone, [_signal(later + timedelta(hours=7), 9)],
                            later + timedelta(hours=7), cooldown, subsiding)  # fmt: skip
     assert change is Change.opened and anew is not None and anew.opened_at > t0
+
+
+def test_a_message_copied_fast_alarms_as_its_cluster_and_a_few_copies_do_not():
+    """A copy-paste campaign: a near-duplicate cluster is its own series, empty until now."""
+    campaign = np.zeros(36 * PER_DAY, dtype=np.int64)
+    campaign[-4:] = [2, 3, 2, 2]  # nine copies within the last hour
+    signals = detect(series(campaign, "cluster:c9"), len(campaign), POLICY).signals
+    hour = [s for s in signals if s.trigger == "surge_hour"]
+    assert [(s.topic, s.observed) for s in hour] == [("cluster:c9", 9)]
+    few = np.zeros(36 * PER_DAY, dtype=np.int64)
+    few[-4:] = [1, 1, 1, 1]  # four: under the five any alarm needs
+    assert detect(series(few, "cluster:c9"), len(few), POLICY).signals == ()

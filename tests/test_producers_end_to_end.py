@@ -184,7 +184,12 @@ def test_two_beats_never_run_a_poll_slot_twice(stack):
     time.sleep(8)
     polls = len(blog.hits("/comments/feed/")) - before
     slots = (time.monotonic() - started) / 1.0  # the feed's interval is 1 s
-    assert 0.5 * slots <= polls <= slots + 2, f"{polls} polls in {slots:.1f} one-second slots"
+    # Polling goes on, never faster than its slots (on a loaded machine, slower: not asserted).
+    assert 1 <= polls <= slots + 2, f"{polls} polls in {slots:.1f} one-second slots"
+    # And the reason it cannot double: only the beat holding redbeat's lock sends anything.
+    standby = (launcher.log_dir / "beat-standby.log").read_text()
+    assert "Acquired lock" not in standby and "Sending due task" not in standby, standby[-2000:]
+    assert "Sending due task" in (launcher.log_dir / "beat.log").read_text()
     assert not launcher.dead()
 
 

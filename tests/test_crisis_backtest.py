@@ -181,3 +181,24 @@ def test_real_backgrounds_thin_to_the_rate_and_the_us_week_flags_the_22nd(shared
     calm = evaluation.run(evaluation.Task("week", "tiled", airline="Southwest",
                                           data=str(shared_data)))  # fmt: skip
     assert calm.opened == ()  # its 22nd and 23rd were ordinary days
+
+
+@pytest.mark.data
+def test_a_quiet_real_background_leaves_the_strike_week_out_and_only_quiet_ones_have_targets(
+    shared_data,
+):
+    every = backgrounds.read_es_airlines(shared_data)
+    assert backgrounds.NEWS_DAYS & set(every.dates)  # the strike is in the data
+    quiet = every.without(backgrounds.NEWS_DAYS)
+    assert not backgrounds.NEWS_DAYS & set(quiet.dates)
+    assert len(quiet.dates) == len(every.dates) - len(backgrounds.NEWS_DAYS & set(every.dates))
+    counts = backgrounds.real(quiet, 15, 96, np.random.default_rng(1))
+    assert not backgrounds.NEWS_DAYS & set(counts.sources)
+    work = evaluation.tasks(1, 1, seed=3, rates=(15.0,), multipliers=(3.0,), quiet_days=3,
+                            data=shared_data, week=False)  # fmt: skip
+    assert sorted((t.kind, t.background) for t in work) == [
+        ("quiet", "real"), ("quiet", "real+news"), ("quiet", "synthetic"),
+        ("surge", "real"), ("surge", "synthetic")]  # fmt: skip
+    report = evaluation.summarise(evaluation.run(t) for t in work)
+    assert [a.background for a in report.false_alarms] == ["synthetic", "real", "real+news"]
+    assert not any("real+news" in t.what for t in report.targets)

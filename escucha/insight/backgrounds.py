@@ -14,7 +14,9 @@ looping, from a random starting point per weekday; each real day comes back two 
 times, its level and hours kept, its mentions thinned afresh (each kept with probability
 rate / the real mean rate) and their own sentiment kept. The real days are not all quiet: from
 12 to 19 December 2017 a strike was in the news ("huelga" in 11-27% of the day's mentions, in
-none of November's), and such days are part of what a real background tests.
+none of November's; the weekdays among them have 1.5 to 2.3 times November's mentions), so a
+quiet background leaves those days out (`NEWS_DAYS`), and a real one with the news keeps them
+to show what the detector makes of a real event.
 `twcs_sample.csv` has 93 rows: too few to be a background. The files are read where they lie.
 """
 
@@ -44,6 +46,8 @@ DIURNAL = np.array(_HOURS) / np.mean(_HOURS)
 WEEKDAY = np.array([1.1, 1.1, 1.05, 1.05, 1.0, 0.85, 0.85])  # Monday first; mean 1
 ES_AIRLINES = "es_airline_tweets.csv"
 US_AIRLINES = "us_airline_tweets.csv"
+# The strike week of es_airline_tweets.csv: real news, not a quiet background.
+NEWS_DAYS = frozenset(date(2017, 12, 12) + timedelta(days=n) for n in range(8))
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
@@ -123,6 +127,13 @@ class RealDays:
     @property
     def per_day(self) -> float:
         return float(np.mean([len(s) for s in self.seconds]))
+
+    def without(self, dates: frozenset[date]) -> RealDays:
+        """The same stream with the days in `dates` left out."""
+        kept = [i for i, d in enumerate(self.dates) if d not in dates]
+        return RealDays(self.source, tuple(self.dates[i] for i in kept),
+                        tuple(self.seconds[i] for i in kept),
+                        tuple(self.negative[i] for i in kept))  # fmt: skip
 
     def profile(self) -> NDArray[np.float64]:
         """Its mentions' share per local hour, mean 1, as DIURNAL is."""

@@ -5,7 +5,8 @@ command line runs the tasks in processes. Every run replays through `Replay`, ex
 watch's logic, with the default policy, checking every `step` bins (15 minutes by default).
 
 - False alarms: 60 quiet days after the 36 days of history, per background and rate; an
-  incident counts for each topic that signalled in it.
+  incident counts for each topic that signalled in it. The targets hold on the quiet
+  backgrounds; "real+news" (real days with their strike week) is shown beside them.
 - Detection: a whole local day with (multiplier - 1) x the rate of extra mentions, all
   negative, spread like the background's hours (a 3x day is three times a normal day), on one
   of the seven days after the history; caught when an incident opens from the day's start to
@@ -42,7 +43,10 @@ MULTIPLIERS = (1.0, 2.0, 3.0, 5.0)  # 1x adds nothing: how often the window alar
 QUIET_DAYS = 60
 HISTORY_DAYS = HISTORY.days
 SURGE_DAYS = 7  # the surge falls on any weekday after the history
-BACKGROUNDS = ("synthetic", "real")
+# "real" is the Spanish airline days without their strike week; "real+news" keeps it, for false
+# alarms only: what it counts there is partly the real event, so it has no target.
+BACKGROUNDS = ("synthetic", "real", "real+news")
+SURGED = ("synthetic", "real")  # surges go over quiet backgrounds
 TOPICS = (ALL, NEGATIVE)
 FA_BUDGET = 1.0  # false alarms per topic per 60 days
 TARGETS = ((3.0, 5.0, 0.70), (3.0, 15.0, 0.95))  # (multiplier, rate, detection rate)
@@ -55,7 +59,7 @@ US_QUIET = 5  # its first five days, the 17th to the 21st, are the history it ca
 @dataclass(frozen=True)
 class Task:
     kind: str  # "quiet", "surge" or "week"
-    background: str  # "synthetic" or "real"; for "week", how the history is made
+    background: str  # one of BACKGROUNDS; for "week", how the history is made
     rate: float = 0.0
     multiplier: float = 1.0
     seed: int = 0
@@ -86,7 +90,7 @@ def tasks(runs: int, surges: int, seed: int, rates: Sequence[float] = RATES,
         for rate in rates:
             found += [Task("quiet", kind, rate, 1.0, _seed(seed, b, rate, 0.0, run), quiet_days,
                            step, data=folder) for run in range(runs)]  # fmt: skip
-            for m in multipliers:
+            for m in multipliers if kind in SURGED else ():
                 found += [Task("surge", kind, rate, m, _seed(seed, b, rate, m, run), 0, 1,
                                data=folder) for run in range(surges)]  # fmt: skip
     if week and folder is not None:
@@ -119,16 +123,17 @@ def run(task: Task) -> Outcome:
 def _background(task: Task, days: int, rng: np.random.Generator) -> Counts:
     if task.background == "synthetic":
         return backgrounds.synthetic(task.rate, days, rng)
-    return backgrounds.real(_real(task.data), task.rate, days, rng)
+    return backgrounds.real(_real(task.data, task.background), task.rate, days, rng)
 
 
 _READ: dict[str | None, backgrounds.RealDays] = {}  # read once per process, not per run
 
 
-def _real(folder: str | None) -> backgrounds.RealDays:
+def _real(folder: str | None, background: str = "real") -> backgrounds.RealDays:
     if folder not in _READ:
         _READ[folder] = backgrounds.read_es_airlines(Path(folder) if folder else None)
-    return _READ[folder]
+    every = _READ[folder]
+    return every if background == "real+news" else every.without(backgrounds.NEWS_DAYS)
 
 
 def _quiet(task: Task) -> Outcome:
@@ -155,7 +160,8 @@ def _surge(task: Task) -> Outcome:
     rng = np.random.default_rng(task.seed)
     day = HISTORY_DAYS + int(rng.integers(SURGE_DAYS))
     quiet = _background(task, day + 3, rng)
-    profile = backgrounds.DIURNAL if task.background == "synthetic" else _real(task.data).profile()
+    profile = (backgrounds.DIURNAL if task.background == "synthetic"
+               else _real(task.data, task.background).profile())  # fmt: skip
     surged = backgrounds.inject(quiet, day, round((task.multiplier - 1) * task.rate), profile, rng)
     start, stop = backgrounds.day_start(day), backgrounds.day_start(day + 1) + timedelta(days=1)
     replay = Replay(surged.series(), CrisisPolicy())
@@ -372,7 +378,7 @@ def _detection(background: str, rate: float, multiplier: float,
 
 def _targets(alarms: Sequence[FalseAlarms], caught: Sequence[Detection]) -> list[Target]:
     found = []
-    for a in alarms:
+    for a in (a for a in alarms if a.background in SURGED):  # the quiet backgrounds
         worst = max(TOPICS, key=lambda t: a.per(t, 60))
         found.append(Target(f"{a.background} {a.rate:g}/day: false alarms per topic per 60 days "
                             f"(worst: {worst})", a.per(worst, 60), f"<= {FA_BUDGET:g}",

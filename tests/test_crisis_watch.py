@@ -8,6 +8,7 @@ import pytest
 
 from escucha.core.tenant import Tenant
 from escucha.insight.incident import Change
+from escucha.insight.series import BIN
 from escucha.insight.watch import Watch
 from escucha.store.incidents import Incidents, UnknownIncident
 from escucha.store.migrate import upgrade
@@ -122,3 +123,21 @@ def test_a_negative_mention_from_a_big_account_alarms(store):
         "followers": 250_000,
         "mentions": 1,
     }
+
+
+def test_a_tenant_heard_for_the_first_time_has_no_past_to_surge_over_but_severity_alarms(store):
+    watch = watch_over(store, [])
+    # Its first day: forty complaints in ten minutes, but escucha never heard it before, so
+    # the 28 days before are unknown, not quiet.
+    store.save(burst(SHOP, NOW - timedelta(minutes=10), 40, 10_000))
+    began = Rollups(store.engine).first("shop")
+    assert began is not None and began <= NOW - timedelta(minutes=10) < began + BIN
+    assert watch.signals(SHOP, NOW) == [] and watch.check(SHOP, NOW).change is None
+    store.save(burst(SHOP, NOW - timedelta(minutes=2), 1, 20_000, text=SEVERE))
+    assert watch.check(SHOP, NOW).change is Change.opened  # instant triggers need no past
+    # Heard for two quiet days before, the same burst is a surge.
+    heard = SHOP.model_copy(update={"id": "heard"})
+    quiet_month(store, heard, NOW - timedelta(minutes=10), days=2)
+    store.save(burst(heard, NOW - timedelta(minutes=10), 40, 30_000))
+    assert "surge_hour" in {s.trigger for s in watch.signals(heard, NOW)}
+    assert Rollups(store.engine).first("nobody") is None

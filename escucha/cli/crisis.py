@@ -100,7 +100,7 @@ def replayed(engine: Engine, tenant: Tenant, since: datetime, until: datetime,
     topic, one in the past hour); checking it at other times too changes nothing, since
     fewer than that can never signal."""
     from escucha.insight.replay import Replay
-    from escucha.insight.series import BIN, HISTORY, build, floor_bin, floor_hour
+    from escucha.insight.series import BIN, HISTORY, build, floor_bin, floor_hour, unheard
     from escucha.insight.surge import MIN_OBSERVED
     from escucha.insight.topics import INSTANT
     from escucha.insight.watch import ALWAYS_WATCHED
@@ -114,9 +114,10 @@ def replayed(engine: Engine, tenant: Tenant, since: datetime, until: datetime,
     topics = list(dict.fromkeys([*ALWAYS_WATCHED, *week, *(t for t in hour if t in INSTANT)]))
     bins = rollups.bins(tenant.id, topics, start, end)
     past = [p for p in Incidents(engine).past(tenant.id, start, until) if p.since < since]
+    unknown = unheard(start, rollups.first(tenant.id))
     series = {}
     for topic in topics:
-        excluded = [(p.since, min(p.until, since)) for p in past if topic in p.topics]
+        excluded = [*unknown, *((p.since, min(p.until, since)) for p in past if topic in p.topics)]
         series[topic] = build(topic, start, end, bins[topic], tenant.zone, excluded)
     some = series[topics[0]]
     aligned = floor_bin(since)
@@ -199,7 +200,7 @@ def evaluate(
     runs: Annotated[int, typer.Option(min=1, help="surge runs per background, rate, size")] = 80,
     quiet_runs: Annotated[
         int, typer.Option(min=1, help="quiet runs of 60 days per background and rate")
-    ] = 10,
+    ] = 30,
     seed: Annotated[int, typer.Option(help="the runs' random seed")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per row")] = False,
     jobs: Annotated[int, typer.Option(min=1, help="processes")] = 2,

@@ -68,11 +68,12 @@ class Counts:
         """The topics 'all' and 'negative', as the rollups would count them."""
         weekday, hour = local_clock(start, len(self.counts), zone)
         size = len(self.counts)
+        unheard = np.arange(size) < int(np.argmax(self.counts > 0))  # as live: see series.unheard
         return {
             "all": Series("all", start, self.counts.copy(), self.negatives.copy(), weekday, hour,
-                          np.zeros(size, bool)),
+                          unheard.copy()),
             "negative": Series("negative", start, self.negatives.copy(), self.negatives.copy(),
-                               weekday, hour, np.zeros(size, bool)),
+                               weekday, hour, unheard.copy()),
         }  # fmt: skip
 
 

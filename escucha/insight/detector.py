@@ -118,8 +118,8 @@ def fit_before(series: Series, until: int) -> Baseline | None:
     hourly = series.counts[span].reshape(-1, PER_HOUR).sum(axis=1)
     negatives = series.negatives[span].reshape(-1, PER_HOUR).sum(axis=1)
     included = np.logical_not(series.excluded[span].reshape(-1, PER_HOUR).any(axis=1))
-    if not included.any():
-        return None
+    if included.sum() < 24:
+        return None  # under a day of hours it may call normal (heard, outside incidents)
     return baseline.fit(hourly, negatives, series.weekday[span][::PER_HOUR],
                         series.hour[span][::PER_HOUR], included)  # fmt: skip
 

@@ -35,7 +35,7 @@ from escucha.insight import backgrounds
 from escucha.insight.backgrounds import Counts
 from escucha.insight.incident import strongest
 from escucha.insight.replay import Opened, Replay
-from escucha.insight.series import BIN, HISTORY, PER_HOUR, build
+from escucha.insight.series import BIN, HISTORY, PER_HOUR, build, unheard
 from escucha.insight.topics import ALL, NEGATIVE
 
 RATES = (2.0, 5.0, 15.0, 50.0)
@@ -197,7 +197,8 @@ def week(task: Task) -> Outcome:
         moments = [(at - k * span, n) for k in range(1, loops + 1) for at, n in quiet
                    if at - k * span >= start] + moments  # fmt: skip
     bins = _binned(moments)
-    series = {topic: build(topic, start, end, bins[topic], US_ZONE) for topic in TOPICS}
+    unknown = unheard(start, min(at for at, _ in moments))  # as live: nothing before the week
+    series = {topic: build(topic, start, end, bins[topic], US_ZONE, unknown) for topic in TOPICS}
     replay = Replay(series, CrisisPolicy())
     opened = replay.run(series[ALL].index(first), series[ALL].index(end), task.step)
     days = []

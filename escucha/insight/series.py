@@ -27,7 +27,8 @@ def floor_hour(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Series:
-    """Bins from `start` (an hour boundary, UTC): counts, negatives, and past-incident bins.
+    """Bins from `start` (an hour boundary, UTC): counts, negatives, and the bins baselines
+    leave out (past incidents, and the time before the tenant was heard at all).
 
     `weekday` and `hour` are each bin's local weekday and hour in the tenant's zone, so that a
     baseline follows the business's week, daylight saving time included."""
@@ -62,6 +63,13 @@ def local_clock(
         local = (start + timedelta(hours=i)).astimezone(zone)
         weekday[i], hour[i] = local.weekday(), local.hour
     return np.repeat(weekday, PER_HOUR)[:bins], np.repeat(hour, PER_HOUR)[:bins]
+
+
+def unheard(start: datetime, began: datetime | None) -> list[tuple[datetime, datetime]]:
+    """The span before the tenant's first counted mention, to leave out of baselines: unknown,
+    not quiet. A tenant that has just started has no past to call normal, so its first busy
+    day is not a surge over 28 empty days."""
+    return [(start, began)] if began is not None and began > start else []
 
 
 def build(

@@ -18,7 +18,7 @@ from escucha.core.tenant import Tenant
 from escucha.insight import explain
 from escucha.insight.detector import Signal, detect
 from escucha.insight.incident import Change, Incident, Status, advance, strongest
-from escucha.insight.series import BIN, HISTORY, build, floor_bin, floor_hour
+from escucha.insight.series import BIN, HISTORY, build, floor_bin, floor_hour, unheard
 from escucha.insight.surge import MIN_OBSERVED
 from escucha.insight.topics import ALL, COMPLAINTS, INSTANT, NEGATIVE
 from escucha.store.incidents import Incidents, new_id
@@ -51,9 +51,10 @@ class Watch:
         topics = self._topics(tenant.id, now)
         bins = self.rollups.bins(tenant.id, topics, start, end)
         past = self.incidents.past(tenant.id, start, now)
+        unknown = unheard(start, self.rollups.first(tenant.id))
         found: list[Signal] = []
         for topic in topics:
-            excluded = [(p.since, p.until) for p in past if topic in p.topics]
+            excluded = [*unknown, *((p.since, p.until) for p in past if topic in p.topics)]
             series = build(topic, start, end, bins[topic], tenant.zone, excluded)
             found.extend(detect(series, len(series), tenant.crisis, partial).signals)
         return found

@@ -104,6 +104,16 @@ class Rollups:
                 found[topic].append((as_utc(start), count, negative))
         return found
 
+    def first(self, tenant: str) -> datetime | None:
+        """The start of the tenant's earliest counted bin, imported history included: when
+        escucha began to hear it. None before its first mention."""
+        query = select(func.min(RollupRow.start)).where(
+            RollupRow.tenant == tenant, RollupRow.topic == "all", RollupRow.grain == "q"
+        )
+        with Session(self.engine) as session:
+            found = session.scalar(query)
+        return as_utc(found) if found is not None else None
+
     def active(
         self, tenant: str, since: datetime, until: datetime, at_least: int
     ) -> dict[str, int]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from escucha.channels.senders import Receipt
+from escucha.core.attempts import Dead, Retry
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 
@@ -26,17 +27,6 @@ class Sent:
     platform_id: str
     reconciled: bool = False  # found on the platform, not sent again
     recipient: str | None = None  # whom a private reply reached
-
-
-@dataclass(frozen=True)
-class Retry:
-    at: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class Dead:
-    reason: str
 
 
 Outcome = Sent | Retry | Dead

@@ -25,6 +25,7 @@ import httpx
 import redis
 
 from escucha.core import keys
+from escucha.core.attempts import Dead, Retry
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 from escucha.core.logs import get_logger
@@ -54,17 +55,6 @@ class InternalDestination(ValueError):
 @dataclass(frozen=True)
 class Sent:
     receipt: str
-
-
-@dataclass(frozen=True)
-class Retry:
-    at: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class Dead:
-    reason: str
 
 
 Outcome = Sent | Retry | Dead

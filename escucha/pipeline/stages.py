@@ -20,7 +20,11 @@ from escucha.core.models import (
     TriagedMention,
 )
 
-MONITOR = "monitor"  # the sweeper, channel watch and pollers: a queue, not a stage
+MONITOR = "monitor"  # beat's ticks (the sweeper, channel watch, what is due): a queue, not a stage
+# The work ticks hand out, one message each (a case to re-project, a reply or alert to send, a
+# poller to run, a tenant to check). A queue apart, so a flood of it never keeps a tick waiting
+# past its expiry: the monitor worker takes from both queues in turn.
+JOBS = "jobs"
 QUEUE_PREFIX = "escucha."
 
 
@@ -54,7 +58,7 @@ def task_name(stage: str) -> str:
     return f"escucha.{stage}"
 
 
-QUEUE_NAMES = tuple(queue_name(s) for s in (*STAGE_NAMES, MONITOR))
+QUEUE_NAMES = tuple(queue_name(s) for s in (*STAGE_NAMES, MONITOR, JOBS))
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def default_groups(cpus: int | None = None) -> tuple[WorkerGroup, ...]:
     return (
         WorkerGroup("stages", ("normalize", "analyze", "triage"), cpus),
         WorkerGroup("store", ("persist",), 1),
-        WorkerGroup("monitor", (MONITOR,), 1),
+        WorkerGroup("monitor", (MONITOR, JOBS), 1),
     )
 
 

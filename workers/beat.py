@@ -3,6 +3,8 @@ reads them from the tenants table each tick, so adding one needs no beat restart
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from config.settings import Settings
@@ -13,22 +15,31 @@ from config.settings import Settings
 MIN_EXPIRY_S = 60.0
 
 
+@dataclass(frozen=True)
+class Tick:
+    name: str
+    task: str
+    every: Callable[[Settings], float]  # seconds, from the settings
+
+
+TICKS = (
+    Tick("sweep-ledger", "escucha.monitor.sweep", lambda s: s.pipeline.sweep_interval_s),
+    Tick("watch-redis-memory", "escucha.monitor.redis_memory", lambda s: 60.0),
+    Tick("watch-channels", "escucha.monitor.channels", lambda s: 60.0),
+    Tick("replies-due", "escucha.reply.due", lambda s: s.channels.outbox_tick_s),
+    Tick("cases-due", "escucha.care.due", lambda s: s.care.care_tick_s),
+    Tick("crisis-due", "escucha.crisis.due", lambda s: s.crisis.crisis_tick_s),
+    Tick("alerts-due", "escucha.alert.due", lambda s: s.crisis.alert_tick_s),
+    Tick("pollers-due", "escucha.poll.due", lambda s: s.channels.poll_tick_s),
+)
+
+
 def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    ticks = {
-        "sweep-ledger": ("escucha.monitor.sweep", settings.pipeline.sweep_interval_s),
-        "watch-redis-memory": ("escucha.monitor.redis_memory", 60.0),
-        "watch-channels": ("escucha.monitor.channels", 60.0),
-        "replies-due": ("escucha.reply.due", settings.channels.outbox_tick_s),
-        "cases-due": ("escucha.care.due", settings.care.care_tick_s),
-        "crisis-due": ("escucha.crisis.due", settings.crisis.crisis_tick_s),
-        "alerts-due": ("escucha.alert.due", settings.crisis.alert_tick_s),
-        "pollers-due": ("escucha.poll.due", settings.channels.poll_tick_s),
-    }
     return {
-        name: {
-            "task": task,
-            "schedule": every,
+        tick.name: {
+            "task": tick.task,
+            "schedule": (every := tick.every(settings)),
             "options": {"expires": max(every, MIN_EXPIRY_S)},
         }
-        for name, (task, every) in ticks.items()
+        for tick in TICKS
     }

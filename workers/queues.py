@@ -12,6 +12,7 @@ from escucha.pipeline.stages import (
     queue_name,
     task_name,
 )
+from workers import beat
 
 QUEUES = tuple(Queue(name, routing_key=name) for name in QUEUE_NAMES)
 TICKS = {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)}
@@ -21,13 +22,6 @@ ROUTES = (
     | {
         # Deletes go to the store's own worker, so they serialise with the writes they undo.
         task_name("delete"): {"queue": queue_name("persist"), "routing_key": queue_name("persist")},
-        # What beat sends: each expires if it waits too long, so none waits behind the work.
-        "escucha.monitor.*": TICKS,
-        "escucha.poll.due": TICKS,
-        "escucha.reply.due": TICKS,
-        "escucha.care.due": TICKS,
-        "escucha.crisis.due": TICKS,
-        "escucha.alert.due": TICKS,
         # What the ticks hand out: pollers, replies and alerts (an HTTP call each), a case
         # re-projected (a few queries), a tenant's crisis check (rollups, not mentions).
         "escucha.poll.*": WORK,
@@ -36,6 +30,9 @@ ROUTES = (
         "escucha.crisis.*": WORK,
         "escucha.alert.*": WORK,
     }
+    # What beat sends: each expires if it waits too long, so none waits behind the work (an
+    # exact name wins over the globs above).
+    | {tick.task: TICKS for tick in beat.TICKS}
     | {  # the benchmark's naive baseline runs on the same queues and workers
         f"escucha.naive.{s}": {"queue": queue_name(s), "routing_key": queue_name(s)}
         for s in STAGE_NAMES

@@ -126,14 +126,16 @@ def _background(task: Task, days: int, rng: np.random.Generator) -> Counts:
     return backgrounds.real(_real(task.data, task.background), task.rate, days, rng)
 
 
-_READ: dict[str | None, backgrounds.RealDays] = {}  # read once per process, not per run
+# Read and filtered once per process, not per run.
+_READ: dict[tuple[str | None, str], backgrounds.RealDays] = {}
 
 
 def _real(folder: str | None, background: str = "real") -> backgrounds.RealDays:
-    if folder not in _READ:
-        _READ[folder] = backgrounds.read_es_airlines(Path(folder) if folder else None)
-    every = _READ[folder]
-    return every if background == "real+news" else every.without(backgrounds.NEWS_DAYS)
+    if (folder, background) not in _READ:
+        every = backgrounds.read_es_airlines(Path(folder) if folder else None)
+        _READ[(folder, "real+news")] = every
+        _READ[(folder, "real")] = every.without(backgrounds.NEWS_DAYS)
+    return _READ[(folder, background)]
 
 
 def _quiet(task: Task) -> Outcome:

@@ -44,8 +44,8 @@ def sent_reply(store, case_id, at, key="r1"):
     outbox = Outbox(store.engine)
     outbox.add(NewReply(key=key, tenant="acme", account="x:7", platform="x", in_reply_to="1",
                         text="Hola", case_id=case_id), at)  # fmt: skip
-    outbox.claim(key, at)
-    outbox.sent(key, f"9{key}", at)
+    claimed = outbox.claim(key, at)
+    outbox.sent(claimed, f"9{key}", at)
 
 
 def test_a_stored_complaint_becomes_a_new_case_with_clocks_and_explanations(book):

@@ -129,3 +129,15 @@ def test_an_unreachable_platform_is_retried_then_given_up(outbox, client):
             break
         at = outcome.at
     assert isinstance(outcome, Dead) and "gave up after 8 attempts" in outcome.reason
+
+
+def test_a_sender_whose_lease_ran_out_cannot_overwrite_the_next_claims_outcome(outbox):
+    outbox.add(reply(), NOW)
+    slow = outbox.claim("reply-1", NOW)
+    later = NOW + LEASE + timedelta(seconds=1)
+    fresh = outbox.claim("reply-1", later)  # the first sender looked dead; another took over
+    assert slow is not None and fresh is not None and fresh.interrupted
+    outbox.dead(slow, "timed out", later)  # the slow one comes back mid-send: ignored
+    outbox.sent(fresh, "1900", later)
+    row = outbox.get("reply-1")
+    assert (row.status, row.platform_id, row.attempts) == ("sent", "1900", 1)

@@ -140,7 +140,7 @@ def test_an_answer_ends_the_hold(desk):
     outbox = Outbox(store.engine)
     outbox.add(NewReply(key="r2", tenant="acme", account="x:7", platform="x", in_reply_to="2",
                         text="Hola Lucía, lo miramos hoy.", case_id=case_id), answered)  # fmt: skip
-    outbox.claim("r2", answered)
-    outbox.sent("r2", "92", answered)
+    claimed = outbox.claim("r2", answered)
+    outbox.sent(claimed, "92", answered)
     assert settle(book, clock, MONDAY + timedelta(hours=3), case_id).assignee == holder
     assert not [e for e in book.cases.events(case_id) if e.data.get("requeued_from")]

@@ -105,8 +105,8 @@ def test_moments_come_at_business_times_across_a_weekend_a_dst_change_and_a_holi
     outbox.add(NewReply(key="r1", tenant="tienda", account="x:7", platform="x", in_reply_to="1",
                         text="Hola Lucía, lo sentimos. Hoy lo revisamos.", case_id=case_id),
                answered)  # fmt: skip
-    outbox.claim("r1", answered)
-    outbox.sent("r1", "91", answered)
+    claimed = outbox.claim("r1", answered)
+    outbox.sent(claimed, "91", answered)
     sweep_at(beat, answered + timedelta(seconds=20))
     seen.append(("sla.met", "first_response", answered.isoformat()))
     assert sla_events(redis_client) == seen

@@ -101,8 +101,8 @@ def test_a_dm_from_whom_a_private_reply_reached_is_linked_to_the_comment_case(de
     outbox.add(NewReply(key="p1", tenant="tienda", account="meta:page", platform="facebook",
                         in_reply_to="20", text="Hola Lucía, te escribimos por privado.",
                         case_id=comment_case, private=True), at)  # fmt: skip
-    outbox.claim("p1", at)
-    outbox.sent("p1", "m_1", at, recipient_id="psid-9")
+    claimed = outbox.claim("p1", at)
+    outbox.sent(claimed, "m_1", at, recipient_id="psid-9")
 
     answer = dm(21, at=START + timedelta(minutes=20), text="hola, mi pedido es el 4411")
     store.save([answer])
@@ -180,8 +180,8 @@ def test_a_dm_links_to_the_comment_case_of_the_newest_private_reply_before_it(de
         outbox.add(NewReply(key=key, tenant="tienda", account="meta:page", platform="facebook",
                             in_reply_to=mention.external_id, text="Hola, te escribimos.",
                             case_id=case_of(store, mention), private=True), at)  # fmt: skip
-        outbox.claim(key, at)
-        outbox.sent(key, f"m_{key}", at, recipient_id="psid-9")
+        claimed = outbox.claim(key, at)
+        outbox.sent(claimed, f"m_{key}", at, recipient_id="psid-9")
     answer = dm(62, at=START + timedelta(days=60, minutes=20))
     store.save([answer])
     linked = [e.data["case"] for e in book.cases.events(case_of(store, answer))

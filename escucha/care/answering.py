@@ -96,7 +96,8 @@ class Answering:
         return self._drafted(tenant, case_id, text)[1]
 
     def answer(self, tenant: str, case_id: str, text: str, private: bool = False,
-               confirm: bool = False, key: str | None = None) -> Queued:  # fmt: skip
+               confirm: bool = False, key: str | None = None, automated: bool = False
+               ) -> Queued:  # fmt: skip
         """Check the reply's tone and put it in the outbox (a key makes it once-only)."""
         latest, findings = self._drafted(tenant, case_id, text)
         if findings and not confirm:
@@ -108,6 +109,7 @@ class Answering:
             case_id=case_id, private=private and not latest.direct,
             author_handle=latest.author if latest.source == "mastodon" else None,
             direct=latest.direct, recipient_id=latest.author_id if latest.direct else None,
+            author="automation" if automated else "agent",
         )  # fmt: skip
         self.outbox.add(new)
         row = self.outbox.get(new.key)

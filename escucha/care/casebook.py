@@ -265,7 +265,7 @@ def messages(history: History) -> list[CaseMessage]:
             found.append(CaseMessage(at=as_utc(mention.created_at), author=Author.agent))
     for reply in history.replies:
         if reply.sent_at is not None:
-            found.append(CaseMessage(at=as_utc(reply.sent_at), author=Author.agent,
+            found.append(CaseMessage(at=as_utc(reply.sent_at), author=Author(reply.author),
                                      public=not reply.private))  # fmt: skip
     return sorted(found, key=lambda m: m.at)
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
-from escucha.care.lifecycle import CaseState, Status, StatusChange, replay
+from escucha.care.lifecycle import CaseState, Cycle, Status, StatusChange, replay
 from escucha.care.sla import Author, Entry, TargetState, Timeline, clocks, explain
 from escucha.core.models import Intent, PriorityLabel
 from escucha.core.sla_policy import SlaPolicy, choose_policy
@@ -128,6 +128,25 @@ def _targets(
     as_of = min(now, state.resolved_at) if state.resolved_at else now
     states = clocks(tenant, policy, timeline, as_of)
     return tuple(_view(tenant, policy, state, language) for state in states)
+
+
+def cycle_clocks(
+    tenant: Tenant,
+    channel: str,
+    cycle: Cycle,
+    messages: Sequence[CaseMessage],
+    now: datetime,
+) -> tuple[SlaPolicy | None, list[TargetState]]:
+    """The SLA targets of any cycle, past or current, under the policy it matches today."""
+    own = [m for m in messages if m.at >= cycle.started_at
+           and (cycle.ended_at is None or m.at < cycle.ended_at)]  # fmt: skip
+    priority, intent = _weightiest(own)
+    policy = choose_policy(tenant.sla, priority, intent, channel)
+    if policy is None:
+        return None, []
+    timeline = Timeline(entries=tuple(own), pauses=cycle.pauses, resolved_at=cycle.resolved_at)
+    as_of = min(now, cycle.resolved_at) if cycle.resolved_at else now
+    return policy, clocks(tenant, policy, timeline, as_of)
 
 
 def _view(tenant: Tenant, policy: SlaPolicy, state: TargetState, language: str) -> TargetView:

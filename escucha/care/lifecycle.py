@@ -8,7 +8,7 @@ on the customer is kept as pause intervals, which the SLA clocks leave out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -112,6 +112,50 @@ def replay(
     message or a re-run job cannot move a case twice. Changes that cannot apply are skipped
     (they were refused when made).
     """
+    *_, last = _fold(opened_at, messages, changes, now, quiet)
+    return last
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One cycle of a case, as its history left it: a reopen ends it and starts the next."""
+
+    number: int
+    started_at: datetime
+    ended_at: datetime | None  # when the next cycle began; None for the current one
+    resolved_at: datetime | None
+    pauses: tuple[Pause, ...]
+
+
+def cycles(
+    opened_at: datetime,
+    messages: Sequence[Entry],
+    changes: list[StatusChange],
+    now: datetime,
+    quiet: timedelta = timedelta(days=7),
+) -> list[Cycle]:
+    """Every cycle of the case, oldest first, each with how it ended."""
+    found: list[Cycle] = []
+    last = CaseState.opened(opened_at)
+    for state in _fold(opened_at, messages, changes, now, quiet):
+        if state.cycle != last.cycle:
+            found.append(_cycle(last, state.cycle_started_at))
+        last = state
+    return [*found, _cycle(last, None)]
+
+
+def _cycle(state: CaseState, ended_at: datetime | None) -> Cycle:
+    return Cycle(state.cycle, state.cycle_started_at, ended_at, state.resolved_at, state.pauses)
+
+
+def _fold(
+    opened_at: datetime,
+    messages: Sequence[Entry],
+    changes: list[StatusChange],
+    now: datetime,
+    quiet: timedelta,
+) -> Iterator[CaseState]:
+    """The case's state after each event of its history, in time order, then as of `now`."""
     events: list[tuple[datetime, int, Entry | StatusChange]] = [
         *((m.at, 0, m) for m in messages),
         *((c.at, 1, c) for c in changes),
@@ -128,4 +172,5 @@ def replay(
             state = customer_wrote(state, at, event.pleasantry)
         elif event.author is Author.agent:
             state = agent_replied(state, at)
-    return close_if_quiet(state, now, quiet)
+        yield state
+    yield close_if_quiet(state, now, quiet)

@@ -56,11 +56,11 @@ def send_one(
         jitter=jitter,
     )
     if isinstance(outcome, Sent):
-        outbox.sent(key, outcome.platform_id, now, outcome.recipient)
+        outbox.sent(claimed, outcome.platform_id, now, outcome.recipient)
     elif isinstance(outcome, Retry):
-        outbox.retry(key, outcome.at, outcome.reason, now)
+        outbox.retry(claimed, outcome.at, outcome.reason, now)
     elif isinstance(outcome, Dead):
-        outbox.dead(key, outcome.reason, now)
+        outbox.dead(claimed, outcome.reason, now)
     return outcome
 
 

@@ -104,6 +104,18 @@ class Cases:
             query = select(CaseEventRow).where(CaseEventRow.case_id == case_id)
             return list(session.scalars(query.order_by(CaseEventRow.at, CaseEventRow.id)))
 
+    def active(self, tenant: str, since: datetime, until: datetime) -> list[str]:
+        """The tenant's unmerged cases a customer wrote to in [since, until): every case with a
+        cycle that began then is among them."""
+        query = select(CaseRow.id).where(
+            CaseRow.tenant == tenant,
+            CaseRow.merged_into.is_(None),
+            CaseRow.opened_at < until,
+            CaseRow.last_mention_at >= since,
+        )
+        with Session(self.engine) as session:
+            return list(session.scalars(query.order_by(CaseRow.id)))
+
     def to_check(self, now: datetime, limit: int = 500) -> list[str]:
         """Cases whose projection is stale: touched since, or a clock moment has come."""
         with Session(self.engine) as session:

@@ -34,6 +34,7 @@ class NewReply:
     author_handle: str | None = None
     direct: bool = False  # an answer in a DM conversation, to `recipient_id`
     recipient_id: str | None = None
+    author: str = "agent"  # or "automation": a bot's reply, counted in no care figure
 
 
 @dataclass(frozen=True)
@@ -90,28 +91,37 @@ class Outbox:
             session.refresh(before)
             return Claimed(before, interrupted)
 
-    def sent(self, key: str, platform_id: str, now: datetime, recipient_id: str | None = None
-             ) -> None:  # fmt: skip
+    def sent(self, claimed: Claimed, platform_id: str, now: datetime,
+             recipient_id: str | None = None) -> None:  # fmt: skip
         reached = {"recipient_id": recipient_id} if recipient_id else {}  # a DM's stays
-        self._settle(key, now, status="sent", platform_id=platform_id, sent_at=now,
+        self._settle(claimed, now, status="sent", platform_id=platform_id, sent_at=now,
                      last_error=None, **reached)  # fmt: skip
 
-    def retry(self, key: str, at: datetime, reason: str, now: datetime) -> None:
-        self._settle(key, now, status="pending", next_attempt_at=at, last_error=reason)
+    def retry(self, claimed: Claimed, at: datetime, reason: str, now: datetime) -> None:
+        self._settle(claimed, now, status="pending", next_attempt_at=at, last_error=reason)
 
-    def dead(self, key: str, reason: str, now: datetime) -> None:
-        self._settle(key, now, status="dead", last_error=reason)
+    def dead(self, claimed: Claimed, reason: str, now: datetime) -> None:
+        self._settle(claimed, now, status="dead", last_error=reason)
 
-    def _settle(self, key: str, now: datetime, **values: object) -> None:
+    def _settle(self, claimed: Claimed, now: datetime, **values: object) -> None:
+        """Write an attempt's outcome, unless its lease ran out and another sender claimed the
+        row since: that sender's outcome is the one kept."""
         with Session(self.engine) as session, session.begin():
-            row = session.get(OutboxRow, key)
-            if row is not None and row.status == "sending":
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.attempts += 1
-                if row.case_id is not None:  # its case's clocks changed: mark it for projection
-                    session.execute(update(CaseRow).where(CaseRow.id == row.case_id)
-                                    .values(check_at=now))  # fmt: skip
+            row = session.get(OutboxRow, claimed.row.key)
+            if row is None or row.status != "sending" or not _same_claim(row, claimed.row):
+                return
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.attempts += 1
+            if row.case_id is not None:  # its case's clocks changed: mark it for projection
+                session.execute(update(CaseRow).where(CaseRow.id == row.case_id)
+                                .values(check_at=now))  # fmt: skip
+
+
+def _same_claim(row: OutboxRow, claimed: OutboxRow) -> bool:
+    if row.claimed_at is None or claimed.claimed_at is None:
+        return False
+    return as_utc(row.claimed_at) == as_utc(claimed.claimed_at)
 
 
 def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:

@@ -165,6 +165,8 @@ class OutboxRow(Base):
     private: Mapped[bool] = mapped_column(Boolean)
     direct: Mapped[bool] = mapped_column(Boolean, server_default=false())  # in a DM conversation
     author_handle: Mapped[str | None] = mapped_column(String(320))
+    # Who wrote it: "agent" (a person) or "automation" (a bot, a rule), which care figures skip.
+    author: Mapped[str] = mapped_column(String(16), server_default="agent")
     status: Mapped[str] = mapped_column(String(16), index=True)  # pending sending sent dead
     attempts: Mapped[int] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

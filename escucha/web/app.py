@@ -21,7 +21,17 @@ from escucha.core.errors import TRANSIENT_ERRORS
 from escucha.pipeline.backpressure import Backpressure
 from escucha.pipeline.context import Dispatch, DispatchError
 from escucha.pipeline.metrics import pipeline_registry
-from escucha.web import agents, canned, cases, incidents, mentions, monitoring, replies, webhooks
+from escucha.web import (
+    agents,
+    canned,
+    care_metrics,
+    cases,
+    incidents,
+    mentions,
+    monitoring,
+    replies,
+    webhooks,
+)
 from escucha.web.state import ApiState
 
 RETRY_AFTER_S = 5
@@ -54,6 +64,7 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     app.include_router(canned.router)
     app.include_router(agents.router)
     app.include_router(incidents.router)
+    app.include_router(care_metrics.router)
     app.include_router(monitoring.router)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     for error in UNAVAILABLE:

@@ -35,6 +35,9 @@ class ReplyRequest(BaseModel):
     values: dict[str, str] = Field(default={}, description="the canned response's variables")
     private: bool = False
     confirm: bool = Field(default=False, description="send despite tone findings")
+    automated: bool = Field(
+        default=False, description="written by a bot or a rule: counted in no care figure"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ReplyRequest:
@@ -72,7 +75,9 @@ def _reply(state: ApiState, tenant: str, case_id: str, body: ReplyRequest,
         text = compose(answering, state, tenant, case_id, body.canned, body.values).text
     assert text is not None  # the request's validator holds one or the other
     try:
-        queued = answering.answer(tenant, case_id, text, body.private, body.confirm, key)
+        queued = answering.answer(
+            tenant, case_id, text, body.private, body.confirm, key, body.automated
+        )
     except ToneFindings as refused:
         raise HTTPException(422, {"reason": refused.reason, "findings": refused.findings}) from None
     except AnswerRefused as refused:
@@ -86,4 +91,4 @@ STATUS = {NoSuchCase: 404, CannotAnswer: 409, Unanswerable: 422}
 def _public(row: OutboxRow) -> dict[str, Any]:
     return {"id": row.key, "case_id": row.case_id, "status": row.status,
             "platform": row.platform, "platform_id": row.platform_id, "error": row.last_error,
-            "attempts": row.attempts}  # fmt: skip
+            "attempts": row.attempts, "author": row.author}  # fmt: skip

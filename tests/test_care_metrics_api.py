@@ -71,3 +71,49 @@ def test_a_period_that_cannot_be_read_is_refused_with_why(api):
                            "until": "2026-11-01"}, headers=KEY_A)  # fmt: skip
     assert backwards.status_code == 422
     assert client.get("/v1/metrics/care").status_code == 401
+
+
+def test_contacts_are_merged_read_and_kept_to_their_tenant(api):
+    client = api[0].client
+    lucia = client.post("/v1/contacts", json={"kind": "x", "value": "@Lucia_G", "name": "Lucía"},
+                        headers=KEY_A).json()  # fmt: skip
+    on_ig = client.post("/v1/contacts", json={"kind": "instagram", "value": "lucia.ig",
+                                              "name": "Lucía"}, headers=KEY_A).json()  # fmt: skip
+    merged = client.post(f"/v1/contacts/{on_ig['id']}/merge", json={"into": lucia["id"]},
+                         headers=KEY_A | {"X-Escucha-Agent": "ana"})  # fmt: skip
+    assert merged.status_code == 200 and set(merged.json()["members"]) == {lucia["id"], on_ig["id"]}
+    read = client.get(f"/v1/contacts/{on_ig['id']}", headers=KEY_A).json()
+    assert read["id"] == lucia["id"]
+    assert [p["id"] for p in read["timeline"]] == ["a:x:1"]  # her complaint, through her X handle
+    assert read["log"][0]["kind"] == "merged" and read["log"][0]["actor"] == "agent:ana"
+    found = client.get("/v1/contacts", params={"kind": "x", "value": "lucia_g"}, headers=KEY_A)
+    assert found.json()["id"] == lucia["id"]
+
+    # Tenant b can neither read, find, merge into, nor change tenant a's contacts.
+    assert client.get(f"/v1/contacts/{lucia['id']}", headers=KEY_B).status_code == 404
+    assert client.get("/v1/contacts", params={"kind": "x", "value": "lucia_g"},
+                      headers=KEY_B).status_code == 404  # fmt: skip
+    theirs = client.post("/v1/contacts", json={"kind": "x", "value": "lucia_g", "name": "L"},
+                         headers=KEY_B).json()  # fmt: skip
+    assert theirs["id"] != lucia["id"] and client.get(
+        f"/v1/contacts/{theirs['id']}", headers=KEY_B).json()["timeline"] == []  # fmt: skip
+    assert client.post(f"/v1/contacts/{theirs['id']}/merge", json={"into": lucia["id"]},
+                       headers=KEY_B).status_code == 404  # fmt: skip
+    assert client.put(f"/v1/contacts/{lucia['id']}/consent", json={"crm": True},
+                      headers=KEY_B).status_code == 404  # fmt: skip
+    assert client.post(f"/v1/contacts/{lucia['id']}/unmerge", headers=api[2]).status_code == 403
+
+    consent = client.put(f"/v1/contacts/{lucia['id']}/consent", json={"crm": True},
+                         headers=KEY_A)  # fmt: skip
+    assert consent.json()["consent"] == {"crm": True, "marketing": False}
+    back = client.post(f"/v1/contacts/{on_ig['id']}/unmerge", headers=KEY_A)
+    assert back.json()["members"] == [on_ig["id"]]
+
+
+def test_the_metrics_carry_complaint_recovery(api):
+    client = api[0].client
+    wrote = wrote_at(api[0].database_url)
+    query = {"since": (wrote - timedelta(days=1)).isoformat(),
+             "until": (wrote + timedelta(days=1)).isoformat()}  # fmt: skip
+    recovered = client.get("/v1/metrics/care", params=query, headers=KEY_A).json()
+    assert recovered["complaint_recovery"]["complainers"] == 1

@@ -6,9 +6,11 @@ from datetime import datetime
 
 from escucha.care.care_metrics import CareMetrics, CaseRecord, measure
 from escucha.care.casebook import changes, messages
+from escucha.care.recovery import WINDOW, Post, Recovery, recovery
 from escucha.core.models import as_utc
 from escucha.core.tenant import Tenant
 from escucha.store.cases import Cases
+from escucha.store.contacts import Contacts
 
 
 def records(cases: Cases, tenant: str, since: datetime, until: datetime) -> list[CaseRecord]:
@@ -27,3 +29,18 @@ def care_metrics(
     cases: Cases, tenant: Tenant, since: datetime, until: datetime, now: datetime
 ) -> CareMetrics:
     return measure(tenant, records(cases, tenant.id, since, until), since, until, now)
+
+
+def posts(contacts: Contacts, tenant: str, since: datetime, until: datetime) -> list[Post]:
+    """The tenant's customers' posts in [since, until) as recovery reads them, by person."""
+    return [
+        Post(person, as_utc(row.created_at), row.complaint, row.sentiment == "positive",
+             row.case_id, row.sentiment_score)
+        for person, row in contacts.posts(tenant, since, until)
+    ]  # fmt: skip
+
+
+def complaint_recovery(contacts: Contacts, tenant: str, since: datetime, until: datetime,
+                       now: datetime) -> Recovery:  # fmt: skip
+    """Recovery of the period's complainers, reading their posts up to 60 days past it."""
+    return recovery(posts(contacts, tenant, since, min(now, until + WINDOW)), (), since, until, now)

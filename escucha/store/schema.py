@@ -315,3 +315,45 @@ class AlertDeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ContactRow(Base):
+    """A person, per tenant: their handles are identities; a merge is soft (`merged_into`)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    crm_opt_in: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    marketing_opt_in: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    merged_into: Mapped[str | None] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ContactIdentityRow(Base):
+    """One way to reach a person: a handle per channel, or an e-mail or phone they gave."""
+
+    __tablename__ = "contact_identities"
+
+    tenant: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # x, facebook, email, ...
+    value: Mapped[str] = mapped_column(String(320), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(40), index=True)
+    verified: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ContactEventRow(Base):
+    """What people did to a contact (merged, unmerged, consent), in order; append-only."""
+
+    __tablename__ = "contact_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    contact_id: Mapped[str] = mapped_column(String(40), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -26,6 +26,7 @@ from escucha.web import (
     canned,
     care_metrics,
     cases,
+    contacts,
     incidents,
     mentions,
     monitoring,
@@ -65,6 +66,7 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     app.include_router(agents.router)
     app.include_router(incidents.router)
     app.include_router(care_metrics.router)
+    app.include_router(contacts.router)
     app.include_router(monitoring.router)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     for error in UNAVAILABLE:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
-from escucha.care.care_history import care_metrics
+from escucha.care.care_history import care_metrics, complaint_recovery
 from escucha.core.period import PeriodError, moment
 from escucha.web.auth import Reader
 from escucha.web.state import ApiState, get_state
@@ -26,7 +26,8 @@ async def care(
     until: Annotated[str | None, Query(description="exclusive; default now")] = None,
 ) -> dict[str, Any]:
     """Response rate, first and next response, resolution and SLA compliance of the cycles
-    that began in [since, until), each with the count of cases behind it."""
+    that began in [since, until), each with the count of cases behind it, and the recovery of
+    the people who complained in it."""
     return await run_in_threadpool(_care, state, tenant, since, until)
 
 
@@ -42,4 +43,8 @@ def _care(state: ApiState, tenant_id: str, since: str | None, until: str | None
     if start >= end:
         raise HTTPException(422, "since must come before until")
     figures = care_metrics(state.casebook.cases, tenant, start, end, now)
-    return figures.model_dump(mode="json") | {"timezone": tenant.timezone}
+    recovered = complaint_recovery(state.contacts, tenant.id, start, end, now)
+    return figures.model_dump(mode="json") | {
+        "complaint_recovery": recovered.model_dump(mode="json"),
+        "timezone": tenant.timezone,
+    }

@@ -17,6 +17,7 @@ from escucha.store.agents import Agents
 from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.api_keys import ApiKeys
 from escucha.store.channel_credentials import ChannelCredentials
+from escucha.store.contacts import Contacts
 from escucha.store.incidents import Incidents
 from escucha.store.outbox import Outbox
 from escucha.store.store import Store
@@ -42,6 +43,7 @@ class ApiState:
     casebook: Casebook
     incidents: Incidents
     alerting: Alerting
+    contacts: Contacts
 
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
@@ -71,6 +73,7 @@ class ApiState:
             channels=ChannelCredentials(store.engine),  # lists channels; never opens a token
             casebook=on_redis(store.engine, tenants.get, ctx.redis),
             incidents=Incidents(store.engine),
+            contacts=Contacts(store.engine),
             # Seals destinations' secrets as they are added; opens them only for a test alert.
             alerting=Alerting(
                 AlertOutbox(store.engine),

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -13,6 +14,8 @@ import redis
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE
 
 ESCUCHA = [sys.executable, "-m", "workers.cli"]  # the `escucha` command, Celery plugged in
+SAMPLE = Path(__file__).resolve().parents[1] / "escucha" / "cli" / "demo" / "sample_mentions.jsonl"
+SAMPLE_LINES = len(SAMPLE.read_text(encoding="utf-8").splitlines())
 
 
 def run(args, env=None, stdin=None, timeout=240, inherit=True):
@@ -86,7 +89,7 @@ def test_demo_runs_on_a_fresh_data_dir_with_a_private_redis(tmp_path):
         [*ESCUCHA, "demo"], capture_output=True, text=True, env=env, timeout=300
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "219 mentions stored" in result.stdout
+    assert f"{SAMPLE_LINES} mentions stored" in result.stdout
     assert "top 5 by priority" in result.stdout and "mentions/s" in result.stdout
     assert (tmp_path / "data" / "escucha.db").exists()
     assert not (tmp_path / "data" / "redis" / "url").exists()  # the private Redis was stopped
@@ -96,6 +99,12 @@ def test_demo_runs_on_a_fresh_data_dir_with_a_private_redis(tmp_path):
     informal, careful = care.split("tone check of a reply to ")[1:3]
     assert "informal:" in informal and "no_apology:" in informal
     assert "no findings: it would go out as written" in careful
+    ror = result.stdout[result.stdout.index("return on relationship, 2026-11") :]
+    for headline in ("response rate", "median first response", "in business time",
+                     "SLA first_response", "complaint recovery:"):  # fmt: skip
+        assert headline in ror, ror
+    answered = re.search(r"response rate \d+% \((\d+) of (\d+)\)", ror)
+    assert answered and 0 < int(answered[1]) < int(answered[2])  # the sample's replies, counted
     canned = care[care.index("canned response 'disculpa'") :]
     assert "{" not in canned.splitlines()[0] and "no findings" in canned  # filled, then checked
     with sqlite3.connect(tmp_path / "data" / "escucha.db") as db:

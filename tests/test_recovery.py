@@ -37,7 +37,7 @@ def test_a_window_still_running_counts_in_neither_part_of_the_rate():
     figures = recovery([complaint("ana", wrote), complaint("luis", SINCE + DAY)], [], SINCE,
                        UNTIL, wrote + 5 * DAY)  # fmt: skip
     assert figures.complainers == 2 and figures.still_open == 2 and figures.decided == 0
-    assert figures.rate is None
+    assert figures.rate is None and figures.so_far == 0
 
 
 def test_csat_of_4_or_5_and_a_won_deal_recover_and_a_3_does_not():

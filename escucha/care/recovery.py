@@ -47,6 +47,7 @@ class Recovery(BaseModel, frozen=True):
     recovered: int
     still_open: int  # neither yet
     rate: float | None  # recovered / decided
+    so_far: float | None  # recovered / complainers: what the rate cannot fall below
     by: dict[str, int]  # what recovered them first: post, csat, purchase
     median_days_to_recovery: float | None
     cases_with_sentiment_change: int
@@ -77,6 +78,7 @@ def recovery(
         recovered=len(recovered),
         still_open=len(still_open),
         rate=len(recovered) / decided if decided else None,
+        so_far=len(recovered) / len(first) if first else None,
         by=kinds,
         median_days_to_recovery=round(statistics.median(days), 2) if days else None,
         cases_with_sentiment_change=len(changes),

@@ -38,7 +38,7 @@ def _tenant(engine: Engine, tenant_id: str) -> Tenant:
 
 
 def _moment(option: str, text: str, tenant: Tenant) -> datetime:
-    from escucha.insight.evaluation import moment
+    from escucha.core.period import moment
 
     try:
         return moment(text, tenant.zone)

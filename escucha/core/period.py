@@ -53,11 +53,9 @@ def period(text: str, zone: ZoneInfo) -> Period:
 def moment(text: str, zone: ZoneInfo) -> datetime:
     """An ISO date (local midnight) or datetime (local when it names no offset), in UTC."""
     try:
-        if len(text) == 10:
-            return _midnight(date.fromisoformat(text), zone)
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise PeriodError(f"{text!r} is not an ISO date or date-time") from None
+        raise PeriodError(f"{text!r} is not an ISO date or date-time (2026-11-24T10:30)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from escucha.core.crisis_policy import CrisisPolicy
+from escucha.core.period import moment
 from escucha.insight import backgrounds
 from escucha.insight.backgrounds import Counts
 from escucha.insight.incident import strongest
@@ -412,15 +413,6 @@ class Label:
     start: datetime
     end: datetime
     topic: str | None = None
-
-
-def moment(text: str, zone: ZoneInfo) -> datetime:
-    """An ISO date (its local midnight) or datetime, in `zone` when it names no offset."""
-    try:
-        parsed = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{text!r} is not an ISO date or datetime (2026-11-24T10:30)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 def read_labels(path: Path, zone: ZoneInfo) -> list[Label]:

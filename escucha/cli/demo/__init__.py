@@ -16,6 +16,7 @@ from escucha.care.answering import REPLYABLE, Answering
 from escucha.channels.imports import read_file
 from escucha.cli.backend import QueueBackend
 from escucha.cli.cases import render_cases, render_findings
+from escucha.cli.ror import render_headline
 from escucha.core.canned_response import CannedResponse
 from escucha.core.tenant import load_tenant
 from escucha.nlp import registry
@@ -36,6 +37,7 @@ from escucha.store.tenants import Tenants
 
 EXAMPLE_TENANT = CONFIG_DIR / "tenant.example.toml"
 CASES_TIMEOUT_S = 60.0
+SAMPLE_MONTH = "2026-11"  # the bundled sample's mentions and the brand's replies
 
 POLL_S = 0.2
 
@@ -73,7 +75,9 @@ def run_demo(
             with console.status("projecting cases"):
                 projected = _wait_for_cases(Cases(store.engine), CASES_TIMEOUT_S)
     render(summarize(store, ids), outcome, console)
-    render_care(store, load_tenant(EXAMPLE_TENANT).id, projected, console)
+    example = load_tenant(EXAMPLE_TENANT)
+    render_care(store, example.id, projected, console)
+    render_headline(store.engine, example, SAMPLE_MONTH, datetime.now(UTC), console)
     store.dispose()
     return outcome
 

@@ -111,6 +111,9 @@ class Channels(Section):
         default=None, description="X OAuth 2.0 client secret (X-Twitter-Webhooks-Signature-OAuth2)"
     )
     mastodon_webhook_secret: str | None = None
+    hubspot_client_secret: str | None = Field(
+        default=None, description="the HubSpot app's client secret (X-HubSpot-Signature-v3)"
+    )
     mastodon_webhook_secrets: dict[str, str] = Field(
         default_factory=dict,
         description="instance host → secret, for /webhooks/mastodon/<host> (one per instance)",

@@ -50,7 +50,8 @@ def triaged(n: int = 1, config: Tenant | None = None, **overrides: Any) -> Triag
 
 def own_accounts(database_url: str, owners: dict[str, str]) -> None:
     """Store tenants owning the given accounts ('meta:<id>', 'x:<id>', 'mastodon:<host>')."""
-    fields = {"meta": "meta_pages", "x": "x_user_ids", "mastodon": "mastodon"}
+    fields = {"meta": "meta_pages", "x": "x_user_ids", "mastodon": "mastodon",
+              "hubspot": "hubspot_portals"}  # fmt: skip
     grouped: dict[str, dict[str, list[str]]] = {}
     for account, tenant in owners.items():
         platform, _, value = account.partition(":")

@@ -42,6 +42,9 @@ class Accounts(BaseModel):
     mastodon: list[str] = Field(
         default=[], description='"host" (an instance\'s webhook) or "host/@user" (an account)'
     )
+    hubspot_portals: list[str] = Field(
+        default=[], description="HubSpot portal (hub) ids whose CRM webhooks are the tenant's"
+    )
 
     def keys(self) -> list[str]:
         """Each account as the webhooks name it: 'meta:<id>', 'x:<user id>', 'mastodon:<host>'."""
@@ -51,7 +54,7 @@ class Accounts(BaseModel):
 
 # Which platform's webhooks name the accounts of each field ('meta:<page or IG account id>').
 ACCOUNT_PLATFORM = {"meta_pages": "meta", "instagram_accounts": "meta", "x_user_ids": "x",
-                    "mastodon": "mastodon"}  # fmt: skip
+                    "mastodon": "mastodon", "hubspot_portals": "hubspot"}  # fmt: skip
 
 
 def account_key(field: str, value: str) -> str:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escucha.core.models import as_utc
+from escucha.store.leases import claimable, same_claim
 from escucha.store.schema import (
     AlertDeliveryRow,
     AlertDestinationRow,
@@ -201,7 +202,7 @@ class AlertOutbox:
                 session.delete(gone)
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
-        query = select(AlertDeliveryRow.key).where(_claimable(now, self.lease))
+        query = select(AlertDeliveryRow.key).where(claimable(AlertDeliveryRow, now, self.lease))
         with Session(self.engine) as session:
             return list(
                 session.scalars(query.order_by(AlertDeliveryRow.next_attempt_at).limit(limit))
@@ -211,7 +212,7 @@ class AlertOutbox:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             taken = session.execute(
                 update(AlertDeliveryRow)
-                .where(AlertDeliveryRow.key == key, _claimable(now, self.lease))
+                .where(AlertDeliveryRow.key == key, claimable(AlertDeliveryRow, now, self.lease))
                 .values(status="sending", claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -249,7 +250,7 @@ class AlertOutbox:
         and another sender claimed the row since (that one's outcome is the one kept)."""
         with Session(self.engine) as session, session.begin():
             row = session.get(AlertDeliveryRow, claimed.key)
-            if row is None or row.status != "sending" or not _same_claim(row, claimed):
+            if row is None or row.status != "sending" or not same_claim(row, claimed):
                 return
             for name, value in values.items():
                 setattr(row, name, value)
@@ -282,18 +283,4 @@ def _view(row: AlertDestinationRow, dead: int) -> DestinationView:
         row.last_error,
         success,
         dead,
-    )
-
-
-def _same_claim(row: AlertDeliveryRow, claimed: AlertDeliveryRow) -> bool:
-    if row.claimed_at is None or claimed.claimed_at is None:
-        return False
-    return as_utc(row.claimed_at) == as_utc(claimed.claimed_at)
-
-
-def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
-    stale = as_utc(now) - lease
-    return or_(
-        and_(AlertDeliveryRow.status == "pending", AlertDeliveryRow.next_attempt_at <= now),
-        and_(AlertDeliveryRow.status == "sending", AlertDeliveryRow.claimed_at <= stale),
     )

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, and_, or_, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from escucha.core.models import as_utc
+from escucha.store.leases import claimable, same_claim
 from escucha.store.schema import CaseRow, OutboxRow
 
 LEASE = timedelta(minutes=5)  # longer than any one attempt's HTTP timeouts
@@ -69,8 +69,8 @@ class Outbox:
 
     def due(self, now: datetime, limit: int = 100) -> list[str]:
         with Session(self.engine) as session:
-            claimable = _claimable(now, self.lease)
-            query = select(OutboxRow.key).where(claimable).order_by(OutboxRow.next_attempt_at)
+            due = claimable(OutboxRow, now, self.lease)
+            query = select(OutboxRow.key).where(due).order_by(OutboxRow.next_attempt_at)
             return list(session.scalars(query.limit(limit)))
 
     def claim(self, key: str, now: datetime) -> Claimed | None:
@@ -82,7 +82,7 @@ class Outbox:
             interrupted = before.status == "sending"
             taken = session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.key == key, _claimable(now, self.lease))
+                .where(OutboxRow.key == key, claimable(OutboxRow, now, self.lease))
                 .values(status="sending", claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -108,7 +108,7 @@ class Outbox:
         row since: that sender's outcome is the one kept."""
         with Session(self.engine) as session, session.begin():
             row = session.get(OutboxRow, claimed.row.key)
-            if row is None or row.status != "sending" or not _same_claim(row, claimed.row):
+            if row is None or row.status != "sending" or not same_claim(row, claimed.row):
                 return
             for name, value in values.items():
                 setattr(row, name, value)
@@ -116,17 +116,3 @@ class Outbox:
             if row.case_id is not None:  # its case's clocks changed: mark it for projection
                 session.execute(update(CaseRow).where(CaseRow.id == row.case_id)
                                 .values(check_at=now))  # fmt: skip
-
-
-def _same_claim(row: OutboxRow, claimed: OutboxRow) -> bool:
-    if row.claimed_at is None or claimed.claimed_at is None:
-        return False
-    return as_utc(row.claimed_at) == as_utc(claimed.claimed_at)
-
-
-def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
-    stale = as_utc(now) - lease
-    return or_(
-        and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now),
-        and_(OutboxRow.status == "sending", OutboxRow.claimed_at <= stale),
-    )

@@ -357,3 +357,39 @@ class ContactEventRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CrmOutboxRow(Base):
+    """One write to a tenant's CRM (a contact upserted): pending, sending, sent or dead; its
+    key (what caused it) makes it once-only, and it travels as the CRM's objectWriteTraceId."""
+
+    __tablename__ = "crm_outbox"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    account: Mapped[str] = mapped_column(String(120))  # 'hubspot:<portal id>'
+    kind: Mapped[str] = mapped_column(String(32))  # contact.upsert
+    contact_id: Mapped[str] = mapped_column(String(40), index=True)
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    crm_id: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConversionRow(Base):
+    """A purchase the CRM reported (a deal won), once per CRM event, with the contact it was."""
+
+    __tablename__ = "conversions"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # 'hubspot:<portal>:<event>'
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    deal_id: Mapped[str] = mapped_column(String(100))
+    contact_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    amount: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

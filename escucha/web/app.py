@@ -27,6 +27,7 @@ from escucha.web import (
     care_metrics,
     cases,
     contacts,
+    crm_webhooks,
     incidents,
     mentions,
     monitoring,
@@ -67,6 +68,7 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     app.include_router(incidents.router)
     app.include_router(care_metrics.router)
     app.include_router(contacts.router)
+    app.include_router(crm_webhooks.router)
     app.include_router(monitoring.router)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     for error in UNAVAILABLE:

@@ -18,6 +18,7 @@ from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.api_keys import ApiKeys
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.contacts import Contacts
+from escucha.store.crm_outbox import Conversions
 from escucha.store.incidents import Incidents
 from escucha.store.outbox import Outbox
 from escucha.store.store import Store
@@ -44,6 +45,7 @@ class ApiState:
     incidents: Incidents
     alerting: Alerting
     contacts: Contacts
+    conversions: Conversions
 
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
@@ -74,6 +76,7 @@ class ApiState:
             casebook=on_redis(store.engine, tenants.get, ctx.redis),
             incidents=Incidents(store.engine),
             contacts=Contacts(store.engine),
+            conversions=Conversions(store.engine),
             # Seals destinations' secrets as they are added; opens them only for a test alert.
             alerting=Alerting(
                 AlertOutbox(store.engine),

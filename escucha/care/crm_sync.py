@@ -1,0 +1,178 @@
+"""Feeding a tenant's CRM from its conversations: what escucha writes about a contact, when,
+and one batch sent from the outbox.
+
+A resolved case puts its customer's contact in the outbox once per cycle, only when the person
+agreed to be in the CRM; a revoked consent writes once more, so the CRM learns the opt-out.
+escucha writes the fields it owns and fills the ones the CRM owns only with what it knows: it
+never sends a blank over a value a salesperson typed. A batch whose sender was cut off is read
+back first, and the rows the CRM already has are marked sent without being written again.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+import httpx
+
+from escucha.channels.crm.hubspot import BATCH, Portal, Upsert, sync_keys, upsert_contacts
+from escucha.core.backoff import after_transient
+from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
+from escucha.core.models import as_utc
+from escucha.store.cases import Cases
+from escucha.store.contacts import Contacts, ContactView, identity_of
+from escucha.store.crm_outbox import Claimed, CrmOutbox, NewWrite
+
+MAX_ATTEMPTS = 10
+
+
+class Owner(StrEnum):
+    escucha = "escucha"  # always written
+    crm = "crm"  # the CRM's people keep it: written only to fill it, never to blank it
+
+
+FIELDS: Mapping[str, Owner] = {
+    "escucha_handles": Owner.escucha,
+    "escucha_crm_opt_in": Owner.escucha,
+    "escucha_marketing_opt_in": Owner.escucha,
+    "escucha_last_case": Owner.escucha,
+    "firstname": Owner.crm,
+    "email": Owner.crm,
+    "phone": Owner.crm,
+}
+
+
+def outgoing(properties: Mapping[str, str | None]) -> dict[str, str]:
+    """What may be sent: escucha's fields as they are, the CRM's only when escucha has a value,
+    and nothing the map does not name."""
+    sent = {}
+    for name, value in properties.items():
+        owner = FIELDS.get(name)
+        if owner is Owner.escucha:
+            sent[name] = value or ""
+        elif owner is Owner.crm and value:
+            sent[name] = value
+    return sent
+
+
+def contact_properties(view: ContactView, last_case: str | None) -> dict[str, str]:
+    verified = {i.kind: i.value for i in view.identities if i.verified}
+    handles = ";".join(f"{i.kind}:{i.value}" for i in view.identities if i.kind not in verified)
+    return outgoing({
+        "escucha_handles": handles,
+        "escucha_crm_opt_in": str(view.crm_opt_in).lower(),
+        "escucha_marketing_opt_in": str(view.marketing_opt_in).lower(),
+        "escucha_last_case": last_case,
+        "firstname": view.name,
+        "email": verified.get("email"),
+        "phone": verified.get("phone"),
+    })  # fmt: skip
+
+
+def enqueue_resolved(cases: Cases, contacts: Contacts, outbox: CrmOutbox, tenant: str,
+                     account: str, case_ids: list[str], now: datetime) -> int:  # fmt: skip
+    """Put the contacts of these resolved cases in the outbox, once per cycle; how many."""
+    added = 0
+    for case_id in case_ids:
+        history = cases.history(case_id)
+        if history is None or history.case.tenant != tenant or history.case.resolved_at is None:
+            continue
+        customer = [m for m in history.mentions if m.inbound]
+        if not customer:
+            continue
+        latest = customer[-1]
+        kind, value = identity_of(latest.source, latest.author_id, latest.author)
+        contact_id = contacts.ensure(tenant, kind, value, latest.author, now)
+        view = contacts.view(tenant, contact_id)
+        if not view.crm_opt_in:
+            continue  # the person did not agree to be in the CRM
+        key = f"case.resolved:{case_id}:{history.case.cycle}"
+        write = NewWrite(key, tenant, account, view.id, contact_properties(view, case_id))
+        added += outbox.add(write, now)
+    return added
+
+
+def enqueue_consent(contacts: Contacts, outbox: CrmOutbox, tenant: str, account: str,
+                    contact_id: str, now: datetime) -> bool:  # fmt: skip
+    """After a change of consent: the CRM hears the contact's new word once."""
+    view = contacts.view(tenant, contact_id)
+    key = f"consent:{view.id}:{int(as_utc(now).timestamp())}"
+    return outbox.add(NewWrite(key, tenant, account, view.id, contact_properties(view, None)), now)
+
+
+@dataclass
+class BatchReport:
+    sent: list[str] = field(default_factory=list)
+    reconciled: list[str] = field(default_factory=list)  # found in the CRM, not written again
+    dead: dict[str, str] = field(default_factory=dict)
+    retried: list[str] = field(default_factory=list)
+
+
+def send_batch(outbox: CrmOutbox, client: httpx.Client, portal: Portal, tenant: str,
+               account: str, now: datetime, jitter: Callable[[], float] = random.random
+               ) -> BatchReport:  # fmt: skip
+    """One batch of a tenant's due writes to one CRM account."""
+    report = BatchReport()
+    claimed = outbox.claim_batch(tenant, account, now, BATCH)
+    if not claimed:
+        return report
+    try:
+        pending = _reconcile(outbox, client, portal, claimed, now, report)
+        # One input per contact: HubSpot refuses a batch naming one id twice. The newest
+        # row speaks for its contact; older rows share its fate.
+        lead = {c.row.contact_id: c for c in sorted(pending, key=lambda c: c.row.created_at)}
+        if lead:
+            upserts = [Upsert(c.row.key, c.row.contact_id, c.row.properties)
+                       for c in lead.values()]  # fmt: skip
+            outcome = upsert_contacts(client, portal, upserts)
+            for c in pending:
+                trace = lead[c.row.contact_id].row.key
+                if trace in outcome.written:
+                    outbox.sent(c, outcome.written[trace], now)
+                    report.sent.append(c.row.key)
+                elif trace in outcome.refused:
+                    outbox.dead(c, outcome.refused[trace])
+                    report.dead[c.row.key] = outcome.refused[trace]
+                else:
+                    unanswered = RuntimeError("the CRM did not answer for it")
+                    _retry(outbox, c, unanswered, now, jitter, report)
+    except PermanentError as error:  # about the whole batch: a bad token, a missing scope
+        for c in claimed:
+            outbox.dead(c, str(error))
+            report.dead[c.row.key] = str(error)
+    except TRANSIENT_ERRORS as error:
+        for c in claimed:
+            _retry(outbox, c, error, now, jitter, report)
+    return report
+
+
+def _reconcile(outbox: CrmOutbox, client: httpx.Client, portal: Portal, claimed: list[Claimed],
+               now: datetime, report: BatchReport) -> list[Claimed]:  # fmt: skip
+    """Mark sent the cut-off rows the CRM already has; the rest still need writing."""
+    cut_off = [c for c in claimed if c.interrupted]
+    if not cut_off:
+        return claimed
+    known = sync_keys(client, portal, [c.row.contact_id for c in cut_off])
+    pending = []
+    for c in claimed:
+        crm_id, last_key = known.get(c.row.contact_id, ("", ""))
+        if c.interrupted and last_key == c.row.key:
+            outbox.sent(c, crm_id, now)
+            report.reconciled.append(c.row.key)
+        else:
+            pending.append(c)
+    return pending
+
+
+def _retry(outbox: CrmOutbox, claimed: Claimed, error: BaseException, now: datetime,
+           jitter: Callable[[], float], report: BatchReport) -> None:  # fmt: skip
+    at, reason = after_transient(error, claimed.row.attempts, now, MAX_ATTEMPTS, jitter)
+    if at is None:
+        outbox.dead(claimed, reason)
+        report.dead[claimed.row.key] = reason
+    else:
+        outbox.retry(claimed, at, reason)
+        report.retried.append(claimed.row.key)

@@ -1,0 +1,155 @@
+"""The outbox of writes to tenants' CRMs, and the conversions the CRMs report back.
+
+Invariants: a row's key (what caused the write: a case resolved, a consent changed) makes
+adding it twice a no-op; a sender claims up to a batch of one tenant's due rows for one CRM
+account by conditional UPDATEs, so two senders never hold the same row; only the latest
+claim's outcome is written (`escucha.store.leases`). A conversion is stored once per CRM event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from escucha.store.leases import claimable, same_claim
+from escucha.store.schema import ConversionRow, CrmOutboxRow
+
+LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class NewWrite:
+    key: str
+    tenant: str
+    account: str
+    contact_id: str
+    properties: dict[str, str]
+    kind: str = "contact.upsert"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    row: CrmOutboxRow
+    interrupted: bool  # a sender was cut off holding it: the CRM may already have it
+
+
+class CrmOutbox:
+    def __init__(self, engine: Engine, lease: timedelta = LEASE) -> None:
+        self.engine = engine
+        self.lease = lease
+
+    def add(self, write: NewWrite, now: datetime) -> bool:
+        """Write it down; False when its key is already there (nothing changes)."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                if session.get(CrmOutboxRow, write.key) is not None:
+                    return False
+                session.add(CrmOutboxRow(**write.__dict__, status="pending", attempts=0,
+                                         next_attempt_at=now, created_at=now))  # fmt: skip
+        except IntegrityError:  # another writer added the same key first
+            return False
+        return True
+
+    def get(self, key: str) -> CrmOutboxRow | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(CrmOutboxRow, key)
+
+    def due_accounts(self, now: datetime) -> list[tuple[str, str]]:
+        """(tenant, account) pairs with rows a sender may take now."""
+        query = select(CrmOutboxRow.tenant, CrmOutboxRow.account).where(
+            claimable(CrmOutboxRow, now, self.lease)
+        )
+        with Session(self.engine) as session:
+            return sorted({(t, a) for t, a in session.execute(query.distinct())})
+
+    def claim_batch(self, tenant: str, account: str, now: datetime, limit: int) -> list[Claimed]:
+        """Take up to `limit` due rows of one tenant's account, oldest first."""
+        due = claimable(CrmOutboxRow, now, self.lease)
+        query = (
+            select(CrmOutboxRow)
+            .where(CrmOutboxRow.tenant == tenant, CrmOutboxRow.account == account, due)
+            .order_by(CrmOutboxRow.next_attempt_at, CrmOutboxRow.key)
+            .limit(limit)
+        )
+        taken = []
+        with Session(self.engine, expire_on_commit=False) as session:
+            candidates = list(session.scalars(query))
+        for row in candidates:
+            claimed = self._claim(row.key, now)
+            if claimed is not None:
+                taken.append(Claimed(claimed, interrupted=row.status == "sending"))
+        return taken
+
+    def _claim(self, key: str, now: datetime) -> CrmOutboxRow | None:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            taken = session.execute(
+                update(CrmOutboxRow)
+                .where(CrmOutboxRow.key == key, claimable(CrmOutboxRow, now, self.lease))
+                .values(status="sending", claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(taken, "rowcount", 0):
+                return None
+            return session.get(CrmOutboxRow, key)
+
+    def sent(self, claimed: Claimed, crm_id: str, now: datetime) -> None:
+        self._settle(claimed, status="sent", crm_id=crm_id, sent_at=now, last_error=None)
+
+    def retry(self, claimed: Claimed, at: datetime, reason: str) -> None:
+        self._settle(claimed, status="pending", next_attempt_at=at, last_error=reason)
+
+    def dead(self, claimed: Claimed, reason: str) -> None:
+        self._settle(claimed, status="dead", last_error=reason)
+
+    def _settle(self, claimed: Claimed, **values: Any) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(CrmOutboxRow, claimed.row.key)
+            if row is None or row.status != "sending" or not same_claim(row, claimed.row):
+                return
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.attempts += 1
+
+    def counts(self, tenant: str) -> dict[str, int]:
+        query = (
+            select(CrmOutboxRow.status, func.count())
+            .where(CrmOutboxRow.tenant == tenant)
+            .group_by(CrmOutboxRow.status)
+        )
+        with Session(self.engine) as session:
+            return {status: int(n) for status, n in session.execute(query)}
+
+    def of_tenant(self, tenant: str, status: str | None = None) -> list[CrmOutboxRow]:
+        query = select(CrmOutboxRow).where(CrmOutboxRow.tenant == tenant)
+        if status is not None:
+            query = query.where(CrmOutboxRow.status == status)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query.order_by(CrmOutboxRow.created_at, CrmOutboxRow.key)))
+
+
+class Conversions:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, row: ConversionRow) -> bool:
+        """Store a conversion once; False when its event was already stored (a redelivery)."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                if session.get(ConversionRow, row.id) is not None:
+                    return False
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    def of_tenant(self, tenant: str, since: datetime, until: datetime) -> list[ConversionRow]:
+        query = select(ConversionRow).where(
+            ConversionRow.tenant == tenant, ConversionRow.at >= since, ConversionRow.at < until
+        )
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query.order_by(ConversionRow.at)))

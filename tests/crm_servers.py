@@ -1,0 +1,74 @@
+"""A local HubSpot: the CRM API's contact batch upsert and read, as documented, over a socket.
+
+It keeps contacts by `escucha_contact_id`, refuses an e-mail without "@" the way HubSpot
+refuses an invalid property (a 207 naming the input's objectWriteTraceId), refuses a batch
+that names one id twice (400), wants its bearer token, and can be told to answer 429 with
+Retry-After. `writes` counts every write a contact received.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.platform_servers import PlatformServer, Reply, Seen
+
+TOKEN = "pat-local-hubspot"
+UPSERT = "/crm/v3/objects/contacts/batch/upsert"
+READ = "/crm/v3/objects/contacts/batch/read"
+
+
+@dataclass
+class LocalHubSpot:
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)  # escucha id → record
+    writes: Counter[str] = field(default_factory=Counter)
+    busy: int = 0  # answer this many upserts with 429
+    retry_after: str = "1"
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def server(self) -> PlatformServer:
+        return PlatformServer({UPSERT: self._upsert, READ: self._read})
+
+    def _upsert(self, request: Seen) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return Reply(401, {"status": "error", "category": "INVALID_AUTHENTICATION"})
+        with self.lock:
+            if self.busy > 0:
+                self.busy -= 1
+                return Reply(429, {"status": "error", "category": "RATE_LIMITS"},
+                             {"Retry-After": self.retry_after})  # fmt: skip
+            inputs = request.json()["inputs"]
+            ids = [i["id"] for i in inputs]
+            if len(ids) != len(set(ids)) or len(inputs) > 100:
+                return Reply(400, {"status": "error", "category": "VALIDATION_ERROR",
+                                   "message": "Duplicate IDs found in batch input"})  # fmt: skip
+            results, errors = [], []
+            for given in inputs:
+                email = given["properties"].get("email")
+                if email is not None and "@" not in email:
+                    trace = {"objectWriteTraceId": [given["objectWriteTraceId"]]}
+                    errors.append({"status": "error", "category": "VALIDATION_ERROR",
+                                   "message": f'Property values were not valid: "{email}"',
+                                   "context": trace})  # fmt: skip
+                    continue
+                record = self.contacts.setdefault(
+                    given["id"], {"id": str(5000 + len(self.contacts)), "properties": {}}
+                )
+                record["properties"].update(given["properties"])
+                self.writes[given["id"]] += 1
+                results.append({"id": record["id"], "properties": record["properties"],
+                                "objectWriteTraceId": given["objectWriteTraceId"]})  # fmt: skip
+        body = {"status": "COMPLETE", "results": results, "numErrors": len(errors),
+                "errors": errors}  # fmt: skip
+        return Reply(207 if errors else 200, body)
+
+    def _read(self, request: Seen) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return Reply(401, {"status": "error"})
+        wanted = [i["id"] for i in request.json()["inputs"]]
+        with self.lock:
+            found = [self.contacts[w] for w in wanted if w in self.contacts]
+            results = [{"id": c["id"], "properties": dict(c["properties"])} for c in found]
+        return Reply(200, {"status": "COMPLETE", "results": results})

@@ -111,6 +111,13 @@ class Channels(Section):
         default=None, description="X OAuth 2.0 client secret (X-Twitter-Webhooks-Signature-OAuth2)"
     )
     mastodon_webhook_secret: str | None = None
+    hubspot_api_url: str = Field(
+        default="https://api.hubapi.com", description="where CRM writes to HubSpot go"
+    )
+    crm_tick_s: float = Field(default=15.0, gt=0, description="how often beat syncs CRMs")
+    crm_lease_s: float = Field(
+        default=120.0, gt=0, description="a CRM batch 'sending' longer than this was cut off"
+    )
     hubspot_client_secret: str | None = Field(
         default=None, description="the HubSpot app's client secret (X-HubSpot-Signature-v3)"
     )

@@ -26,6 +26,7 @@ class LocalHubSpot:
     writes: Counter[str] = field(default_factory=Counter)
     busy: int = 0  # answer this many upserts with 429
     retry_after: str = "1"
+    hold: threading.Event | None = None  # when given, each upsert waits for it after writing
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def server(self) -> PlatformServer:
@@ -62,6 +63,8 @@ class LocalHubSpot:
                                 "objectWriteTraceId": given["objectWriteTraceId"]})  # fmt: skip
         body = {"status": "COMPLETE", "results": results, "numErrors": len(errors),
                 "errors": errors}  # fmt: skip
+        if self.hold is not None:
+            self.hold.wait(30)  # written, but the sender may die before it hears so
         return Reply(207 if errors else 200, body)
 
     def _read(self, request: Seen) -> Reply:

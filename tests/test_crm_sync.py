@@ -121,6 +121,7 @@ def test_a_resolved_case_puts_its_contact_in_the_outbox_once_and_only_with_conse
     assert enqueue_resolved(cases, contacts, outbox, "acme", ACCOUNT, [case_id], NOW) == 0
     (row,) = outbox.of_tenant("acme")
     assert row.contact_id == lucia and row.properties["escucha_crm_opt_in"] == "true"
+    assert row.key == f"{ACCOUNT}:case.resolved:{case_id}:1"
     assert enqueue_resolved(cases, contacts, outbox, "other", ACCOUNT, [case_id], NOW) == 0
 
 

@@ -24,7 +24,8 @@ def test_every_tick_beat_sends_has_the_monitor_queue_to_itself():
     assert others and not {t for t in others if queue_of(t) == queue_name(MONITOR)}
     assert {queue_of(t) for t in ("escucha.care.check", "escucha.alert.send",
                                   "escucha.reply.send", "escucha.poll.run",
-                                  "escucha.crisis.watch")} == {queue_name(JOBS)}  # fmt: skip
+                                  "escucha.crisis.watch", "escucha.crm.send")
+            } == {queue_name(JOBS)}  # fmt: skip
     assert {queue_of(f"escucha.{s}") for s in STAGE_NAMES} == {queue_name(s) for s in STAGE_NAMES}
 
 

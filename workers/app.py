@@ -27,6 +27,7 @@ app = Celery(
         "tasks.care",
         "tasks.crisis",
         "tasks.alert",
+        "tasks.crm",
         "tasks.naive",
         *get_settings().ops.extra_task_modules,
     ],

@@ -30,6 +30,7 @@ TICKS = (
     Tick("cases-due", "escucha.care.due", lambda s: s.care.care_tick_s),
     Tick("crisis-due", "escucha.crisis.due", lambda s: s.crisis.crisis_tick_s),
     Tick("alerts-due", "escucha.alert.due", lambda s: s.crisis.alert_tick_s),
+    Tick("crm-due", "escucha.crm.due", lambda s: s.channels.crm_tick_s),
     Tick("pollers-due", "escucha.poll.due", lambda s: s.channels.poll_tick_s),
 )
 

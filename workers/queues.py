@@ -29,6 +29,7 @@ ROUTES = (
         "escucha.care.*": WORK,
         "escucha.crisis.*": WORK,
         "escucha.alert.*": WORK,
+        "escucha.crm.*": WORK,
     }
     # What beat sends: each expires if it waits too long, so none waits behind the work (an
     # exact name wins over the globs above).

@@ -25,6 +25,7 @@ from escucha.pipeline.context import Dispatch, DispatchError, PipelineContext, c
 from escucha.pipeline.stages import task_name
 from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.channel_credentials import ChannelCredentials
+from escucha.store.crm_outbox import CrmOutbox
 from escucha.store.incidents import Incidents
 from escucha.store.outbox import Outbox
 from escucha.store.queries import MentionFilter, StoredMention, find_mentions
@@ -92,6 +93,11 @@ def http_client() -> httpx.Client:
 def outbox() -> Outbox:
     lease = timedelta(seconds=get_settings().channels.outbox_lease_s)
     return Outbox(store().engine, lease)
+
+
+@cache
+def crm_outbox() -> CrmOutbox:
+    return CrmOutbox(store().engine, timedelta(seconds=get_settings().channels.crm_lease_s))
 
 
 @cache

@@ -89,17 +89,22 @@ def enqueue_resolved(cases: Cases, contacts: Contacts, outbox: CrmOutbox, tenant
         view = contacts.view(tenant, contact_id)
         if not view.crm_opt_in:
             continue  # the person did not agree to be in the CRM
-        key = f"case.resolved:{case_id}:{history.case.cycle}"
+        key = resolved_key(account, case_id, history.case.cycle)
         write = NewWrite(key, tenant, account, view.id, contact_properties(view, case_id))
         added += outbox.add(write, now)
     return added
+
+
+def resolved_key(account: str, case_id: str, cycle: int) -> str:
+    """The outbox key of a case's resolution: once per CRM account and cycle."""
+    return f"{account}:case.resolved:{case_id}:{cycle}"
 
 
 def enqueue_consent(contacts: Contacts, outbox: CrmOutbox, tenant: str, account: str,
                     contact_id: str, now: datetime) -> bool:  # fmt: skip
     """After a change of consent: the CRM hears the contact's new word once."""
     view = contacts.view(tenant, contact_id)
-    key = f"consent:{view.id}:{int(as_utc(now).timestamp())}"
+    key = f"{account}:consent:{view.id}:{int(as_utc(now).timestamp())}"
     return outbox.add(NewWrite(key, tenant, account, view.id, contact_properties(view, None)), now)
 
 
@@ -176,3 +181,20 @@ def _retry(outbox: CrmOutbox, claimed: Claimed, error: BaseException, now: datet
     else:
         outbox.retry(claimed, at, reason)
         report.retried.append(claimed.row.key)
+
+
+def enqueue_due(cases: Cases, contacts: Contacts, outbox: CrmOutbox,
+                accounts_of: Callable[[str], list[str]], since: datetime, now: datetime
+                ) -> int:  # fmt: skip
+    """Put in the outbox the contacts of every case resolved since `since`, for each CRM
+    account its tenant connected, skipping those already there without reading them."""
+    by_tenant: dict[str, list[tuple[str, int]]] = {}
+    for tenant, case_id, cycle in cases.resolved_since(since):
+        by_tenant.setdefault(tenant, []).append((case_id, cycle))
+    added = 0
+    for tenant, resolved in by_tenant.items():
+        for account in accounts_of(tenant):
+            known = outbox.existing([resolved_key(account, c, n) for c, n in resolved])
+            fresh = [c for c, n in resolved if resolved_key(account, c, n) not in known]
+            added += enqueue_resolved(cases, contacts, outbox, tenant, account, fresh, now)
+    return added

@@ -97,6 +97,18 @@ def connect_x(
     _connect(_tenant(ctx, tenant), "x", user_id, token)
 
 
+@connect_app.command("hubspot")
+def connect_hubspot(
+    ctx: typer.Context,
+    portal_id: Annotated[str, typer.Option(help="the HubSpot portal (hub) id")],
+    token: Token,
+    tenant: OrGroupTenant = None,
+) -> None:
+    """A HubSpot portal, with a private app's token (crm.objects.contacts.write and .read):
+    resolved cases' contacts are synced to it, and its won deals count as conversions."""
+    _connect(_tenant(ctx, tenant), "hubspot", portal_id, token)
+
+
 @connect_app.command("mastodon")
 def connect_mastodon(
     ctx: typer.Context,

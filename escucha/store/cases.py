@@ -116,6 +116,15 @@ class Cases:
         with Session(self.engine) as session:
             return list(session.scalars(query.order_by(CaseRow.id)))
 
+    def resolved_since(self, since: datetime) -> list[tuple[str, str, int]]:
+        """(tenant, case id, cycle) of the unmerged cases resolved at or after `since`."""
+        query = select(CaseRow.tenant, CaseRow.id, CaseRow.cycle).where(
+            CaseRow.resolved_at >= since, CaseRow.merged_into.is_(None)
+        )
+        with Session(self.engine) as session:
+            rows = session.execute(query.order_by(CaseRow.tenant, CaseRow.id))
+            return [(t, c, int(n)) for t, c, n in rows]
+
     def to_check(self, now: datetime, limit: int = 500) -> list[str]:
         """Cases whose projection is stale: touched since, or a clock moment has come."""
         with Session(self.engine) as session:

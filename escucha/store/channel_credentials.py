@@ -19,9 +19,9 @@ from escucha.core.tenant import account_key
 from escucha.store.schema import ChannelCredentialRow
 from escucha.store.tenants import Tenants
 
-Platform = Literal["facebook", "instagram", "x", "mastodon"]
+Platform = Literal["facebook", "instagram", "x", "mastodon", "hubspot"]
 ACCOUNT_FIELD = {"facebook": "meta_pages", "instagram": "instagram_accounts", "x": "x_user_ids",
-                 "mastodon": "mastodon"}  # fmt: skip
+                 "mastodon": "mastodon", "hubspot": "hubspot_portals"}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,12 @@ class CrmOutbox:
         with Session(self.engine, expire_on_commit=False) as session:
             return session.get(CrmOutboxRow, key)
 
+    def existing(self, keys: list[str]) -> set[str]:
+        """Which of `keys` are in the outbox already."""
+        with Session(self.engine) as session:
+            query = select(CrmOutboxRow.key).where(CrmOutboxRow.key.in_(keys))
+            return set(session.scalars(query)) if keys else set()
+
     def due_accounts(self, now: datetime) -> list[tuple[str, str]]:
         """(tenant, account) pairs with rows a sender may take now."""
         query = select(CrmOutboxRow.tenant, CrmOutboxRow.account).where(

@@ -1,0 +1,41 @@
+"""CRM sync: beat ticks `due`, which puts newly resolved cases' contacts in the outbox and hands
+each CRM account with due writes to `send`, one batch of up to 100 a task."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from config.settings import get_settings
+from escucha.care.crm_sync import enqueue_due, send_batch
+from escucha.channels.crm.hubspot import Portal
+from escucha.store.cases import Cases
+from escucha.store.contacts import Contacts
+from workers.app import app
+from workers.resources import channel_credentials, crm_outbox, http_client, store
+
+LOOK_BACK = timedelta(days=2)  # a tick missed during an outage still finds what was resolved
+
+
+@app.task(name="escucha.crm.due")
+def due() -> int:
+    now, engine = datetime.now(UTC), store().engine
+    enqueue_due(Cases(engine), Contacts(engine), crm_outbox(), hubspot_accounts, now - LOOK_BACK,
+                now)  # fmt: skip
+    accounts = crm_outbox().due_accounts(now)
+    for tenant, account in accounts:
+        app.send_task("escucha.crm.send", args=[tenant, account])
+    return len(accounts)
+
+
+@app.task(name="escucha.crm.send", acks_late=True, reject_on_worker_lost=True)
+def send(tenant: str, account: str) -> int:
+    opened = channel_credentials().opened(tenant, account)
+    if opened is None:
+        return 0  # disconnected since: its rows wait until it is connected again
+    portal = Portal(get_settings().channels.hubspot_api_url, opened[0])
+    report = send_batch(crm_outbox(), http_client(), portal, tenant, account, datetime.now(UTC))
+    return len(report.sent) + len(report.reconciled)
+
+
+def hubspot_accounts(tenant: str) -> list[str]:
+    return [c.account for c in channel_credentials().of_tenant(tenant) if c.platform == "hubspot"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from config.settings import get_settings
-from escucha.care.crm_sync import enqueue_due, send_batch
+from escucha.care.crm_sync import attribute_conversions, enqueue_due, send_batch
 from escucha.channels.crm.hubspot import Portal
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
+from escucha.store.crm_outbox import Conversions
 from workers.app import app
 from workers.resources import channel_credentials, crm_outbox, http_client, store
 
@@ -21,6 +22,7 @@ def due() -> int:
     now, engine = datetime.now(UTC), store().engine
     enqueue_due(Cases(engine), Contacts(engine), crm_outbox(), hubspot_accounts, now - LOOK_BACK,
                 now)  # fmt: skip
+    attribute_conversions(Conversions(engine), http_client(), portal)
     accounts = crm_outbox().due_accounts(now)
     for tenant, account in accounts:
         app.send_task("escucha.crm.send", args=[tenant, account])
@@ -29,12 +31,17 @@ def due() -> int:
 
 @app.task(name="escucha.crm.send", acks_late=True, reject_on_worker_lost=True)
 def send(tenant: str, account: str) -> int:
-    opened = channel_credentials().opened(tenant, account)
-    if opened is None:
+    connected = portal(tenant, account)
+    if connected is None:
         return 0  # disconnected since: its rows wait until it is connected again
-    portal = Portal(get_settings().channels.hubspot_api_url, opened[0])
-    report = send_batch(crm_outbox(), http_client(), portal, tenant, account, datetime.now(UTC))
+    report = send_batch(crm_outbox(), http_client(), connected, tenant, account,
+                        datetime.now(UTC))  # fmt: skip
     return len(report.sent) + len(report.reconciled)
+
+
+def portal(tenant: str, account: str) -> Portal | None:
+    opened = channel_credentials().opened(tenant, account)
+    return Portal(get_settings().channels.hubspot_api_url, opened[0]) if opened else None
 
 
 def hubspot_accounts(tenant: str) -> list[str]:

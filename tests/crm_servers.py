@@ -27,10 +27,21 @@ class LocalHubSpot:
     busy: int = 0  # answer this many upserts with 429
     retry_after: str = "1"
     hold: threading.Event | None = None  # when given, each upsert waits for it after writing
+    routes: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def server(self) -> PlatformServer:
-        return PlatformServer({UPSERT: self._upsert, READ: self._read})
+        self.routes = {UPSERT: self._upsert, READ: self._read}
+        return PlatformServer(self.routes)
+
+    def deal(self, deal: str, *contacts: str) -> None:
+        """Make a deal in this portal, associated with contacts escucha synced."""
+        kind = [{"category": "HUBSPOT_DEFINED", "typeId": 3}]
+        results = [{"toObjectId": int(self.contacts[c]["id"]), "associationTypes": kind}
+                   for c in contacts]  # fmt: skip
+        self.routes[f"/crm/v4/objects/deals/{deal}/associations/contacts"] = lambda _request: Reply(
+            200, {"results": results}
+        )
 
     def _upsert(self, request: Seen) -> Reply:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
@@ -70,8 +81,12 @@ class LocalHubSpot:
     def _read(self, request: Seen) -> Reply:
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             return Reply(401, {"status": "error"})
-        wanted = [i["id"] for i in request.json()["inputs"]]
+        asked = request.json()
+        wanted = [i["id"] for i in asked["inputs"]]
         with self.lock:
-            found = [self.contacts[w] for w in wanted if w in self.contacts]
+            if asked.get("idProperty") == "escucha_contact_id":
+                found = [self.contacts[w] for w in wanted if w in self.contacts]
+            else:  # HubSpot's own record ids
+                found = [c for c in self.contacts.values() if c["id"] in wanted]
             results = [{"id": c["id"], "properties": dict(c["properties"])} for c in found]
         return Reply(200, {"status": "COMPLETE", "results": results})

@@ -8,14 +8,16 @@ import httpx
 import pytest
 import time_machine
 
-from escucha.care.crm_sync import enqueue_resolved, outgoing, send_batch
+from escucha.care.care_history import complaint_recovery
+from escucha.care.crm_sync import attribute_conversions, enqueue_resolved, outgoing, send_batch
 from escucha.care.lifecycle import Status
 from escucha.channels.crm.hubspot import Portal, Upsert, upsert_contacts
 from escucha.core.models import as_utc
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
-from escucha.store.crm_outbox import LEASE, CrmOutbox, NewWrite
+from escucha.store.crm_outbox import LEASE, Conversions, CrmOutbox, NewWrite
 from escucha.store.migrate import upgrade
+from escucha.store.schema import ConversionRow
 from escucha.store.store import Store, make_engine
 from tests.crm_servers import TOKEN, LocalHubSpot
 from tests.factories import triaged
@@ -129,3 +131,29 @@ def test_escucha_never_blanks_a_field_the_crm_owns():
     sent = outgoing({"firstname": "", "email": None, "phone": "+34600",
                      "escucha_last_case": None, "lifecyclestage": "customer"})  # fmt: skip
     assert sent == {"phone": "+34600", "escucha_last_case": ""}
+
+
+def test_a_won_deal_is_attributed_to_its_contact_and_recovers_a_complainer(engine, hubspot):
+    crm, portal, client = hubspot
+    store = Store(engine)
+    store.save([triaged(1, tenant="acme", author="lucia_g", text="Perdieron mi maleta, fatal")])
+    wrote = as_utc(store.get("acme:x:1").created_at)
+    contacts, conversions = Contacts(engine), Conversions(engine)
+    lucia = contacts.ensure("acme", "x", "lucia_g", "Lucía", NOW)
+    outbox = CrmOutbox(engine)
+    outbox.add(NewWrite(f"{ACCOUNT}:case.resolved:c1:1", "acme", ACCOUNT, lucia, {}), NOW)
+    send_batch(outbox, client, portal, "acme", ACCOUNT, NOW)
+    crm.deal("9001", lucia)
+    crm.deal("404")  # a deal with someone escucha never met
+    bought = wrote + timedelta(days=12)
+    conversions.add(ConversionRow(id=f"{ACCOUNT}:77", tenant="acme", deal_id="9001", at=bought,
+                                  received_at=bought))  # fmt: skip
+    conversions.add(ConversionRow(id=f"{ACCOUNT}:78", tenant="acme", deal_id="404", at=bought,
+                                  received_at=bought))  # fmt: skip
+    assert attribute_conversions(conversions, client, lambda t, a: portal) == 1
+    assert [c.deal_id for c in conversions.unattributed()] == ["404"]  # a stranger's deal
+    since = wrote - timedelta(days=1)
+    figures = complaint_recovery(contacts, conversions, "acme", since, wrote + timedelta(days=1),
+                                 wrote + timedelta(days=90))  # fmt: skip
+    assert figures.complainers == 1 and figures.by == {"purchase": 1}
+    assert figures.median_days_to_recovery == 12

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from escucha.care.care_metrics import CareMetrics, CaseRecord, measure
 from escucha.care.casebook import changes, messages
-from escucha.care.recovery import WINDOW, Post, Recovery, recovery
+from escucha.care.recovery import WINDOW, Post, Recovery, Signal, recovery
 from escucha.core.models import as_utc
 from escucha.core.tenant import Tenant
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
+from escucha.store.crm_outbox import Conversions
 
 
 def records(cases: Cases, tenant: str, since: datetime, until: datetime) -> list[CaseRecord]:
@@ -40,7 +41,11 @@ def posts(contacts: Contacts, tenant: str, since: datetime, until: datetime) -> 
     ]  # fmt: skip
 
 
-def complaint_recovery(contacts: Contacts, tenant: str, since: datetime, until: datetime,
-                       now: datetime) -> Recovery:  # fmt: skip
-    """Recovery of the period's complainers, reading their posts up to 60 days past it."""
-    return recovery(posts(contacts, tenant, since, min(now, until + WINDOW)), (), since, until, now)
+def complaint_recovery(contacts: Contacts, conversions: Conversions, tenant: str,
+                       since: datetime, until: datetime, now: datetime) -> Recovery:  # fmt: skip
+    """Recovery of the period's complainers, reading their posts and purchases up to 60 days
+    past it."""
+    end = min(now, until + WINDOW)
+    bought = [Signal(contacts.root(tenant, c.contact_id), as_utc(c.at), "purchase")
+              for c in conversions.of_tenant(tenant, since, end) if c.contact_id]  # fmt: skip
+    return recovery(posts(contacts, tenant, since, end), bought, since, until, now)

@@ -18,15 +18,23 @@ from enum import StrEnum
 
 import httpx
 
-from escucha.channels.crm.hubspot import BATCH, Portal, Upsert, sync_keys, upsert_contacts
+from escucha.channels.crm.hubspot import (
+    BATCH,
+    Portal,
+    Upsert,
+    deal_contacts,
+    sync_keys,
+    upsert_contacts,
+)
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 from escucha.core.models import as_utc
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts, ContactView, identity_of
-from escucha.store.crm_outbox import Claimed, CrmOutbox, NewWrite
+from escucha.store.crm_outbox import Claimed, Conversions, CrmOutbox, NewWrite
 
 MAX_ATTEMPTS = 10
+UNANSWERED: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, PermanentError)
 
 
 class Owner(StrEnum):
@@ -198,3 +206,24 @@ def enqueue_due(cases: Cases, contacts: Contacts, outbox: CrmOutbox,
             fresh = [c for c, n in resolved if resolved_key(account, c, n) not in known]
             added += enqueue_resolved(cases, contacts, outbox, tenant, account, fresh, now)
     return added
+
+
+def attribute_conversions(conversions: Conversions, client: httpx.Client,
+                          portal_of: Callable[[str, str], Portal | None]) -> int:  # fmt: skip
+    """Find the contact of each won deal not yet attributed: the escucha contact the deal is
+    associated with in the CRM. A deal with none stays unattributed (a customer escucha never
+    met); how many were attributed."""
+    done = 0
+    for conversion in conversions.unattributed():
+        account = conversion.id.rpartition(":")[0]  # 'hubspot:<portal>'
+        portal = portal_of(conversion.tenant, account)
+        if portal is None:
+            continue
+        try:
+            found = deal_contacts(client, portal, conversion.deal_id)
+        except UNANSWERED:
+            continue  # the next tick asks again
+        if found:
+            conversions.attribute(conversion.id, found[0])
+            done += 1
+    return done

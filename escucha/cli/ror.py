@@ -52,10 +52,13 @@ def render_headline(engine: Engine, tenant: Tenant, label: str, now: datetime,
     from escucha.core.period import period
     from escucha.store.cases import Cases
     from escucha.store.contacts import Contacts
+    from escucha.store.crm_outbox import Conversions
 
     span = period(label, tenant.zone)
     care = care_metrics(Cases(engine), tenant, span.since, span.until, now)
-    recovered = complaint_recovery(Contacts(engine), tenant.id, span.since, span.until, now)
+    recovered = complaint_recovery(
+        Contacts(engine), Conversions(engine), tenant.id, span.since, span.until, now
+    )
     out.print(f"[bold]return on relationship, {label}[/] ({tenant.timezone}; "
               f"{care.cases} cases, {care.cycles} cycles)")  # fmt: skip
     for line in headline(care, recovered):

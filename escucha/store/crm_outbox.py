@@ -153,6 +153,17 @@ class Conversions:
             return False
         return True
 
+    def unattributed(self, limit: int = 100) -> list[ConversionRow]:
+        """Conversions whose contact is not known yet, oldest first."""
+        query = select(ConversionRow).where(ConversionRow.contact_id.is_(None))
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query.order_by(ConversionRow.received_at).limit(limit)))
+
+    def attribute(self, conversion_id: str, contact_id: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(ConversionRow).where(ConversionRow.id == conversion_id)
+                            .values(contact_id=contact_id))  # fmt: skip
+
     def of_tenant(self, tenant: str, since: datetime, until: datetime) -> list[ConversionRow]:
         query = select(ConversionRow).where(
             ConversionRow.tenant == tenant, ConversionRow.at >= since, ConversionRow.at < until

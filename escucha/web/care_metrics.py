@@ -43,7 +43,7 @@ def _care(state: ApiState, tenant_id: str, since: str | None, until: str | None
     if start >= end:
         raise HTTPException(422, "since must come before until")
     figures = care_metrics(state.casebook.cases, tenant, start, end, now)
-    recovered = complaint_recovery(state.contacts, tenant.id, start, end, now)
+    recovered = complaint_recovery(state.contacts, state.conversions, tenant.id, start, end, now)
     return figures.model_dump(mode="json") | {
         "complaint_recovery": recovered.model_dump(mode="json"),
         "timezone": tenant.timezone,

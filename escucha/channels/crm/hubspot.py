@@ -101,5 +101,23 @@ def sync_keys(client: httpx.Client, portal: Portal, contact_ids: Sequence[str]
     return found
 
 
+def deal_contacts(client: httpx.Client, portal: Portal, deal_id: str) -> list[str]:
+    """The escucha contacts a deal is associated with (those escucha put in the CRM)."""
+    response = client.get(f"{portal.url}/crm/v4/objects/deals/{deal_id}/associations/contacts",
+                          headers=_auth(portal))  # fmt: skip
+    check_response(response)
+    crm_ids = [str(r["toObjectId"]) for r in response.json().get("results", [])]
+    if not crm_ids:
+        return []
+    response = client.post(
+        f"{portal.url}/crm/v3/objects/contacts/batch/read",
+        json={"properties": [ID_PROPERTY], "inputs": [{"id": i} for i in crm_ids]},
+        headers=_auth(portal),
+    )
+    check_response(response)
+    found = ((r.get("properties") or {}).get(ID_PROPERTY) for r in response.json()["results"])
+    return [contact for contact in found if contact]
+
+
 def _auth(portal: Portal) -> dict[str, str]:
     return {"Authorization": f"Bearer {portal.token}"}

@@ -150,8 +150,11 @@ def test_forty_complaints_in_ten_minutes_open_one_incident_that_reaches_everyone
 
     assert wait_until(lambda: bool(opened()), 120, every_s=1), "no incident in two minutes"
     assert time.monotonic() - posted <= 120
+    # A watch tick may land while the burst is still being stored: the incident opens on what
+    # it saw, and counts the rest as they arrive (not doubled, so nobody is paged again).
+    assert wait_until(lambda: opened()[0]["observed"] >= 40, 60, every_s=1), opened()
     [incident] = opened()
-    assert incident["observed"] >= 40 and "negativ" in incident["headline"]
+    assert "negativ" in incident["headline"]
 
     # It reached the webhook (signed), Slack and the mailbox, each once.
     assert wait_until(lambda: receivers.hits("/hook") and receivers.hits("/slack/T1/B1/s3cr3t")

@@ -1,4 +1,6 @@
 FROM python:3.11-slim
+# Pango for the PDF reports (WeasyPrint), and a font to draw them with.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY config config

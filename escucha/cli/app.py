@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from config.settings import Settings, get_settings
-from escucha.cli import agents, canned, cases, channels, crisis, keys, ror, tenants
+from escucha.cli import agents, canned, cases, channels, crisis, keys, report, ror, tenants
 from escucha.cli.backend import QueueBackend, backend_of, refuse_dispatch
 from escucha.pipeline.context import Dispatch, PipelineContext, connect_with
 from escucha.pipeline.ingest import IngestReport, Row, ingest
@@ -33,6 +33,7 @@ app.add_typer(keys.app, name="key")
 app.add_typer(canned.app, name="canned")
 app.add_typer(crisis.app, name="crisis")
 app.command("ror")(ror.ror)
+app.command("report")(report.report)
 app.command("cases")(cases.list_cases)
 app.command("case")(cases.show_case)
 app.command("reply")(cases.reply)

@@ -1,0 +1,81 @@
+"""A report as a business owner reads it: HTML, the same as PDF, or its mentions as CSV."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from datetime import datetime
+from typing import Literal
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from escucha.core.models import as_utc
+from escucha.report import charts
+from escucha.report.contents import Report
+from escucha.report.words import words_for
+from escucha.store.schema import MentionRow
+
+Format = Literal["html", "pdf", "csv"]
+TEMPLATES = Environment(
+    loader=PackageLoader("escucha.report", "templates"), autoescape=select_autoescape()
+)
+
+
+def html(report: Report) -> str:
+    language, w = words_for(report.tenant.languages)
+    zone = report.tenant.zone
+
+    def local(at: datetime) -> str:
+        return as_utc(at).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    recovery = report.recovery
+    steps = [(w["complainers"], recovery.complainers), (w["decided"], recovery.decided),
+             (w["recovered"], recovery.recovered)]  # fmt: skip
+    drawn = {
+        "volume": charts.volume_chart(report.days, (w["negative"], w["neutral"], w["positive"])),
+        "voice": charts.voice_chart(report.voices, w["mentions"]),
+        "recovery": charts.funnel_chart(steps),
+    }
+    times = [(w["first"], report.care.first_response), (w["next"], report.care.next_response),
+             (w["resolution"], report.care.resolution)]  # fmt: skip
+    return TEMPLATES.get_template("report.html.j2").render(
+        r=report, w=w, language=language, name=report.tenant.name or report.tenant.id,
+        generated=local(report.generated_at), local=local, times=times,
+        charts={k: base64.b64encode(v).decode() for k, v in drawn.items()},
+        pct=_percent, mins=_minutes, signed=_signed,
+    )  # fmt: skip
+
+
+def pdf(report: Report) -> bytes:
+    from weasyprint import HTML  # imported when a PDF is asked for: it loads Pango
+
+    return bytes(HTML(string=html(report)).write_pdf())
+
+
+def mentions_csv(rows: list[MentionRow], report: Report) -> str:
+    """The period's mentions, one row each, times in the tenant's zone."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "created_at", "source", "author", "sentiment", "intent", "complaint",
+                     "priority", "case_id", "text"])  # fmt: skip
+    zone = report.tenant.zone
+    for row in rows:
+        writer.writerow([row.id, as_utc(row.created_at).astimezone(zone).isoformat(), row.source,
+                         row.author, row.sentiment, row.intent, row.complaint,
+                         row.priority_label, row.case_id or "", row.text])  # fmt: skip
+    return out.getvalue()
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
+
+
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"

@@ -117,3 +117,18 @@ def test_the_metrics_carry_complaint_recovery(api):
              "until": (wrote + timedelta(days=1)).isoformat()}  # fmt: skip
     recovered = client.get("/v1/metrics/care", params=query, headers=KEY_A).json()
     assert recovered["complaint_recovery"]["complainers"] == 1
+
+
+def test_a_periods_report_comes_as_json_for_its_own_tenant_only(api):
+    client, reader = api[0].client, api[2]
+    mine = client.get("/v1/reports/2026-11", headers=reader)
+    assert mine.status_code == 200, mine.text
+    body = mine.json()
+    assert body["tenant"] == "a" and body["mentions"] == 1
+    assert body["period"]["since"].startswith("2026-11-01")  # tenant a keeps UTC
+    assert body["complaint_recovery"]["complainers"] == 1
+    assert sum(d["negative"] + d["neutral"] + d["positive"] for d in body["days"]) == 1
+    theirs = client.get("/v1/reports/2026-11", headers=KEY_B).json()
+    assert theirs["tenant"] == "b" and theirs["mentions"] == 0
+    assert client.get("/v1/reports/noviembre", headers=KEY_A).status_code == 422
+    assert client.get("/v1/reports/2026-11").status_code == 401

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -178,3 +179,25 @@ def incidents_in(incidents: Incidents, tenant: str, period: Period) -> list[Inci
         for row in incidents.of_tenant(tenant, None, 500)
         if period.since <= as_utc(row.opened_at) < period.until
     ]
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    """The report's figures as the API serves them, times in UTC."""
+    return {
+        "tenant": report.tenant.id,
+        "period": {"label": report.period.label, "since": report.period.since.isoformat(),
+                   "until": report.period.until.isoformat(), "timezone": report.tenant.timezone},
+        "generated_at": report.generated_at.isoformat(),
+        "mentions": report.mentions,
+        "days": [{"day": d.day.isoformat(), "positive": d.positive, "neutral": d.neutral,
+                  "negative": d.negative} for d in report.days],
+        "share_of_voice": [{"name": v.name, "own": v.own, "mentions": v.mentions,
+                            "positive": v.positive, "negative": v.negative, "net": v.net}
+                           for v in report.voices],
+        "care": report.care.model_dump(mode="json"),
+        "complaint_recovery": report.recovery.model_dump(mode="json"),
+        "fans_to_customers": [f.__dict__ for f in report.funnels],
+        "topics": [{"topic": t, "mentions": n} for t, n in report.topics],
+        "incidents": [{"opened_at": i.opened_at.isoformat(), "topic": i.topic,
+                       "status": i.status, "observed": i.observed} for i in report.incidents],
+    }  # fmt: skip

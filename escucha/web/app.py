@@ -32,6 +32,7 @@ from escucha.web import (
     mentions,
     monitoring,
     replies,
+    reports,
     webhooks,
 )
 from escucha.web.state import ApiState
@@ -69,6 +70,7 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     app.include_router(care_metrics.router)
     app.include_router(contacts.router)
     app.include_router(crm_webhooks.router)
+    app.include_router(reports.router)
     app.include_router(monitoring.router)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     for error in UNAVAILABLE:

@@ -3,16 +3,20 @@ each CRM account with due writes to `send`, one batch of up to 100 a task."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
+
+from redis.exceptions import LockError
 
 from config.settings import get_settings
 from escucha.care.crm_sync import attribute_conversions, enqueue_due, send_batch
 from escucha.channels.crm.hubspot import Portal
+from escucha.core import keys
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
 from escucha.store.crm_outbox import Conversions
 from workers.app import app
-from workers.resources import channel_credentials, crm_outbox, http_client, store
+from workers.resources import channel_credentials, context, crm_outbox, http_client, store
 
 LOOK_BACK = timedelta(days=2)  # a tick missed during an outage still finds what was resolved
 
@@ -22,7 +26,7 @@ def due() -> int:
     now, engine = datetime.now(UTC), store().engine
     enqueue_due(Cases(engine), Contacts(engine), crm_outbox(), hubspot_accounts, now - LOOK_BACK,
                 now)  # fmt: skip
-    attribute_conversions(Conversions(engine), http_client(), portal)
+    attribute_conversions(Conversions(engine), Contacts(engine), http_client(), portal, now)
     accounts = crm_outbox().due_accounts(now)
     for tenant, account in accounts:
         app.send_task("escucha.crm.send", args=[tenant, account])
@@ -34,8 +38,17 @@ def send(tenant: str, account: str) -> int:
     connected = portal(tenant, account)
     if connected is None:
         return 0  # disconnected since: its rows wait until it is connected again
-    report = send_batch(crm_outbox(), http_client(), connected, tenant, account,
-                        datetime.now(UTC))  # fmt: skip
+    # One sender per account at a time: two could split a contact's rows and race to the CRM.
+    lease = get_settings().channels.crm_lease_s
+    lock = context().redis.lock(keys.crm_sender(tenant, account), timeout=lease)
+    if not lock.acquire(blocking=False):
+        return 0  # another sender has this account; the next tick looks again
+    try:
+        report = send_batch(crm_outbox(), http_client(), connected, tenant, account,
+                            datetime.now(UTC))  # fmt: skip
+    finally:
+        with contextlib.suppress(LockError):
+            lock.release()  # an expired lease was taken over: that sender releases it
     return len(report.sent) + len(report.reconciled)
 
 

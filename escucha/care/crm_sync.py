@@ -11,6 +11,7 @@ back first, and the rows the CRM already has are marked sent without being writt
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,9 +29,8 @@ from escucha.channels.crm.hubspot import (
 )
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
-from escucha.core.models import as_utc
 from escucha.store.cases import Cases
-from escucha.store.contacts import Contacts, ContactView, identity_of
+from escucha.store.contacts import GIVEN, Contacts, ContactView, identity_of
 from escucha.store.crm_outbox import Claimed, Conversions, CrmOutbox, NewWrite
 
 MAX_ATTEMPTS = 10
@@ -47,7 +47,7 @@ FIELDS: Mapping[str, Owner] = {
     "escucha_crm_opt_in": Owner.escucha,
     "escucha_marketing_opt_in": Owner.escucha,
     "escucha_last_case": Owner.escucha,
-    "firstname": Owner.crm,
+    "escucha_name": Owner.escucha,  # the platform name; firstname is the salesperson's
     "email": Owner.crm,
     "phone": Owner.crm,
 }
@@ -68,13 +68,13 @@ def outgoing(properties: Mapping[str, str | None]) -> dict[str, str]:
 
 def contact_properties(view: ContactView, last_case: str | None) -> dict[str, str]:
     verified = {i.kind: i.value for i in view.identities if i.verified}
-    handles = ";".join(f"{i.kind}:{i.value}" for i in view.identities if i.kind not in verified)
+    handles = ";".join(f"{i.kind}:{i.value}" for i in view.identities if i.kind not in GIVEN)
     return outgoing({
         "escucha_handles": handles,
         "escucha_crm_opt_in": str(view.crm_opt_in).lower(),
         "escucha_marketing_opt_in": str(view.marketing_opt_in).lower(),
         "escucha_last_case": last_case,
-        "firstname": view.name,
+        "escucha_name": view.name,
         "email": verified.get("email"),
         "phone": verified.get("phone"),
     })  # fmt: skip
@@ -110,10 +110,17 @@ def resolved_key(account: str, case_id: str, cycle: int) -> str:
 
 def enqueue_consent(contacts: Contacts, outbox: CrmOutbox, tenant: str, account: str,
                     contact_id: str, now: datetime) -> bool:  # fmt: skip
-    """After a change of consent: the CRM hears the contact's new word once."""
+    """After a change of consent: the CRM hears the contact's new word once. Someone the CRM
+    never had, and who is not in it now, is not written at all; someone who left it is told
+    only that, without their handles, e-mail or phone."""
     view = contacts.view(tenant, contact_id)
-    key = f"{account}:consent:{view.id}:{int(as_utc(now).timestamp())}"
-    return outbox.add(NewWrite(key, tenant, account, view.id, contact_properties(view, None)), now)
+    if not view.crm_opt_in and not outbox.ever_sent(tenant, account, view.id):
+        return False
+    properties = contact_properties(view, None)
+    if not view.crm_opt_in:
+        properties = {k: v for k, v in properties.items() if k.endswith("_opt_in")}
+    key = f"{account}:consent:{view.id}:{uuid.uuid4().hex[:12]}"
+    return outbox.add(NewWrite(key, tenant, account, view.id, properties), now)
 
 
 @dataclass
@@ -169,11 +176,14 @@ def _reconcile(outbox: CrmOutbox, client: httpx.Client, portal: Portal, claimed:
     if not cut_off:
         return claimed
     known = sync_keys(client, portal, [c.row.contact_id for c in cut_off])
+    found = {c.row.contact_id: c for c in cut_off
+             if known.get(c.row.contact_id, ("", ""))[1] == c.row.key}  # fmt: skip
     pending = []
     for c in claimed:
-        crm_id, last_key = known.get(c.row.contact_id, ("", ""))
-        if c.interrupted and last_key == c.row.key:
-            outbox.sent(c, crm_id, now)
+        newest = found.get(c.row.contact_id)
+        if newest is not None and c.row.created_at <= newest.row.created_at:
+            # The CRM has this row, or a newer one of the same contact: nothing to write.
+            outbox.sent(c, known[c.row.contact_id][0], now)
             report.reconciled.append(c.row.key)
         else:
             pending.append(c)
@@ -208,13 +218,14 @@ def enqueue_due(cases: Cases, contacts: Contacts, outbox: CrmOutbox,
     return added
 
 
-def attribute_conversions(conversions: Conversions, client: httpx.Client,
-                          portal_of: Callable[[str, str], Portal | None]) -> int:  # fmt: skip
+def attribute_conversions(conversions: Conversions, contacts: Contacts, client: httpx.Client,
+                          portal_of: Callable[[str, str], Portal | None], now: datetime
+                          ) -> int:  # fmt: skip
     """Find the contact of each won deal not yet attributed: the escucha contact the deal is
     associated with in the CRM. A deal with none stays unattributed (a customer escucha never
     met); how many were attributed."""
     done = 0
-    for conversion in conversions.unattributed():
+    for conversion in conversions.unattributed(now):
         account = conversion.id.rpartition(":")[0]  # 'hubspot:<portal>'
         portal = portal_of(conversion.tenant, account)
         if portal is None:
@@ -223,7 +234,8 @@ def attribute_conversions(conversions: Conversions, client: httpx.Client,
             found = deal_contacts(client, portal, conversion.deal_id)
         except UNANSWERED:
             continue  # the next tick asks again
-        if found:
-            conversions.attribute(conversion.id, found[0])
-            done += 1
+        # Anyone in the portal can edit escucha_contact_id: only this tenant's contacts count.
+        ours = [c for c in found if contacts.exists(conversion.tenant, c)]
+        conversions.checked(conversion.id, ours[0] if ours else None, now)
+        done += bool(ours)
     return done

@@ -98,7 +98,8 @@ def verify_hubspot(signature: str | None, timestamp: str | None, secret: str, me
     _require(secret)
     if not signature or not timestamp:
         raise MissingSignature("no X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp")
-    if not timestamp.isdigit() or abs(now_ms - int(timestamp)) > HUBSPOT_MAX_AGE_S * 1000:
+    readable = timestamp.isascii() and timestamp.isdigit()
+    if not readable or abs(now_ms - int(timestamp)) > HUBSPOT_MAX_AGE_S * 1000:
         raise SignatureMismatch("the request's timestamp is missing, malformed or too old")
     if not constant_time_equal(signature.strip(), hubspot_v3(secret, method, uri, body, timestamp)):
         raise SignatureMismatch("HubSpot v3 signature does not match the request")

@@ -116,3 +116,8 @@ def crisis_lock(tenant: str) -> str:
 
 
 ALERT_LOCK = f"{PREFIX}:alert-lock"  # held while one process fans out, climbs and relays
+
+
+def crm_sender(tenant: str, account: str) -> str:
+    """Held while one process sends a tenant's writes to one CRM account."""
+    return f"{PREFIX}:crm-sender:{tenant}:{account}"

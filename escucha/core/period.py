@@ -32,22 +32,25 @@ def period(text: str, zone: ZoneInfo) -> Period:
         year, month = int(found[1]), int(found[2])
         if not 1 <= month <= 12:
             raise PeriodError(f"{text!r}: the month must be 01 to 12")
-        first = date(year, month, 1)
-        following = date(year + month // 12, month % 12 + 1, 1)
-        return Period(text, _midnight(first, zone), _midnight(following, zone))
+        try:
+            first = date(year, month, 1)
+            following = date(year + month // 12, month % 12 + 1, 1)
+            return Period(text, _midnight(first, zone), _midnight(following, zone))
+        except (ValueError, OverflowError):
+            raise PeriodError(f"{text!r}: the year is out of range") from None
     if found := WEEK.match(text):
         try:
             monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
-        except ValueError as error:
+            return Period(text, _midnight(monday, zone), _midnight(monday + timedelta(7), zone))
+        except (ValueError, OverflowError) as error:
             raise PeriodError(f"{text!r}: {error}") from None
-        return Period(text, _midnight(monday, zone), _midnight(monday + timedelta(7), zone))
     try:
         day = date.fromisoformat(text)
-    except ValueError:
+        return Period(text, _midnight(day, zone), _midnight(day + timedelta(1), zone))
+    except (ValueError, OverflowError):
         raise PeriodError(
             f"{text!r} is not a period: give a month (2026-11), a week (2026-W48) or a day"
         ) from None
-    return Period(text, _midnight(day, zone), _midnight(day + timedelta(1), zone))
 
 
 def moment(text: str, zone: ZoneInfo) -> datetime:

@@ -8,7 +8,7 @@ import io
 from datetime import datetime
 from typing import Literal
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from escucha.core.models import as_utc
 from escucha.report import charts
@@ -17,9 +17,7 @@ from escucha.report.words import words_for
 from escucha.store.schema import MentionRow
 
 Format = Literal["html", "pdf", "csv"]
-TEMPLATES = Environment(
-    loader=PackageLoader("escucha.report", "templates"), autoescape=select_autoescape()
-)
+TEMPLATES = Environment(loader=PackageLoader("escucha.report", "templates"), autoescape=True)
 
 
 def html(report: Report) -> str:
@@ -62,9 +60,14 @@ def mentions_csv(rows: list[MentionRow], report: Report) -> str:
     zone = report.tenant.zone
     for row in rows:
         writer.writerow([row.id, as_utc(row.created_at).astimezone(zone).isoformat(), row.source,
-                         row.author, row.sentiment, row.intent, row.complaint,
-                         row.priority_label, row.case_id or "", row.text])  # fmt: skip
+                         inert(row.author), row.sentiment, row.intent, row.complaint,
+                         row.priority_label, row.case_id or "", inert(row.text)])  # fmt: skip
     return out.getvalue()
+
+
+def inert(cell: str) -> str:
+    """A stranger's words as a spreadsheet cell that never runs as a formula ("=HYPERLINK(...")."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def _percent(value: float | None) -> str:

@@ -132,11 +132,23 @@ class Contacts:
         source, target = self.root(tenant, contact_id), self.root(tenant, into)
         if source == target:
             raise ContactConflict(f"{contact_id} and {into} are already one contact")
-        if len(self._chain(tenant, into)) >= MAX_DEPTH:
-            raise ContactConflict(f"contact {into} is merged {MAX_DEPTH} deep: merge into its root")
+        if len(self._chain(tenant, into)) + self._height(tenant, source) > MAX_DEPTH:
+            raise ContactConflict(f"merging would chain contacts over {MAX_DEPTH} deep")
         with Session(self.engine) as session, session.begin():
-            session.execute(update(ContactRow).where(ContactRow.id == source)
-                            .values(merged_into=target, updated_at=now))  # fmt: skip
+            # Only a root joins a group, and only a group whose root is still one: two merges
+            # crossing each other (A into B, B into A) cannot both land and make a loop.
+            moved = session.execute(
+                update(ContactRow)
+                .where(ContactRow.id == source, ContactRow.tenant == tenant,
+                       ContactRow.merged_into.is_(None))
+                .values(merged_into=target, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+            held = session.scalars(
+                select(ContactRow).where(ContactRow.id == target).with_for_update()
+            ).one()
+            if not getattr(moved, "rowcount", 0) or held.merged_into is not None:
+                raise ContactConflict("the contacts changed meanwhile: look again and retry")
             data = {"from": source, "reason": reason}
             session.add(ContactEventRow(tenant=tenant, contact_id=target, at=now, kind="merged",
                                         actor=actor, data=data))  # fmt: skip
@@ -169,6 +181,11 @@ class Contacts:
                                         kind="consent", actor=actor,
                                         data={"crm": crm, "marketing": marketing}))  # fmt: skip
 
+    def exists(self, tenant: str, contact_id: str) -> bool:
+        with Session(self.engine) as session:
+            row = session.get(ContactRow, contact_id)
+            return row is not None and row.tenant == tenant
+
     def root(self, tenant: str, contact_id: str) -> str:
         return self._chain(tenant, contact_id)[-1]
 
@@ -177,11 +194,13 @@ class Contacts:
         with Session(self.engine) as session:
             members = [root]
             frontier = [root.id]
+            seen = {root.id}
             while frontier:
                 children = select(ContactRow).where(
                     ContactRow.tenant == tenant, ContactRow.merged_into.in_(frontier)
                 )
-                found = list(session.scalars(children))
+                found = [m for m in session.scalars(children) if m.id not in seen]
+                seen.update(m.id for m in found)
                 members.extend(found)
                 frontier = [m.id for m in found]
             ids = [m.id for m in members]
@@ -274,8 +293,22 @@ class Contacts:
             parent = self._row(tenant, chain[-1]).merged_into
             if parent is None:
                 return chain
+            if parent in chain:
+                raise ContactConflict(f"contacts {chain} are merged in a loop")
             chain.append(parent)
-        return chain
+        raise ContactConflict(f"contact {contact_id} is merged more than {MAX_DEPTH} deep")
+
+    def _height(self, tenant: str, root: str) -> int:
+        """How many levels the group under `root` has, the root included."""
+        with Session(self.engine) as session:
+            levels, frontier, seen = 0, [root], {root}
+            while frontier:
+                levels += 1
+                found = session.scalars(select(ContactRow.id).where(
+                    ContactRow.tenant == tenant, ContactRow.merged_into.in_(frontier)))  # fmt: skip
+                frontier = [c for c in found if c not in seen]
+                seen.update(frontier)
+            return levels
 
 
 def _posted_by(identity: Identity) -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from escucha.store.leases import claimable, same_claim
 from escucha.store.schema import ConversionRow, CrmOutboxRow
 
 LEASE = timedelta(minutes=2)
+RECHECK = timedelta(hours=6)  # how often a deal with no contact of ours is asked about
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,14 @@ class CrmOutbox:
             query = select(CrmOutboxRow.key).where(CrmOutboxRow.key.in_(keys))
             return set(session.scalars(query)) if keys else set()
 
+    def ever_sent(self, tenant: str, account: str, contact_id: str) -> bool:
+        query = select(CrmOutboxRow.key).where(
+            CrmOutboxRow.tenant == tenant, CrmOutboxRow.account == account,
+            CrmOutboxRow.contact_id == contact_id, CrmOutboxRow.status == "sent",
+        )  # fmt: skip
+        with Session(self.engine) as session:
+            return session.scalars(query.limit(1)).first() is not None
+
     def due_accounts(self, now: datetime) -> list[tuple[str, str]]:
         """(tenant, account) pairs with rows a sender may take now."""
         query = select(CrmOutboxRow.tenant, CrmOutboxRow.account).where(
@@ -104,7 +113,20 @@ class CrmOutbox:
             return session.get(CrmOutboxRow, key)
 
     def sent(self, claimed: Claimed, crm_id: str, now: datetime) -> None:
-        self._settle(claimed, status="sent", crm_id=crm_id, sent_at=now, last_error=None)
+        """The row reached the CRM. Older rows of its contact not yet sent are moot now (the
+        CRM holds newer facts): they are settled with it, so none can go out late and overwrite."""
+        if self._settle(claimed, status="sent", crm_id=crm_id, sent_at=now, last_error=None):
+            row = claimed.row
+            with Session(self.engine) as session, session.begin():
+                session.execute(
+                    update(CrmOutboxRow)
+                    .where(CrmOutboxRow.tenant == row.tenant, CrmOutboxRow.account == row.account,
+                           CrmOutboxRow.contact_id == row.contact_id,
+                           CrmOutboxRow.created_at < row.created_at,
+                           CrmOutboxRow.status == "pending")
+                    .values(status="sent", crm_id=crm_id, sent_at=now,
+                            last_error=f"superseded by {row.key}")
+                )  # fmt: skip
 
     def retry(self, claimed: Claimed, at: datetime, reason: str) -> None:
         self._settle(claimed, status="pending", next_attempt_at=at, last_error=reason)
@@ -112,14 +134,16 @@ class CrmOutbox:
     def dead(self, claimed: Claimed, reason: str) -> None:
         self._settle(claimed, status="dead", last_error=reason)
 
-    def _settle(self, claimed: Claimed, **values: Any) -> None:
+    def _settle(self, claimed: Claimed, **values: Any) -> bool:
+        """Whether the outcome was written (the claim was still this sender's)."""
         with Session(self.engine) as session, session.begin():
             row = session.get(CrmOutboxRow, claimed.row.key)
             if row is None or row.status != "sending" or not same_claim(row, claimed.row):
-                return
+                return False
             for name, value in values.items():
                 setattr(row, name, value)
             row.attempts += 1
+            return True
 
     def counts(self, tenant: str) -> dict[str, int]:
         query = (
@@ -153,16 +177,24 @@ class Conversions:
             return False
         return True
 
-    def unattributed(self, limit: int = 100) -> list[ConversionRow]:
-        """Conversions whose contact is not known yet, oldest first."""
-        query = select(ConversionRow).where(ConversionRow.contact_id.is_(None))
+    def unattributed(self, now: datetime, every: timedelta = RECHECK, limit: int = 100
+                     ) -> list[ConversionRow]:  # fmt: skip
+        """Conversions whose contact is not known yet and that were not asked about lately:
+        a deal with someone escucha never met is asked about again only every `every`."""
+        asked_before = now - every
+        query = select(ConversionRow).where(
+            ConversionRow.contact_id.is_(None),
+            (ConversionRow.checked_at.is_(None)) | (ConversionRow.checked_at <= asked_before),
+        )
+        order = query.order_by(ConversionRow.checked_at.is_not(None), ConversionRow.received_at)
         with Session(self.engine, expire_on_commit=False) as session:
-            return list(session.scalars(query.order_by(ConversionRow.received_at).limit(limit)))
+            return list(session.scalars(order.limit(limit)))
 
-    def attribute(self, conversion_id: str, contact_id: str) -> None:
+    def checked(self, conversion_id: str, contact_id: str | None, now: datetime) -> None:
+        """Write down what the CRM said: its contact, or that it named none of ours yet."""
         with Session(self.engine) as session, session.begin():
             session.execute(update(ConversionRow).where(ConversionRow.id == conversion_id)
-                            .values(contact_id=contact_id))  # fmt: skip
+                            .values(contact_id=contact_id, checked_at=now))  # fmt: skip
 
     def of_tenant(self, tenant: str, since: datetime, until: datetime) -> list[ConversionRow]:
         query = select(ConversionRow).where(

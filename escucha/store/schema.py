@@ -393,3 +393,4 @@ class ConversionRow(Base):
     amount: Mapped[float | None] = mapped_column(Float)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last asked

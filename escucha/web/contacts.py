@@ -9,7 +9,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from escucha.care.crm_sync import enqueue_consent
 from escucha.store.contacts import ContactConflict, UnknownContact, normal
+from escucha.store.crm_outbox import CrmOutbox
 from escucha.web.actor import Actor
 from escucha.web.auth import Agent, Reader
 from escucha.web.state import ApiState, get_state
@@ -111,7 +113,12 @@ def unmerge(state: State, tenant: Agent, actor: Actor, contact_id: str) -> dict[
 def consent(state: State, tenant: Agent, actor: Actor, contact_id: str, body: Consent
             ) -> dict[str, Any]:  # fmt: skip
     _view(state, tenant, contact_id)
-    state.contacts.set_consent(tenant, contact_id, _now(), body.crm, body.marketing, actor)
+    now = _now()
+    state.contacts.set_consent(tenant, contact_id, now, body.crm, body.marketing, actor)
+    outbox = CrmOutbox(state.store.engine)
+    for channel in state.channels.of_tenant(tenant):
+        if channel.platform == "hubspot":  # the CRM hears the new word, an opt-out above all
+            enqueue_consent(state.contacts, outbox, tenant, channel.account, contact_id, now)
     return state.contacts.view(tenant, contact_id).as_json()
 
 

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Float()),
         sa.Column("at", WHEN, nullable=False),
         sa.Column("received_at", WHEN, nullable=False),
+        sa.Column("checked_at", WHEN),
     )
 
 

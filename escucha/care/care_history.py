@@ -21,8 +21,11 @@ def records(cases: Cases, tenant: str, since: datetime, until: datetime) -> list
         history = cases.history(case_id)
         if history is None or history.case.tenant != tenant:
             continue
-        found.append(CaseRecord(case_id, history.case.source, as_utc(history.case.opened_at),
-                                tuple(messages(history)), tuple(changes(history))))  # fmt: skip
+        said = tuple(messages(history))
+        # A case merged in may have begun earlier: its messages open the first cycle.
+        opened = min([as_utc(history.case.opened_at), *(m.at for m in said)])
+        found.append(CaseRecord(case_id, history.case.source, opened, said,
+                                tuple(changes(history))))  # fmt: skip
     return found
 
 

@@ -143,11 +143,11 @@ def _voice(name: str, own: bool, rows: list[MentionRow]) -> Voice:
 
 def funnels(posts: list[tuple[str, MentionRow]], contacts: Contacts, conversions: Conversions,
             tenant: str, period: Period, now: datetime) -> list[Funnel]:  # fmt: skip
-    bought: dict[str, datetime] = {}
+    bought: dict[str, list[datetime]] = {}
     for conversion in conversions.of_tenant(tenant, period.since, min(now, period.until + WINDOW)):
-        if conversion.contact_id:
+        if conversion.contact_id and contacts.exists(tenant, conversion.contact_id):
             person = contacts.root(tenant, conversion.contact_id)
-            bought.setdefault(person, as_utc(conversion.at))
+            bought.setdefault(person, []).append(as_utc(conversion.at))
     by_channel: dict[str, list[tuple[str, datetime]]] = {}
     for person, row in posts:
         if row.intent == "lead":
@@ -157,8 +157,8 @@ def funnels(posts: list[tuple[str, MentionRow]], contacts: Contacts, conversions
         first: dict[str, datetime] = {}
         for person, at in sorted(leads, key=lambda lead: lead[1]):
             first.setdefault(person, at)
-        customers = sum(1 for p, at in first.items() if p in bought and
-                        at <= bought[p] <= at + WINDOW)  # fmt: skip
+        customers = sum(1 for p, at in first.items()
+                        if any(at <= b <= at + WINDOW for b in bought.get(p, ())))  # fmt: skip
         found.append(Funnel(channel, len(leads), len(first), customers))
     return found
 
@@ -176,8 +176,7 @@ def top_topics(rows: list[MentionRow], limit: int = 8) -> list[tuple[str, int]]:
 def incidents_in(incidents: Incidents, tenant: str, period: Period) -> list[IncidentLine]:
     return [
         IncidentLine(as_utc(row.opened_at), row.topic, row.status, row.observed)
-        for row in incidents.of_tenant(tenant, None, 500)
-        if period.since <= as_utc(row.opened_at) < period.until
+        for row in incidents.opened_between(tenant, period.since, period.until)
     ]
 
 

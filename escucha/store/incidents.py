@@ -107,6 +107,14 @@ class Incidents:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.scalars(query))
 
+    def opened_between(self, tenant: str, since: datetime, until: datetime) -> list[IncidentRow]:
+        """The tenant's incidents opened in [since, until), oldest first."""
+        query = select(IncidentRow).where(IncidentRow.tenant == tenant,
+                                          IncidentRow.opened_at >= since,
+                                          IncidentRow.opened_at < until)  # fmt: skip
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(session.scalars(query.order_by(IncidentRow.opened_at, IncidentRow.id)))
+
     def get(self, tenant: str, incident_id: str) -> IncidentRow:
         with Session(self.engine, expire_on_commit=False) as session:
             row = session.get(IncidentRow, incident_id)

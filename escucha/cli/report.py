@@ -11,16 +11,14 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
-from escucha.cli.database import migrated_engine
+from escucha.cli.figures_for import PERIOD_HELP, tenant_and_period
 
 err = Console(stderr=True, soft_wrap=True)
 
 
 def report(
     tenant_id: Annotated[str, typer.Option("--tenant", help="whose report")] = "default",
-    period: Annotated[str, typer.Option(help="a month (2026-11), a week (2026-W48) or a day")] = (
-        ""
-    ),
+    period: Annotated[str, typer.Option(help=PERIOD_HELP)] = "",
     output_format: Annotated[Literal["html", "pdf", "csv"], typer.Option("--format")] = "html",
     output: Annotated[Path | None, typer.Option(help="the file to write; stdout if omitted")] = (
         None
@@ -28,24 +26,12 @@ def report(
 ) -> None:
     """Volume and sentiment, share of voice, response times, SLA compliance, complaint
     recovery, fans to customers, top topics and incidents, in the tenant's language."""
-    from escucha.core.period import PeriodError
-    from escucha.core.period import period as read_period
     from escucha.report import render
     from escucha.report.contents import build_report
     from escucha.store.contacts import Contacts
-    from escucha.store.tenants import Tenants
 
-    engine = migrated_engine()
-    tenant = Tenants(engine).get(tenant_id)
-    if tenant is None:
-        err.print(f"[red]no tenant {tenant_id!r}[/]: see `escucha tenant list`")
-        raise typer.Exit(1)
     now = datetime.now(UTC)
-    try:
-        span = read_period(period or now.astimezone(tenant.zone).strftime("%Y-%m"), tenant.zone)
-    except PeriodError as error:
-        err.print(f"[red]--period[/]: {error}", highlight=False)
-        raise typer.Exit(2) from None
+    engine, tenant, span = tenant_and_period(tenant_id, period, now)
     built = build_report(engine, tenant, span, now)
     if output_format == "pdf":
         body: bytes = render.pdf(built)

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader
 from escucha.core.models import as_utc
 from escucha.report import charts
 from escucha.report.contents import Report
+from escucha.report.formats import minutes, percent, signed
 from escucha.report.words import words_for
 from escucha.store.schema import MentionRow
 
@@ -41,7 +42,7 @@ def html(report: Report) -> str:
         r=report, w=w, language=language, name=report.tenant.name or report.tenant.id,
         generated=local(report.generated_at), local=local, times=times,
         charts={k: base64.b64encode(v).decode() for k, v in drawn.items()},
-        pct=_percent, mins=_minutes, signed=_signed,
+        pct=percent, mins=minutes, signed=signed,
     )  # fmt: skip
 
 
@@ -68,17 +69,3 @@ def mentions_csv(rows: list[MentionRow], report: Report) -> str:
 def inert(cell: str) -> str:
     """A stranger's words as a spreadsheet cell that never runs as a formula ("=HYPERLINK(...")."""
     return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
-def _minutes(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.0f} min" if value < 120 else f"{value / 60:.1f} h"
-
-
-def _signed(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"

@@ -18,6 +18,7 @@ from escucha.cli.backend import QueueBackend
 from escucha.cli.cases import render_cases, render_findings
 from escucha.cli.ror import render_headline
 from escucha.core.canned_response import CannedResponse
+from escucha.core.period import period
 from escucha.core.tenant import load_tenant
 from escucha.nlp import registry
 from escucha.ops.launcher import Launcher
@@ -77,7 +78,8 @@ def run_demo(
     render(summarize(store, ids), outcome, console)
     example = load_tenant(EXAMPLE_TENANT)
     render_care(store, example.id, projected, console)
-    render_headline(store.engine, example, SAMPLE_MONTH, datetime.now(UTC), console)
+    month = period(SAMPLE_MONTH, example.zone)
+    render_headline(store.engine, example, month, datetime.now(UTC), console)
     store.dispose()
     return outcome
 

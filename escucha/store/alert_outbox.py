@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escucha.core.models import as_utc
-from escucha.store.leases import claimable, same_claim
+from escucha.store.leases import claimable, same_claim, take
 from escucha.store.schema import (
     AlertDeliveryRow,
     AlertDestinationRow,
@@ -210,13 +210,7 @@ class AlertOutbox:
 
     def claim(self, key: str, now: datetime) -> AlertDeliveryRow | None:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            taken = session.execute(
-                update(AlertDeliveryRow)
-                .where(AlertDeliveryRow.key == key, claimable(AlertDeliveryRow, now, self.lease))
-                .values(status="sending", claimed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if not getattr(taken, "rowcount", 0):
+            if not take(session, AlertDeliveryRow, key, now, self.lease):
                 return None
             return session.get(AlertDeliveryRow, key)
 

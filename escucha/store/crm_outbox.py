@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from escucha.store.leases import claimable, same_claim
+from escucha.store.leases import claimable, same_claim, take
 from escucha.store.schema import ConversionRow, CrmOutboxRow
 
 LEASE = timedelta(minutes=2)
@@ -102,13 +102,7 @@ class CrmOutbox:
 
     def _claim(self, key: str, now: datetime) -> CrmOutboxRow | None:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            taken = session.execute(
-                update(CrmOutboxRow)
-                .where(CrmOutboxRow.key == key, claimable(CrmOutboxRow, now, self.lease))
-                .values(status="sending", claimed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if not getattr(taken, "rowcount", 0):
+            if not take(session, CrmOutboxRow, key, now, self.lease):
                 return None
             return session.get(CrmOutboxRow, key)
 

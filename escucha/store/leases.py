@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy.orm import Session
 
 from escucha.core.models import as_utc
 
@@ -29,3 +30,14 @@ def same_claim(row: Any, claimed: Any) -> bool:
     if row.claimed_at is None or claimed.claimed_at is None:
         return False
     return bool(as_utc(row.claimed_at) == as_utc(claimed.claimed_at))
+
+
+def take(session: Session, table: Any, key: str, now: datetime, lease: timedelta) -> bool:
+    """Claim the row `key` for this sender by a conditional UPDATE; True when it is now ours."""
+    taken = session.execute(
+        update(table)
+        .where(table.key == key, claimable(table, now, lease))
+        .values(status="sending", claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(taken, "rowcount", 0))

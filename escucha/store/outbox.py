@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from escucha.store.leases import claimable, same_claim
+from escucha.store.leases import claimable, same_claim, take
 from escucha.store.schema import CaseRow, OutboxRow
 
 LEASE = timedelta(minutes=5)  # longer than any one attempt's HTTP timeouts
@@ -80,13 +80,7 @@ class Outbox:
             if before is None:
                 return None
             interrupted = before.status == "sending"
-            taken = session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.key == key, claimable(OutboxRow, now, self.lease))
-                .values(status="sending", claimed_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if not getattr(taken, "rowcount", 0):
+            if not take(session, OutboxRow, key, now, self.lease):
                 return None
             session.refresh(before)
             return Claimed(before, interrupted)

@@ -58,4 +58,4 @@ def portal(tenant: str, account: str) -> Portal | None:
 
 
 def hubspot_accounts(tenant: str) -> list[str]:
-    return [c.account for c in channel_credentials().of_tenant(tenant) if c.platform == "hubspot"]
+    return channel_credentials().accounts(tenant, "hubspot")

@@ -28,7 +28,6 @@ def report(
     recovery, fans to customers, top topics and incidents, in the tenant's language."""
     from escucha.report import render
     from escucha.report.contents import build_report
-    from escucha.store.contacts import Contacts
 
     now = datetime.now(UTC)
     engine, tenant, span = tenant_and_period(tenant_id, period, now)
@@ -36,8 +35,7 @@ def report(
     if output_format == "pdf":
         body: bytes = render.pdf(built)
     elif output_format == "csv":
-        rows = [row for _, row in Contacts(engine).posts(tenant.id, span.since, span.until)]
-        body = render.mentions_csv(rows, built).encode()
+        body = render.mentions_csv(built).encode()
     else:
         body = render.html(built).encode()
     if output is None:

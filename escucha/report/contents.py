@@ -87,6 +87,7 @@ class Report:
     funnels: list[Funnel]
     topics: list[tuple[str, int]]
     incidents: list[IncidentLine]
+    posts: list[MentionRow]  # the period's customer posts, for the export
 
     @property
     def mentions(self) -> int:
@@ -110,6 +111,7 @@ def build_report(engine: Engine, tenant: Tenant, period: Period, now: datetime) 
         funnels=funnels(posts, contacts, conversions, tenant.id, period, now),
         topics=top_topics(rows),
         incidents=incidents_in(Incidents(engine), tenant.id, period),
+        posts=rows,
     )
 
 

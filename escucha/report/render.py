@@ -6,7 +6,6 @@ import base64
 import csv
 import io
 from datetime import datetime
-from typing import Literal
 
 from jinja2 import Environment, PackageLoader
 
@@ -15,9 +14,7 @@ from escucha.report import charts
 from escucha.report.contents import Report
 from escucha.report.formats import minutes, percent, signed
 from escucha.report.words import words_for
-from escucha.store.schema import MentionRow
 
-Format = Literal["html", "pdf", "csv"]
 TEMPLATES = Environment(loader=PackageLoader("escucha.report", "templates"), autoescape=True)
 
 
@@ -52,14 +49,14 @@ def pdf(report: Report) -> bytes:
     return bytes(HTML(string=html(report)).write_pdf())
 
 
-def mentions_csv(rows: list[MentionRow], report: Report) -> str:
+def mentions_csv(report: Report) -> str:
     """The period's mentions, one row each, times in the tenant's zone."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id", "created_at", "source", "author", "sentiment", "intent", "complaint",
                      "priority", "case_id", "text"])  # fmt: skip
     zone = report.tenant.zone
-    for row in rows:
+    for row in report.posts:
         writer.writerow([row.id, as_utc(row.created_at).astimezone(zone).isoformat(), row.source,
                          inert(row.author), row.sentiment, row.intent, row.complaint,
                          row.priority_label, row.case_id or "", inert(row.text)])  # fmt: skip

@@ -78,6 +78,10 @@ class ChannelCredentials:
             query = select(ChannelCredentialRow).where(ChannelCredentialRow.tenant == tenant_id)
             return [self._public(row) for row in session.scalars(query.order_by("account"))]
 
+    def accounts(self, tenant_id: str, platform: Platform) -> list[str]:
+        """The tenant's connected accounts on one platform ('hubspot:<portal id>', ...)."""
+        return [c.account for c in self.of_tenant(tenant_id) if c.platform == platform]
+
     def token(self, tenant_id: str, account: str) -> str | None:
         """The opened token of the tenant's account, for a sender; None if not connected."""
         opened = self.opened(tenant_id, account)

@@ -3,6 +3,8 @@ add an identity, record consent. Every route is scoped to the caller's tenant.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -79,11 +81,9 @@ def read(state: State, tenant: Reader, contact_id: str) -> dict[str, Any]:
 def add_identity(state: State, tenant: Agent, actor: Actor, contact_id: str, body: NewIdentity
                  ) -> dict[str, Any]:  # fmt: skip
     _view(state, tenant, contact_id)
-    try:
+    with _refused():
         root = state.contacts.add_identity(tenant, contact_id, body.kind, body.value,
                                            body.verified, _now(), actor)  # fmt: skip
-    except ContactConflict as clash:
-        raise HTTPException(409, str(clash)) from None
     return state.contacts.view(tenant, root).as_json()
 
 
@@ -92,20 +92,16 @@ def merge(state: State, tenant: Agent, actor: Actor, contact_id: str, body: Merg
           ) -> dict[str, Any]:  # fmt: skip
     _view(state, tenant, contact_id)
     _view(state, tenant, body.into)
-    try:
+    with _refused():
         state.contacts.merge(tenant, contact_id, body.into, _now(), actor)
-    except ContactConflict as clash:
-        raise HTTPException(409, str(clash)) from None
     return state.contacts.view(tenant, body.into).as_json()
 
 
 @router.post("/contacts/{contact_id}/unmerge")
 def unmerge(state: State, tenant: Agent, actor: Actor, contact_id: str) -> dict[str, Any]:
     _view(state, tenant, contact_id)
-    try:
+    with _refused():
         state.contacts.unmerge(tenant, contact_id, _now(), actor)
-    except ContactConflict as clash:
-        raise HTTPException(409, str(clash)) from None
     return state.contacts.view(tenant, contact_id).as_json()
 
 
@@ -116,10 +112,18 @@ def consent(state: State, tenant: Agent, actor: Actor, contact_id: str, body: Co
     now = _now()
     state.contacts.set_consent(tenant, contact_id, now, body.crm, body.marketing, actor)
     outbox = CrmOutbox(state.store.engine)
-    for channel in state.channels.of_tenant(tenant):
-        if channel.platform == "hubspot":  # the CRM hears the new word, an opt-out above all
-            enqueue_consent(state.contacts, outbox, tenant, channel.account, contact_id, now)
+    for account in state.channels.accounts(tenant, "hubspot"):  # an opt-out above all
+        enqueue_consent(state.contacts, outbox, tenant, account, contact_id, now)
     return state.contacts.view(tenant, contact_id).as_json()
+
+
+@contextmanager
+def _refused() -> Iterator[None]:
+    """A change that would tangle contacts answers 409 with the reason."""
+    try:
+        yield
+    except ContactConflict as clash:
+        raise HTTPException(409, str(clash)) from None
 
 
 def _view(state: ApiState, tenant: str, contact_id: str) -> Any:

@@ -139,6 +139,7 @@ def send_batch(outbox: CrmOutbox, client: httpx.Client, portal: Portal, tenant: 
     claimed = outbox.claim_batch(tenant, account, now, BATCH)
     if not claimed:
         return report
+    pending = claimed  # what a failure of the whole batch falls on
     try:
         pending = _reconcile(outbox, client, portal, claimed, now, report)
         # One input per contact: HubSpot refuses a batch naming one id twice. The newest
@@ -160,11 +161,11 @@ def send_batch(outbox: CrmOutbox, client: httpx.Client, portal: Portal, tenant: 
                     unanswered = RuntimeError("the CRM did not answer for it")
                     _retry(outbox, c, unanswered, now, jitter, report)
     except PermanentError as error:  # about the whole batch: a bad token, a missing scope
-        for c in claimed:
+        for c in pending:
             outbox.dead(c, str(error))
             report.dead[c.row.key] = str(error)
     except TRANSIENT_ERRORS as error:
-        for c in claimed:
+        for c in pending:
             _retry(outbox, c, error, now, jitter, report)
     return report
 

@@ -17,7 +17,8 @@ from escucha.care.crm_sync import (
     send_batch,
 )
 from escucha.care.lifecycle import Status
-from escucha.channels.crm.hubspot import Portal, Upsert, upsert_contacts
+from escucha.channels.crm.hubspot import Portal, upsert_contacts
+from escucha.channels.crm.writes import Upsert
 from escucha.core.models import as_utc
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts

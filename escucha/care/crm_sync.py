@@ -22,11 +22,11 @@ import httpx
 from escucha.channels.crm.hubspot import (
     BATCH,
     Portal,
-    Upsert,
     deal_contacts,
     sync_keys,
     upsert_contacts,
 )
+from escucha.channels.crm.writes import Upsert
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 from escucha.store.cases import Cases

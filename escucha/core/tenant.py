@@ -84,6 +84,38 @@ class Requeue(BaseModel, frozen=True):
     )
 
 
+class Csat(BaseModel, frozen=True):
+    """Satisfaction asked in the channel after a resolution, once per case cycle."""
+
+    ask: bool = Field(default=False, description="ask resolved cases' customers to rate us 1-5")
+    in_public: bool = Field(
+        default=False, description="also under public posts; by default only in direct messages"
+    )
+    after_minutes: int = Field(
+        default=5, ge=0, le=1440,
+        description="wait this long after the resolution; a reopen before then asks nothing",
+    )  # fmt: skip
+
+
+class WeeklyReport(BaseModel, frozen=True):
+    """The report e-mailed every week, for the week just ended, in the tenant's time zone."""
+
+    to: list[str] = Field(default=[], description="addresses; none sends nothing")
+    weekday: int = Field(default=0, ge=0, le=6, description="0 is Monday")
+    hour: int = Field(default=8, ge=0, le=23, description="local hour it is sent at")
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, to: list[str]) -> list[str]:
+        for address in to:
+            name, at, domain = address.partition("@")
+            if not (name and at and "." in domain) or any(
+                c.isspace() or c in ",;<>" for c in address
+            ):
+                raise ValueError(f"{address!r} is not one e-mail address")
+        return to
+
+
 class Tenant(BaseModel):
     id: str = Field(default="default", pattern=TENANT_ID)
     name: str = ""
@@ -100,6 +132,8 @@ class Tenant(BaseModel):
     limits: Limits = Limits()
     requeue: Requeue = Requeue()
     crisis: CrisisPolicy = CrisisPolicy()
+    csat: Csat = Csat()
+    weekly_report: WeeklyReport = WeeklyReport()
     reopen_window_days: int = Field(
         default=7, ge=0, description="a direct message this long after its case was resolved "
         "reopens it; later, it opens a new case",

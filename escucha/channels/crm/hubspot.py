@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from escucha.channels.crm.writes import BatchOutcome, Upsert
 from escucha.core.errors import check_response
 
 ID_PROPERTY = "escucha_contact_id"
@@ -29,20 +30,6 @@ class Portal:
 
     url: str  # https://api.hubapi.com, or a local server in tests
     token: str
-
-
-@dataclass(frozen=True)
-class Upsert:
-    trace: str  # the outbox row's id
-    contact_id: str
-    properties: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class BatchOutcome:
-    written: dict[str, str]  # trace → the CRM's id for the contact
-    refused: dict[str, str]  # trace → the CRM's reason, for a dead letter
-    unanswered: tuple[str, ...]  # neither: tried again later
 
 
 def upsert_contacts(client: httpx.Client, portal: Portal, upserts: Sequence[Upsert]

@@ -10,10 +10,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from config.settings import get_settings
+from escucha.care.answering import Answering
 from escucha.care.casework import Projection
+from escucha.care.surveys import ask_resolved
 from escucha.core import keys
 from workers.app import app
-from workers.resources import casebook, context
+from workers.resources import casebook, channel_credentials, context, outbox, tenants
+
+SURVEY_LOOK_BACK = timedelta(days=2)  # longer than the longest wait before asking (a day)
 
 
 def settle(case_ids: Iterable[str], waiting_in: Iterable[str] = ()) -> dict[str, Projection]:
@@ -41,7 +45,11 @@ def check(case_ids: list[str]) -> int:
 
 @app.task(name="escucha.care.due")
 def due() -> int:
-    """Re-project every case whose moment has come, or that was touched and not yet projected."""
-    cases = casebook().cases
+    """Re-project every case whose moment has come, or that was touched and not yet projected;
+    then ask the lately resolved ones how we did, where their tenant wants it."""
+    cases, now = casebook().cases, datetime.now(UTC)
     # Waiting cases of every tenant too: capacity may have freed, or an agent arrived.
-    return len(settle(cases.to_check(datetime.now(UTC)), cases.tenants_waiting()))
+    settled = settle(cases.to_check(now), cases.tenants_waiting())
+    answering = Answering(cases, outbox(), channel_credentials())
+    ask_resolved(answering, tenants().get, now - SURVEY_LOOK_BACK, now)
+    return len(settled)

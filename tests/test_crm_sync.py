@@ -8,7 +8,7 @@ import httpx
 import pytest
 import time_machine
 
-from escucha.care.care_history import complaint_recovery
+from escucha.care.care_history import RecoverySources, complaint_recovery
 from escucha.care.crm_sync import (
     attribute_conversions,
     enqueue_consent,
@@ -24,6 +24,7 @@ from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
 from escucha.store.crm_outbox import LEASE, Conversions, CrmOutbox, NewWrite
 from escucha.store.migrate import upgrade
+from escucha.store.outbox import Outbox
 from escucha.store.schema import ConversionRow
 from escucha.store.store import Store, make_engine
 from tests.crm_servers import TOKEN, LocalHubSpot
@@ -162,7 +163,8 @@ def test_a_won_deal_is_attributed_to_its_contact_and_recovers_a_complainer(engin
     later = [c.deal_id for c in conversions.unattributed(NOW + timedelta(hours=7))]
     assert later == ["404"]  # and is asked about again, hours later, not every tick
     since = wrote - timedelta(days=1)
-    figures = complaint_recovery(contacts, conversions, "acme", since, wrote + timedelta(days=1),
+    sources = RecoverySources(Cases(engine), contacts, conversions, Outbox(engine))
+    figures = complaint_recovery(sources, "acme", since, wrote + timedelta(days=1),
                                  wrote + timedelta(days=90))  # fmt: skip
     assert figures.complainers == 1 and figures.by == {"purchase": 1}
     assert figures.median_days_to_recovery == 12

@@ -2,13 +2,15 @@
 
 import pytest
 
-from escucha.care.csat import Answer, ask, read_answer, satisfied
+from escucha.care.csat import ask
+from escucha.nlp.rating import Answer, read_answer, satisfied
 
 
 @pytest.mark.parametrize(("text", "score"), [
     ("5", 5), ("4/5", 4), ("un 4", 4), ("4 de 5", 4), ("3 out of 5", 3), ("cuatro", 4),
     ("Five!", 5), ("⭐⭐⭐", 3), ("★★★★★", 5), ("😡", 1), ("😍", 5), ("2.", 2),
-    ("le doy un 4 estrellas", 4), ("5 👏", 5),
+    ("le doy un 4 estrellas", 4), ("5 👏", 5), ("un 5, gracias", 5), ("Gracias! 4", 4),
+    ("thanks, 3/5", 3), ("5 muchas gracias", 5),
 ])  # fmt: skip
 def test_a_score_on_the_scale_is_read(text, score):
     answer = read_answer(text)
@@ -25,7 +27,7 @@ def test_yes_and_no_are_read_as_the_ends_of_the_scale(text, score):
 @pytest.mark.parametrize("text", [
     "mi vuelo 4521 sigue sin salir", "llevo 12 horas esperando", "7", "0", "",
     "no me han devuelto el dinero de la maleta que perdieron", "gracias por nada, 5 horas tarde",
-    "5 horas tarde", "3 maletas perdidas",
+    "5 horas tarde", "3 maletas perdidas", "gracias", "gracias por nada", "thank you so much",
 ])  # fmt: skip
 def test_what_is_not_an_answer_is_left_alone(text):
     assert read_answer(text) is None

@@ -1,4 +1,5 @@
-"""Care figures over a period: response rate, response and resolution times, SLA compliance.
+"""Care figures over a period: response rate, response and resolution times, SLA compliance,
+and satisfaction (CSAT) with the number of answers beside the score.
 
 Pure calculation. The unit is one cycle of a case (a reopen starts a new one) that began in
 the period. Every figure says how many cases and cycles are behind it, and figures that are
@@ -16,6 +17,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from escucha.care.casework import CaseMessage, cycle_clocks
+from escucha.care.csat import Asked, Rating
 from escucha.care.lifecycle import StatusChange, cycles
 from escucha.care.response_times import CycleTimes, Span, cycle_times
 from escucha.core.tenant import Tenant
@@ -32,6 +34,8 @@ class CaseRecord:
     opened_at: datetime
     messages: tuple[CaseMessage, ...]
     changes: tuple[StatusChange, ...]
+    asked: tuple[Asked, ...] = ()  # the CSAT questions that went out
+    ratings: tuple[Rating, ...] = ()  # and the answers
 
 
 class FiguresMismatch(ValueError):
@@ -58,6 +62,15 @@ class Times(BaseModel, frozen=True):
     business_p90_minutes: float | None
 
 
+class Satisfaction(BaseModel, frozen=True):
+    """CSAT of the cycles asked in the period: who answered, and who of them was satisfied."""
+
+    asked: int
+    answered: Rate  # of the cycles asked
+    satisfied: Rate  # a 4 or a 5 (or a yes), of the cycles answered
+    mean_score: float | None  # 1-5, over the answers
+
+
 class CareMetrics(BaseModel, frozen=True):
     since: datetime
     until: datetime
@@ -70,6 +83,7 @@ class CareMetrics(BaseModel, frozen=True):
     resolution: Times  # over exactly the cycles `resolved` counts as hits
     sla: dict[str, Rate]  # per target: met in time, of the targets met or breached
     automated_replies_excluded: int
+    csat: Satisfaction
 
 
 def rate(hits: set[CycleKey], over: set[CycleKey]) -> Rate:
@@ -138,6 +152,7 @@ def measure(
     now: datetime,
 ) -> CareMetrics:
     """The care figures of the cycles that began in [since, until), as of `now`."""
+    records = list(records)
     chosen = [
         c
         for record in records
@@ -162,6 +177,26 @@ def measure(
         resolution=times(resolved),
         sla=_compliance(chosen),
         automated_replies_excluded=sum(c.times.automated_replies for c in chosen),
+        csat=satisfaction(records, since, until),
+    )
+
+
+def satisfaction(records: Iterable[CaseRecord], since: datetime, until: datetime) -> Satisfaction:
+    """CSAT over the cycles whose question went out in [since, until)."""
+    asked: set[CycleKey] = set()
+    scores: dict[CycleKey, int] = {}
+    for record in records:
+        for question in record.asked:
+            if since <= question.at < until:
+                asked.add((record.case_id, question.cycle))
+        for rating in record.ratings:
+            scores.setdefault((record.case_id, rating.cycle), rating.score)
+    answered = {key: score for key, score in scores.items() if key in asked}
+    return Satisfaction(
+        asked=len(asked),
+        answered=rate(set(answered), asked),
+        satisfied=rate({key for key, score in answered.items() if score >= 4}, set(answered)),
+        mean_score=round(statistics.mean(answered.values()), 2) if answered else None,
     )
 
 

@@ -25,6 +25,7 @@ from escucha.care.casework import (
     sla_events,
     state_of,
 )
+from escucha.care.csat import ratings
 from escucha.care.lifecycle import LifecycleError, Status, StatusChange, set_status
 from escucha.care.requeue import Assignment, Escalated, Hold, Requeued, bounced, decide, hold
 from escucha.care.sla import Author
@@ -254,11 +255,12 @@ def on_redis(engine: Engine, tenant_of: Callable[[str], Tenant], client: redis.R
 def messages(history: History) -> list[CaseMessage]:
     """The case's messages as the projection reads them: customers', ours, in time order."""
     found = []
+    answers = {r.mention_id for r in ratings(history)}  # a rating reopens nothing either
     for mention in history.mentions:
         if mention.inbound:
             found.append(CaseMessage(
                 at=as_utc(mention.created_at), author=Author.customer,
-                pleasantry=is_pleasantry(mention.text),
+                pleasantry=mention.id in answers or is_pleasantry(mention.text),
                 priority=PriorityLabel(mention.priority_label), intent=Intent(mention.intent),
             ))  # fmt: skip
         else:  # the business answered on the platform itself

@@ -1,72 +1,102 @@
-"""Satisfaction asked in the channel after a resolution, and the customer's answer read.
+"""Satisfaction asked in the channel after a resolution, and the answers read from a case.
 
-Pure. The question goes out once per case cycle, in the customer's language; the answer is
-whatever the customer writes next: a number from 1 to 5 ("4", "5/5", "un 4", "cuatro"),
-stars or a face, or a plain yes or no. Anything else is not an answer and is left alone.
+Pure. The question goes out once per case cycle, a few minutes after the resolution, in the
+customer's language, only where the tenant asked for it (by default in direct messages only).
+The answer is the customer's first message after the question that reads as a rating
+(`escucha.nlp.rating`), pleasantries aside; anything else first means they did not answer. An
+answer is kept on the case without reopening it, as a "gracias" is.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from escucha.core.models import as_utc
+from escucha.core.tenant import Csat
+from escucha.nlp.pleasantries import is_pleasantry
+from escucha.nlp.rating import read_answer
+from escucha.store.cases import History
+from escucha.store.contacts import identity_of
+from escucha.store.schema import MentionRow
 
 ASK = {
     "es": "¿Cómo valorarías nuestra atención del 1 al 5? Responde con un número; nos ayuda a "
     "mejorar.",
     "en": "How would you rate our help from 1 to 5? Reply with a number; it helps us improve.",
 }  # fmt: skip
-WORDS = {"uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
-         "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}  # fmt: skip
-FACES = {"😡": 1, "😠": 1, "😞": 2, "🙁": 2, "☹️": 2, "😐": 3, "😕": 3, "🙂": 4, "😊": 4,
-         "😀": 5, "😃": 5, "😁": 5, "😍": 5, "🤩": 5, "🥰": 5}  # fmt: skip
-YES = {"si", "sí", "yes", "yep", "claro", "vale", "ok", "👍"}
-NO = {"no", "nope", "nada", "👎"}
-# A digit, a few words before it at most ("le doy un 4"), and after it only "/5", "de 5",
-# "estrellas" or punctuation and emoji: "5 horas tarde" is a complaint, not a rating.
-NUMBER = re.compile(
-    r"^\D{0,12}?\b([1-5])\b(?:\s*(?:/|de|of|out of)\s*5)?"
-    r"(?:\s*(?:estrellas?|stars?|puntos?|points?))?[^\w]*$",
-    re.IGNORECASE,
-)
-STARS = re.compile(r"^(?:⭐|★|\*){1,5}$")
+KEY_PREFIX = "csat:"
+ANSWER_WINDOW = timedelta(days=7)  # a rating later than this answers nothing we asked
 
 
 @dataclass(frozen=True)
-class Answer:
-    score: int  # 1-5; a yes is 5 and a no is 1
-    binary: bool  # answered yes or no rather than on the scale
+class Asked:
+    cycle: int
+    at: datetime  # when the question reached the customer
+
+
+@dataclass(frozen=True)
+class Rating:
+    cycle: int  # the cycle the question was about
+    mention_id: str
+    at: datetime
+    score: int  # 1-5
+    binary: bool  # a yes (5) or a no (1) rather than a number
+    identity: tuple[str, str]  # who answered, as contacts know them: (kind, value)
 
 
 def ask(language: str) -> str:
     return ASK.get(language, ASK["en"])
 
 
-def read_answer(text: str) -> Answer | None:
-    """The score in a customer's reply to the question, or None when it is not one."""
-    said = unicodedata.normalize("NFC", text).strip().rstrip("!.¡ ").strip()
-    if not said or len(said) > 40:
-        return None
-    if STARS.match(said.replace(" ", "")):
-        return Answer(len(said.replace(" ", "")), False)
-    if said in FACES:
-        return Answer(FACES[said], False)
-    lowered = said.casefold()
-    words = re.findall(r"[\w']+", lowered)
-    if len(words) <= 3:
-        for word in words:
-            if word in WORDS:
-                return Answer(WORDS[word], False)
-    found = NUMBER.match(said)
-    if found and not re.search(r"\d{2,}", said):
-        return Answer(int(found[1]), False)
-    if lowered in YES or (words and words[0] in YES and len(words) <= 2):
-        return Answer(5, True)
-    if lowered in NO or (words and words[0] in NO and len(words) <= 2):
-        return Answer(1, True)
+def ask_key(tenant: str, case_id: str, cycle: int) -> str:
+    """The outbox key of a cycle's question: once per case cycle, short whatever the case id."""
+    digest = hashlib.sha256(f"{tenant}:{case_id}".encode()).hexdigest()[:40]
+    return f"{KEY_PREFIX}{cycle}:{digest}"
+
+
+def should_ask(policy: Csat, status: str, resolved_at: datetime | None, direct: bool,
+               now: datetime) -> bool:  # fmt: skip
+    """Whether a case may be asked now: resolved a while ago, where the tenant wants it."""
+    if not policy.ask or status != "resolved" or resolved_at is None:
+        return False
+    if not direct and not policy.in_public:
+        return False
+    return as_utc(resolved_at) + timedelta(minutes=policy.after_minutes) <= now
+
+
+def asked(history: History) -> list[Asked]:
+    """The questions that went out on the case, oldest first."""
+    found = [
+        Asked(int(r.key[len(KEY_PREFIX) :].partition(":")[0]), as_utc(r.sent_at))
+        for r in history.replies
+        if r.key.startswith(KEY_PREFIX) and r.sent_at is not None
+    ]
+    return sorted(found, key=lambda a: a.at)
+
+
+def ratings(history: History) -> list[Rating]:
+    """Each question's answer, when the customer gave one."""
+    questions = asked(history)
+    customer = [m for m in history.mentions if m.inbound]
+    found = []
+    for n, question in enumerate(questions):
+        ends = questions[n + 1].at if n + 1 < len(questions) else question.at + ANSWER_WINDOW
+        after = [m for m in customer if question.at < as_utc(m.created_at) <= ends]
+        rating = _first_answer(question.cycle, after)
+        if rating is not None:
+            found.append(rating)
+    return found
+
+
+def _first_answer(cycle: int, said: list[MentionRow]) -> Rating | None:
+    for mention in sorted(said, key=lambda m: m.created_at):
+        answer = read_answer(mention.text)
+        if answer is not None:
+            identity = identity_of(mention.source, mention.author_id, mention.author)
+            return Rating(cycle, mention.id, as_utc(mention.created_at), answer.score,
+                          answer.binary, identity)  # fmt: skip
+        if not is_pleasantry(mention.text):
+            return None  # they wrote about something else: the question went unanswered
     return None
-
-
-def satisfied(answer: Answer) -> bool:
-    """CSAT counts 4 and 5 as satisfied."""
-    return answer.score >= 4

@@ -35,15 +35,12 @@ def ror(
 
 def render_headline(engine: Engine, tenant: Tenant, span: Period, now: datetime,
                     out: Console) -> None:  # fmt: skip
-    from escucha.care.care_history import care_metrics, complaint_recovery
+    from escucha.care.care_history import RecoverySources, care_metrics, complaint_recovery
     from escucha.store.cases import Cases
-    from escucha.store.contacts import Contacts
-    from escucha.store.crm_outbox import Conversions
 
     care = care_metrics(Cases(engine), tenant, span.since, span.until, now)
-    recovered = complaint_recovery(
-        Contacts(engine), Conversions(engine), tenant.id, span.since, span.until, now
-    )
+    recovered = complaint_recovery(RecoverySources.on(engine), tenant.id, span.since,
+                                   span.until, now)  # fmt: skip
     out.print(f"[bold]return on relationship, {span.label}[/] ({tenant.timezone}; "
               f"{care.cases} cases, {care.cycles} cycles)")  # fmt: skip
     for line in headline(care, recovered):

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from escucha.care.care_history import care_metrics, complaint_recovery
+from escucha.care.care_history import RecoverySources, care_metrics, complaint_recovery
 from escucha.care.care_metrics import CareMetrics
 from escucha.care.recovery import WINDOW, Recovery
 from escucha.core.models import as_utc
@@ -106,7 +106,7 @@ def build_report(engine: Engine, tenant: Tenant, period: Period, now: datetime) 
         voices=share_of_voice(rows, tenant),
         care=care_metrics(Cases(engine), tenant, period.since, period.until, now),
         recovery=complaint_recovery(
-            contacts, conversions, tenant.id, period.since, period.until, now
+            RecoverySources.on(engine), tenant.id, period.since, period.until, now
         ),
         funnels=funnels(posts, contacts, conversions, tenant.id, period, now),
         topics=top_topics(rows),

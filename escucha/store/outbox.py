@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escucha.store.leases import claimable, same_claim, take
@@ -50,12 +51,31 @@ class Outbox:
     def add(self, reply: NewReply, now: datetime | None = None) -> bool:
         """Write the reply down; False when its key is already there (nothing changes)."""
         at = now or datetime.now(UTC)
-        with Session(self.engine) as session, session.begin():
-            if session.get(OutboxRow, reply.key) is not None:
-                return False
-            session.add(OutboxRow(**reply.__dict__, status="pending", attempts=0,
-                                  next_attempt_at=at, created_at=at))  # fmt: skip
-            return True
+        try:
+            with Session(self.engine) as session, session.begin():
+                if session.get(OutboxRow, reply.key) is not None:
+                    return False
+                session.add(OutboxRow(**reply.__dict__, status="pending", attempts=0,
+                                      next_attempt_at=at, created_at=at))  # fmt: skip
+        except IntegrityError:  # another writer added the same key first
+            return False
+        return True
+
+    def cases_sent(self, tenant: str, key_prefix: str, since: datetime, until: datetime
+                   ) -> list[str]:  # fmt: skip
+        """The cases that replies keyed `key_prefix...` reached in [since, until)."""
+        query = select(OutboxRow.case_id).where(
+            OutboxRow.tenant == tenant, OutboxRow.key.startswith(key_prefix, autoescape=True),
+            OutboxRow.sent_at >= since, OutboxRow.sent_at < until, OutboxRow.case_id.is_not(None),
+        )  # fmt: skip
+        with Session(self.engine) as session:
+            return sorted({c for c in session.scalars(query.distinct()) if c})
+
+    def existing(self, keys: list[str]) -> set[str]:
+        """Which of `keys` are in the outbox already."""
+        with Session(self.engine) as session:
+            query = select(OutboxRow.key).where(OutboxRow.key.in_(keys))
+            return set(session.scalars(query)) if keys else set()
 
     def get(self, key: str) -> OutboxRow | None:
         with Session(self.engine, expire_on_commit=False) as session:

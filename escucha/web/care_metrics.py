@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
-from escucha.care.care_history import care_metrics, complaint_recovery
+from escucha.care.care_history import RecoverySources, care_metrics, complaint_recovery
 from escucha.core.period import PeriodError, moment
 from escucha.web.auth import Reader
 from escucha.web.state import ApiState, get_state
@@ -43,7 +43,9 @@ def _care(state: ApiState, tenant_id: str, since: str | None, until: str | None
     if start >= end:
         raise HTTPException(422, "since must come before until")
     figures = care_metrics(state.casebook.cases, tenant, start, end, now)
-    recovered = complaint_recovery(state.contacts, state.conversions, tenant.id, start, end, now)
+    sources = RecoverySources(state.casebook.cases, state.contacts, state.conversions,
+                              state.outbox)  # fmt: skip
+    recovered = complaint_recovery(sources, tenant.id, start, end, now)
     return figures.model_dump(mode="json") | {
         "complaint_recovery": recovered.model_dump(mode="json"),
         "timezone": tenant.timezone,

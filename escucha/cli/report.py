@@ -1,25 +1,28 @@
-"""`escucha report`: a tenant's period as a business owner reads it (HTML, PDF) or its mentions
-(CSV), written to a file or to stdout."""
+"""`escucha report`: a tenant's period as a business owner reads it (HTML, PDF, an Excel
+workbook) or its mentions or cases (CSV), written to a file or to stdout."""
 
 from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from escucha.cli.figures_for import PERIOD_HELP, tenant_and_period
+from escucha.report.formats import WITH_CASES, Export
 
 err = Console(stderr=True, soft_wrap=True)
+FORMAT_HELP = ("html or pdf (the report), csv (its mentions), cases-csv (its cases), xlsx (a "
+               "workbook: summary, days, share of voice, mentions, cases)")  # fmt: skip
 
 
 def report(
     tenant_id: Annotated[str, typer.Option("--tenant", help="whose report")] = "default",
     period: Annotated[str, typer.Option(help=PERIOD_HELP)] = "",
-    output_format: Annotated[Literal["html", "pdf", "csv"], typer.Option("--format")] = "html",
+    output_format: Annotated[Export, typer.Option("--format", help=FORMAT_HELP)] = "html",
     output: Annotated[Path | None, typer.Option(help="the file to write; stdout if omitted")] = (
         None
     ),
@@ -32,12 +35,8 @@ def report(
     now = datetime.now(UTC)
     engine, tenant, span = tenant_and_period(tenant_id, period, now)
     built = build_report(engine, tenant, span, now)
-    if output_format == "pdf":
-        body: bytes = render.pdf(built)
-    elif output_format == "csv":
-        body = render.mentions_csv(built).encode()
-    else:
-        body = render.html(built).encode()
+    cases = render.case_lines(engine, tenant, span, now) if output_format in WITH_CASES else []
+    body = render.export(built, output_format, cases)
     if output is None:
         sys.stdout.buffer.write(body)
     else:

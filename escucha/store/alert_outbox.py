@@ -5,6 +5,8 @@ no-op; a sender claims a due row by a conditional UPDATE, so two senders never t
 one, and a row left `sending` past its lease is claimed again; only the latest claim's
 outcome is recorded. A destination's settings are
 stored sealed and its failures counted in a row, so one that keeps failing shows unhealthy.
+Plain e-mails (the weekly report) ride in the same outbox under events named `mail.*`; the
+alert sender never takes them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from escucha.store.schema import (
 
 LEASE = timedelta(minutes=2)
 UNHEALTHY_AFTER = 3  # failures in a row
+MAIL = "mail."  # the event of a plain e-mail (the weekly report) carried beside alerts
 
 
 class UnknownDestination(KeyError):
@@ -201,8 +204,12 @@ class AlertOutbox:
             if gone is not None:
                 session.delete(gone)
 
-    def due(self, now: datetime, limit: int = 100) -> list[str]:
-        query = select(AlertDeliveryRow.key).where(claimable(AlertDeliveryRow, now, self.lease))
+    def due(self, now: datetime, limit: int = 100, mail: bool = False) -> list[str]:
+        """Keys of due alert deliveries; with `mail`, of due plain e-mails instead."""
+        is_mail = AlertDeliveryRow.event.startswith(MAIL, autoescape=True)
+        query = select(AlertDeliveryRow.key).where(
+            claimable(AlertDeliveryRow, now, self.lease), is_mail if mail else ~is_mail
+        )
         with Session(self.engine) as session:
             return list(
                 session.scalars(query.order_by(AlertDeliveryRow.next_attempt_at).limit(limit))

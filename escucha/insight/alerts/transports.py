@@ -215,10 +215,17 @@ class _SMTP(smtplib.SMTP):
 
 
 def _email(destination: Email, alert: Alert, now: float, timeout: float) -> str:
-    where = f"email {destination.host}:{destination.port}"
-    hidden = (destination.password or "",)
     sent_at = datetime.fromtimestamp(now, UTC)
     message = formats.email_message(alert, destination.sender, destination.to, sent_at)
+    return send_email(destination, message, timeout)
+
+
+def send_email(destination: Email, message: EmailMessage, timeout: float = SMTP_TIMEOUT_S
+               ) -> str:  # fmt: skip
+    """Send a composed message through the destination's server; a short receipt. A 4xx is
+    TransientError, a 5xx PermanentError with the server's reason; the password never shows."""
+    where = f"email {destination.host}:{destination.port}"
+    hidden = (destination.password or "",)
     try:
         code, reply, refused = _smtp_send(destination, message, timeout)
     except smtplib.SMTPRecipientsRefused as error:

@@ -44,7 +44,8 @@ Route = Callable[[Seen], Reply]
 
 
 class PlatformServer:
-    """Serve `routes` (path → handler) on 127.0.0.1; every request is recorded in `seen`."""
+    """Serve `routes` (path → handler) on 127.0.0.1; every request is recorded in `seen`. A
+    route ending in "/" also serves every path under it (the longest such prefix wins)."""
 
     def __init__(self, routes: dict[str, Route]) -> None:
         self.routes = routes
@@ -58,6 +59,9 @@ class PlatformServer:
             def do_POST(self) -> None:
                 self._answer("POST")
 
+            def do_PATCH(self) -> None:
+                self._answer("PATCH")
+
             def _answer(self, method: str) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -66,7 +70,7 @@ class PlatformServer:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 request = Seen(parts.path, query, headers, method, body)
                 server.seen.append(request)
-                route = server.routes.get(parts.path)
+                route = server.route(parts.path)
                 reply = route(request) if route else Reply(404, b"not found")
                 payload = reply.encoded()
                 self.send_response(reply.status)
@@ -90,6 +94,12 @@ class PlatformServer:
     def __exit__(self, *_: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def route(self, path: str) -> Route | None:
+        if path in self.routes:
+            return self.routes[path]
+        under = [p for p in self.routes if p.endswith("/") and path.startswith(p)]
+        return self.routes[max(under, key=len)] if under else None
 
     def hits(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path]

@@ -10,6 +10,7 @@ back first, and the rows the CRM already has are marked sent without being writt
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from collections.abc import Callable, Mapping
@@ -19,16 +20,13 @@ from enum import StrEnum
 
 import httpx
 
-from escucha.channels.crm.hubspot import (
-    BATCH,
-    Portal,
-    deal_contacts,
-    sync_keys,
-    upsert_contacts,
-)
-from escucha.channels.crm.writes import Upsert
+from escucha.care.crm_events import CASE, LEAD
+from escucha.channels.crm.hubspot import Portal, deal_contacts
+from escucha.channels.crm.writes import CrmAccount, Upsert
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
+from escucha.core.models import as_utc
+from escucha.core.tenant import Tenant, account_key
 from escucha.store.cases import Cases
 from escucha.store.contacts import GIVEN, Contacts, ContactView, identity_of
 from escucha.store.crm_outbox import Claimed, Conversions, CrmOutbox, NewWrite
@@ -98,9 +96,48 @@ def enqueue_resolved(cases: Cases, contacts: Contacts, outbox: CrmOutbox, tenant
         if not view.crm_opt_in:
             continue  # the person did not agree to be in the CRM
         key = resolved_key(account, case_id, history.case.cycle)
-        write = NewWrite(key, tenant, account, view.id, contact_properties(view, case_id))
-        added += outbox.add(write, now)
+        fields = contact_properties(view, case_id)
+        if is_webhook(account):
+            # The contact's fields first, then the event: the key enqueue_due checks comes last.
+            contact = NewWrite(f"{account}:contact:{_digest(key)}", tenant, account, view.id,
+                               fields)  # fmt: skip
+            outbox.add(contact, now)
+            case = {"case_id": case_id, "cycle": str(history.case.cycle),
+                    "channel": history.case.source,
+                    "resolved_at": as_utc(history.case.resolved_at).isoformat()}  # fmt: skip
+            added += outbox.add(NewWrite(key, tenant, account, view.id, case, CASE), now)
+        else:
+            added += outbox.add(NewWrite(key, tenant, account, view.id, fields), now)
     return added
+
+
+def enqueue_leads(contacts: Contacts, outbox: CrmOutbox, tenant: str, account: str,
+                  since: datetime, now: datetime) -> int:  # fmt: skip
+    """A `lead.created` event for each purchase-intent post since `since` whose author agreed
+    to be in the CRM, once per post; how many. Only webhooks carry it today."""
+    if not is_webhook(account):
+        return 0
+    added = 0
+    for _, row in contacts.posts(tenant, since, now, intent="lead"):
+        key = f"{account}:lead.created:{_digest(row.id)}"
+        kind, value = identity_of(row.source, row.author_id, row.author)
+        view = contacts.view(tenant, contacts.ensure(tenant, kind, value, row.author, now))
+        if not view.crm_opt_in:
+            continue
+        lead = {"mention_id": row.id, "channel": row.source, "text": row.text[:1000],
+                "url": row.url or "", "posted_at": as_utc(row.created_at).isoformat(),
+                **contact_properties(view, row.case_id)}  # fmt: skip
+        added += outbox.add(NewWrite(key, tenant, account, view.id, lead, LEAD), now)
+    return added
+
+
+def is_webhook(account: str) -> bool:
+    """Whether the account is a signed webhook rather than a CRM with an API of its own."""
+    return account.startswith("webhook:")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def resolved_key(account: str, case_id: str, cycle: int) -> str:
@@ -131,24 +168,24 @@ class BatchReport:
     retried: list[str] = field(default_factory=list)
 
 
-def send_batch(outbox: CrmOutbox, client: httpx.Client, portal: Portal, tenant: str,
+def send_batch(outbox: CrmOutbox, client: httpx.Client, crm: CrmAccount, tenant: str,
                account: str, now: datetime, jitter: Callable[[], float] = random.random
                ) -> BatchReport:  # fmt: skip
     """One batch of a tenant's due writes to one CRM account."""
     report = BatchReport()
-    claimed = outbox.claim_batch(tenant, account, now, BATCH)
+    claimed = outbox.claim_batch(tenant, account, now, crm.batch)
     if not claimed:
         return report
     pending = claimed  # what a failure of the whole batch falls on
     try:
-        pending = _reconcile(outbox, client, portal, claimed, now, report)
+        pending = _reconcile(outbox, client, crm, claimed, now, report)
         # One input per contact: HubSpot refuses a batch naming one id twice. The newest
         # row speaks for its contact; older rows share its fate.
         lead = {c.row.contact_id: c for c in sorted(pending, key=lambda c: c.row.created_at)}
         if lead:
-            upserts = [Upsert(c.row.key, c.row.contact_id, c.row.properties)
-                       for c in lead.values()]  # fmt: skip
-            outcome = upsert_contacts(client, portal, upserts)
+            upserts = [Upsert(c.row.key, c.row.contact_id, c.row.properties, c.row.kind,
+                              as_utc(c.row.created_at)) for c in lead.values()]  # fmt: skip
+            outcome = crm.upsert(client, upserts)
             for c in pending:
                 trace = lead[c.row.contact_id].row.key
                 if trace in outcome.written:
@@ -170,13 +207,13 @@ def send_batch(outbox: CrmOutbox, client: httpx.Client, portal: Portal, tenant: 
     return report
 
 
-def _reconcile(outbox: CrmOutbox, client: httpx.Client, portal: Portal, claimed: list[Claimed],
+def _reconcile(outbox: CrmOutbox, client: httpx.Client, crm: CrmAccount, claimed: list[Claimed],
                now: datetime, report: BatchReport) -> list[Claimed]:  # fmt: skip
     """Mark sent the cut-off rows the CRM already has; the rest still need writing."""
     cut_off = [c for c in claimed if c.interrupted]
     if not cut_off:
         return claimed
-    known = sync_keys(client, portal, [c.row.contact_id for c in cut_off])
+    known = crm.read_back(client, [c.row.contact_id for c in cut_off])
     found = {c.row.contact_id: c for c in cut_off
              if known.get(c.row.contact_id, ("", ""))[1] == c.row.key}  # fmt: skip
     pending = []
@@ -217,6 +254,16 @@ def enqueue_due(cases: Cases, contacts: Contacts, outbox: CrmOutbox,
             fresh = [c for c, n in resolved if resolved_key(account, c, n) not in known]
             added += enqueue_resolved(cases, contacts, outbox, tenant, account, fresh, now)
     return added
+
+
+def enqueue_leads_due(contacts: Contacts, outbox: CrmOutbox, tenants: list[Tenant],
+                      since: datetime, now: datetime) -> int:  # fmt: skip
+    """`lead.created` events for every tenant's signed webhooks; how many were added."""
+    return sum(
+        enqueue_leads(contacts, outbox, tenant.id, account_key("crm_webhooks", name), since, now)
+        for tenant in tenants
+        for name in tenant.accounts.crm_webhooks
+    )
 
 
 def attribute_conversions(conversions: Conversions, contacts: Contacts, client: httpx.Client,

@@ -109,6 +109,40 @@ def connect_hubspot(
     _connect(_tenant(ctx, tenant), "hubspot", portal_id, token)
 
 
+@connect_app.command("salesforce")
+def connect_salesforce(
+    ctx: typer.Context,
+    org_id: Annotated[str, typer.Option(help="the Salesforce org id (00D...)")],
+    instance_url: Annotated[str, typer.Option(help="e.g. https://acme.my.salesforce.com")],
+    token: Token,
+    tenant: OrGroupTenant = None,
+) -> None:
+    """A Salesforce org, with an access token of a user who may upsert Contacts. The org needs
+    the custom fields Escucha_Id__c (External ID, Unique), Escucha_Sync_Key__c and the others
+    the README lists."""
+    _connect(_tenant(ctx, tenant), "salesforce", org_id, token, instance_url=instance_url)
+
+
+@connect_app.command("crm-webhook")
+def connect_crm_webhook(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="what the receiver is, e.g. pipedrive")],
+    url: Annotated[str, typer.Option(help="where escucha posts its events (https)")],
+    tenant: OrGroupTenant = None,
+) -> None:
+    """Any other CRM: escucha posts contact.upserted, case.resolved and lead.created to `url`,
+    signed as Standard Webhooks. The signing secret is printed once: give it to the receiver."""
+    from escucha.insight.alerts.destination import new_webhook_secret
+
+    if urlsplit(url).scheme not in ("https", "http"):
+        err.print(f"[red]not connected[/]: {url!r} is not an http(s) URL", highlight=False)
+        raise typer.Exit(2)
+    chosen = _tenant(ctx, tenant)
+    secret = new_webhook_secret()
+    _connect(chosen, "webhook", f"{chosen}/{name}", secret, url=url)
+    console.print(f"signing secret (shown once): {secret}", highlight=False)
+
+
 @connect_app.command("mastodon")
 def connect_mastodon(
     ctx: typer.Context,

@@ -45,6 +45,10 @@ class Accounts(BaseModel):
     hubspot_portals: list[str] = Field(
         default=[], description="HubSpot portal (hub) ids whose CRM webhooks are the tenant's"
     )
+    salesforce_orgs: list[str] = Field(default=[], description="Salesforce org ids")
+    crm_webhooks: list[str] = Field(
+        default=[], description='signed webhooks to any other CRM, as "<tenant>/<name>"'
+    )
 
     def keys(self) -> list[str]:
         """Each account as the webhooks name it: 'meta:<id>', 'x:<user id>', 'mastodon:<host>'."""
@@ -54,7 +58,8 @@ class Accounts(BaseModel):
 
 # Which platform's webhooks name the accounts of each field ('meta:<page or IG account id>').
 ACCOUNT_PLATFORM = {"meta_pages": "meta", "instagram_accounts": "meta", "x_user_ids": "x",
-                    "mastodon": "mastodon", "hubspot_portals": "hubspot"}  # fmt: skip
+                    "mastodon": "mastodon", "hubspot_portals": "hubspot",
+                    "salesforce_orgs": "salesforce", "crm_webhooks": "webhook"}  # fmt: skip
 
 
 def account_key(field: str, value: str) -> str:

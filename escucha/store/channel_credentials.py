@@ -19,9 +19,11 @@ from escucha.core.tenant import account_key
 from escucha.store.schema import ChannelCredentialRow
 from escucha.store.tenants import Tenants
 
-Platform = Literal["facebook", "instagram", "x", "mastodon", "hubspot"]
+Platform = Literal["facebook", "instagram", "x", "mastodon", "hubspot", "salesforce", "webhook"]
 ACCOUNT_FIELD = {"facebook": "meta_pages", "instagram": "instagram_accounts", "x": "x_user_ids",
-                 "mastodon": "mastodon", "hubspot": "hubspot_portals"}  # fmt: skip
+                 "mastodon": "mastodon", "hubspot": "hubspot_portals",
+                 "salesforce": "salesforce_orgs", "webhook": "crm_webhooks"}  # fmt: skip
+CRMS: tuple[Platform, ...] = ("hubspot", "salesforce", "webhook")
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ class Contacts:
                                            .where(ContactRow.tenant == tenant)).all())  # fmt: skip
         return {(kind, value): _root_in(parents, owner) for kind, value, owner in rows}
 
-    def posts(self, tenant: str, since: datetime, until: datetime
+    def posts(self, tenant: str, since: datetime, until: datetime, intent: str | None = None
               ) -> list[tuple[str, MentionRow]]:  # fmt: skip
         """The tenant's customers' relevant posts in [since, until), each with its person: the
         root of the contact its author's identity leads to, else the identity itself."""
@@ -248,6 +248,8 @@ class Contacts:
             MentionRow.created_at >= since,
             MentionRow.created_at < until,
         )
+        if intent is not None:
+            query = query.where(MentionRow.intent == intent)
         with Session(self.engine, expire_on_commit=False) as session:
             rows = list(session.scalars(query.order_by(MentionRow.created_at, MentionRow.id)))
         found = []

@@ -23,6 +23,9 @@ LEASE = timedelta(minutes=2)
 RECHECK = timedelta(hours=6)  # how often a deal with no contact of ours is asked about
 
 
+CONTACT_WRITE = "contact.upsert"  # a contact's fields; other kinds are events
+
+
 @dataclass(frozen=True)
 class NewWrite:
     key: str
@@ -30,7 +33,7 @@ class NewWrite:
     account: str
     contact_id: str
     properties: dict[str, str]
-    kind: str = "contact.upsert"
+    kind: str = CONTACT_WRITE
 
 
 @dataclass(frozen=True)
@@ -107,15 +110,19 @@ class CrmOutbox:
             return session.get(CrmOutboxRow, key)
 
     def sent(self, claimed: Claimed, crm_id: str, now: datetime) -> None:
-        """The row reached the CRM. Older rows of its contact not yet sent are moot now (the
-        CRM holds newer facts): they are settled with it, so none can go out late and overwrite."""
-        if self._settle(claimed, status="sent", crm_id=crm_id, sent_at=now, last_error=None):
+        """The row reached the CRM. When it wrote a contact's fields, older such rows of its
+        contact not yet sent are moot now (the CRM holds newer facts): they are settled with
+        it, so none can go out late and overwrite. An event (a case resolved, a lead) is its
+        own news and supersedes nothing."""
+        settled = self._settle(claimed, status="sent", crm_id=crm_id, sent_at=now, last_error=None)
+        if settled and claimed.row.kind == CONTACT_WRITE:
             row = claimed.row
             with Session(self.engine) as session, session.begin():
                 session.execute(
                     update(CrmOutboxRow)
                     .where(CrmOutboxRow.tenant == row.tenant, CrmOutboxRow.account == row.account,
                            CrmOutboxRow.contact_id == row.contact_id,
+                           CrmOutboxRow.kind == row.kind,
                            CrmOutboxRow.created_at < row.created_at,
                            CrmOutboxRow.status == "pending")
                     .values(status="sent", crm_id=crm_id, sent_at=now,

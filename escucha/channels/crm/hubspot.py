@@ -30,6 +30,14 @@ class Portal:
 
     url: str  # https://api.hubapi.com, or a local server in tests
     token: str
+    batch: int = BATCH
+
+    def upsert(self, client: httpx.Client, upserts: Sequence[Upsert]) -> BatchOutcome:
+        return upsert_contacts(client, self, upserts)
+
+    def read_back(self, client: httpx.Client, contact_ids: Sequence[str]
+                  ) -> dict[str, tuple[str, str]]:  # fmt: skip
+        return sync_keys(client, self, contact_ids)
 
 
 def upsert_contacts(client: httpx.Client, portal: Portal, upserts: Sequence[Upsert]

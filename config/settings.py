@@ -183,6 +183,36 @@ class Crisis(Section):
     )  # fmt: skip
 
 
+class Report(Section):
+    """The weekly report by e-mail: the installation's mail server and how often beat looks."""
+
+    report_from: str | None = Field(
+        default=None, description='the From of report e-mails, e.g. "escucha <informes@x.es>"'
+    )
+    report_smtp_host: str | None = Field(
+        default=None, description="the SMTP server reports go through; unset sends none"
+    )
+    report_smtp_port: int = Field(default=587, ge=1, le=65535)
+    report_smtp_user: str | None = None
+    report_smtp_password: SecretStr | None = Field(
+        default=None, description="sent only after STARTTLS; never stored with a report"
+    )
+    report_smtp_starttls: bool = True
+    report_tick_s: float = Field(
+        default=300.0, gt=0, description="how often beat looks for weekly reports that are due"
+    )
+
+    @model_validator(mode="after")
+    def _one_server(self) -> Report:
+        if self.report_smtp_host and not self.report_from:
+            raise ValueError("ESCUCHA_REPORT_SMTP_HOST needs ESCUCHA_REPORT_FROM")
+        if (self.report_smtp_user is None) != (self.report_smtp_password is None):
+            raise ValueError("give both ESCUCHA_REPORT_SMTP_USER and _PASSWORD, or neither")
+        if self.report_smtp_user is not None and not self.report_smtp_starttls:
+            raise ValueError("a login needs ESCUCHA_REPORT_SMTP_STARTTLS: never in clear")
+        return self
+
+
 class Api(Section):
     """The HTTP service: keys, body size, request rates."""
 
@@ -220,7 +250,7 @@ class Ops(Section):
 
 SECTIONS: dict[str, type[Section]] = {
     "stores": Stores, "analysis": Analysis, "pipeline": Pipeline, "channels": Channels,
-    "care": Care, "crisis": Crisis, "api": Api, "ops": Ops,
+    "care": Care, "crisis": Crisis, "report": Report, "api": Api, "ops": Ops,
 }  # fmt: skip
 SECTION_OF = {name: section for section, kind in SECTIONS.items() for name in kind.model_fields}
 
@@ -237,6 +267,7 @@ class Settings(BaseModel):
     channels: Channels = Field(default_factory=Channels)
     care: Care = Field(default_factory=Care)
     crisis: Crisis = Field(default_factory=Crisis)
+    report: Report = Field(default_factory=Report)
     api: Api = Field(default_factory=Api)
     ops: Ops = Field(default_factory=Ops)
 

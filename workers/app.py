@@ -28,6 +28,7 @@ app = Celery(
         "tasks.crisis",
         "tasks.alert",
         "tasks.crm",
+        "tasks.report",
         "tasks.naive",
         *get_settings().ops.extra_task_modules,
     ],

@@ -31,6 +31,7 @@ TICKS = (
     Tick("crisis-due", "escucha.crisis.due", lambda s: s.crisis.crisis_tick_s),
     Tick("alerts-due", "escucha.alert.due", lambda s: s.crisis.alert_tick_s),
     Tick("crm-due", "escucha.crm.due", lambda s: s.channels.crm_tick_s),
+    Tick("weekly-reports-due", "escucha.report.due", lambda s: s.report.report_tick_s),
     Tick("pollers-due", "escucha.poll.due", lambda s: s.channels.poll_tick_s),
 )
 

@@ -23,13 +23,15 @@ ROUTES = (
         # Deletes go to the store's own worker, so they serialise with the writes they undo.
         task_name("delete"): {"queue": queue_name("persist"), "routing_key": queue_name("persist")},
         # What the ticks hand out: pollers, replies and alerts (an HTTP call each), a case
-        # re-projected (a few queries), a tenant's crisis check (rollups, not mentions).
+        # re-projected (a few queries), a tenant's crisis check (rollups, not mentions), a
+        # weekly report (a PDF drawn and mailed: seconds).
         "escucha.poll.*": WORK,
         "escucha.reply.*": WORK,
         "escucha.care.*": WORK,
         "escucha.crisis.*": WORK,
         "escucha.alert.*": WORK,
         "escucha.crm.*": WORK,
+        "escucha.report.*": WORK,
     }
     # What beat sends: each expires if it waits too long, so none waits behind the work (an
     # exact name wins over the globs above).

@@ -34,8 +34,12 @@ class LocalHubSpot:
         self.routes = {UPSERT: self._upsert, READ: self._read}
         return PlatformServer(self.routes)
 
-    def deal(self, deal: str, *contacts: str) -> None:
+    def deal(self, deal: str, *contacts: str, amount: str | None = None) -> None:
         """Make a deal in this portal, associated with contacts escucha synced."""
+        properties = {"hs_object_id": deal, "amount": amount, "dealstage": "closedwon"}
+        self.routes[f"/crm/v3/objects/deals/{deal}"] = lambda _request: Reply(
+            200, {"id": deal, "properties": properties}
+        )
         kind = [{"category": "HUBSPOT_DEFINED", "typeId": 3}]
         results = [{"toObjectId": int(self.contacts[c]["id"]), "associationTypes": kind}
                    for c in contacts]  # fmt: skip

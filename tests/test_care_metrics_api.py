@@ -6,9 +6,11 @@ import pytest
 import time_machine
 
 from escucha.core.models import as_utc
+from escucha.store.contacts import Contacts
 from escucha.store.outbox import Outbox
 from escucha.store.store import Store
 from tests.care_api import complaint_api
+from tests.factories import triaged
 from tests.security.conftest import KEY_A, KEY_B
 
 CAREFUL = "Hola lucia_g, sentimos mucho la espera. Hoy revisamos tu maleta y te escribimos."
@@ -132,3 +134,36 @@ def test_a_periods_report_comes_as_json_for_its_own_tenant_only(api):
     assert theirs["tenant"] == "b" and theirs["mentions"] == 0
     assert client.get("/v1/reports/noviembre", headers=KEY_A).status_code == 422
     assert client.get("/v1/reports/2026-11").status_code == 401
+
+
+def test_the_ror_ledger_shows_its_parts_per_person_and_keeps_to_its_tenant(api):
+    client, engine = api[0].client, api[3]
+    store = Store.from_url(api[0].database_url)
+    wrote = wrote_at(api[0].database_url)
+    praise = triaged(
+        2,
+        tenant="a",
+        author="lucia_g",
+        created_at=(wrote + timedelta(days=2)).isoformat(),
+        text="@aerosol atención de 10, os lo recomiendo, gracias!",
+    )
+    store.save([praise])
+    store.dispose()
+    lucia = Contacts(engine).ensure("a", "x", "lucia_g", "Lucía", wrote)
+    query = {"since": (wrote - timedelta(days=1)).isoformat(),
+             "until": (wrote + timedelta(days=5)).isoformat()}  # fmt: skip
+    mine = client.get("/v1/metrics/ror", params=query, headers=KEY_A)
+    assert mine.status_code == 200, mine.text
+    ledger = mine.json()
+    assert (ledger["people"], ledger["complainers"], ledger["recommendations"]) == (1, 1, 1)
+    assert ledger["recovered_complaints"] == 1 and ledger["positive_mentions"] == 1
+    (line,) = ledger["lines"]
+    assert line["person"] == lucia and line["recommendations"] == 1
+    assert line["complained"] and line["recovered"]
+    one = client.get("/v1/metrics/ror", params=query | {"contact": lucia}, headers=KEY_A).json()
+    assert [entry["person"] for entry in one["lines"]] == [lucia]
+    # Tenant b sees none of it, and cannot ask after tenant a's contact.
+    theirs = client.get("/v1/metrics/ror", params=query, headers=KEY_B).json()
+    assert theirs["people"] == 0 and theirs["lines"] == []
+    crossing = client.get("/v1/metrics/ror", params=query | {"contact": lucia}, headers=KEY_B)
+    assert crossing.status_code == 404

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import time_machine
 
-from escucha.care.care_history import RecoverySources, complaint_recovery
+from escucha.care.care_history import RecoverySources, complaint_recovery, ror_ledger
 from escucha.care.crm_sync import (
     attribute_conversions,
     enqueue_consent,
@@ -151,8 +151,8 @@ def test_a_won_deal_is_attributed_to_its_contact_and_recovers_a_complainer(engin
     outbox = CrmOutbox(engine)
     outbox.add(NewWrite(f"{ACCOUNT}:case.resolved:c1:1", "acme", ACCOUNT, lucia, {}), NOW)
     send_batch(outbox, client, portal, "acme", ACCOUNT, NOW)
-    crm.deal("9001", lucia)
-    crm.deal("404")  # a deal with someone escucha never met
+    crm.deal("9001", lucia, amount="120.50")
+    crm.deal("404", amount="999")  # a deal with someone escucha never met
     bought = wrote + timedelta(days=12)
     conversions.add(ConversionRow(id=f"{ACCOUNT}:77", tenant="acme", deal_id="9001", at=bought,
                                   received_at=bought))  # fmt: skip
@@ -168,6 +168,10 @@ def test_a_won_deal_is_attributed_to_its_contact_and_recovers_a_complainer(engin
                                  wrote + timedelta(days=90))  # fmt: skip
     assert figures.complainers == 1 and figures.by == {"purchase": 1}
     assert figures.median_days_to_recovery == 12
+    ledger = ror_ledger(sources, "acme", since, wrote + timedelta(days=30),
+                        wrote + timedelta(days=90))  # fmt: skip
+    assert (ledger.deals_won, ledger.revenue, ledger.recovered_complaints) == (1, 120.5, 1)
+    assert ledger.lines[0].person == lucia and ledger.deals_without_amount == 0
 
 
 def test_a_newer_write_settles_an_older_one_still_waiting_so_it_never_overwrites(engine, hubspot):

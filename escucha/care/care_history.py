@@ -11,8 +11,10 @@ from escucha.care.care_metrics import CareMetrics, CaseRecord, measure
 from escucha.care.casebook import changes, messages
 from escucha.care.csat import KEY_PREFIX, Rating, asked, ratings
 from escucha.care.recovery import WINDOW, Post, Recovery, Signal, recovery
+from escucha.care.ror import Ledger, Purchase, Said, ledger
 from escucha.core.models import as_utc
 from escucha.core.tenant import Tenant
+from escucha.nlp.recommendation import recommends
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
 from escucha.store.crm_outbox import Conversions
@@ -41,32 +43,50 @@ def care_metrics(
     return measure(tenant, records(cases, tenant.id, since, until), since, until, now)
 
 
-def posts(contacts: Contacts, tenant: str, since: datetime, until: datetime,
-          leave_out: frozenset[str] = frozenset()) -> list[Post]:  # fmt: skip
-    """The tenant's customers' posts in [since, until) as recovery reads them, by person;
-    `leave_out` names mentions that are no post about the brand (answers to a survey)."""
-    return [
-        Post(person, as_utc(row.created_at), row.complaint, row.sentiment == "positive",
-             row.case_id, row.sentiment_score)
-        for person, row in contacts.posts(tenant, since, until)
-        if row.id not in leave_out
-    ]  # fmt: skip
-
-
 def complaint_recovery(sources: RecoverySources, tenant: str, since: datetime, until: datetime,
                        now: datetime) -> Recovery:  # fmt: skip
     """Recovery of the period's complainers, reading their posts, survey answers and purchases
     up to 60 days past it."""
-    contacts, end = sources.contacts, min(now, until + WINDOW)
-    bought = [Signal(contacts.root(tenant, c.contact_id), as_utc(c.at), "purchase")
-              for c in sources.conversions.of_tenant(tenant, since, end)
-              if c.contact_id and contacts.exists(tenant, c.contact_id)]  # fmt: skip
-    owners, answers = contacts.owners(tenant), csat_ratings(sources.cases, sources.outbox,
-                                                            tenant, since, end)  # fmt: skip
-    rated = [Signal(owners.get(r.identity, ":".join(r.identity)), r.at, "csat", r.score)
-             for r in answers]  # fmt: skip
-    said = posts(contacts, tenant, since, end, frozenset(r.mention_id for r in answers))
-    return recovery(said, bought + rated, since, until, now)
+    read = comebacks(sources, tenant, since, min(now, until + WINDOW))
+    bought = [Signal(p.person, p.at, "purchase") for p in read.purchases]
+    return recovery([s.post for s in read.said], bought + read.answers, since, until, now)
+
+
+def ror_ledger(sources: RecoverySources, tenant: str, since: datetime, until: datetime,
+               now: datetime) -> Ledger:  # fmt: skip
+    """The ROR ledger of [since, until), comebacks read up to 60 days past it."""
+    read = comebacks(sources, tenant, since, min(now, until + WINDOW))
+    return ledger(read.said, read.answers, read.purchases, since, until)
+
+
+@dataclass(frozen=True)
+class Comebacks:
+    """What people said, answered and bought, each under the person behind it."""
+
+    said: list[Said]
+    answers: list[Signal]  # CSAT answers
+    purchases: list[Purchase]
+
+
+def comebacks(sources: RecoverySources, tenant: str, since: datetime, until: datetime
+              ) -> Comebacks:  # fmt: skip
+    """The tenant's customers' posts, survey answers and won deals in [since, until). A
+    survey answer ("5") is no post about the brand, so it is left out of the posts."""
+    contacts = sources.contacts
+    purchases = [Purchase(contacts.root(tenant, c.contact_id), as_utc(c.at), c.amount)
+                 for c in sources.conversions.of_tenant(tenant, since, until)
+                 if c.contact_id and contacts.exists(tenant, c.contact_id)]  # fmt: skip
+    rated = csat_ratings(sources.cases, sources.outbox, tenant, since, until)
+    owners, answered = contacts.owners(tenant), {r.mention_id for r in rated}
+    answers = [Signal(owners.get(r.identity, ":".join(r.identity)), r.at, "csat", r.score)
+               for r in rated]  # fmt: skip
+    said = [
+        Said(Post(person, as_utc(row.created_at), row.complaint, row.sentiment == "positive",
+                  row.case_id, row.sentiment_score), recommends(row.text))
+        for person, row in contacts.posts(tenant, since, until)
+        if row.id not in answered
+    ]  # fmt: skip
+    return Comebacks(said, answers, purchases)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from enum import StrEnum
 import httpx
 
 from escucha.care.crm_events import CASE, LEAD
-from escucha.channels.crm.hubspot import Portal, deal_contacts
+from escucha.channels.crm.hubspot import Portal, deal_amount, deal_contacts
 from escucha.channels.crm.writes import CrmAccount, Upsert
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
@@ -270,8 +270,8 @@ def attribute_conversions(conversions: Conversions, contacts: Contacts, client: 
                           portal_of: Callable[[str, str], Portal | None], now: datetime
                           ) -> int:  # fmt: skip
     """Find the contact of each won deal not yet attributed: the escucha contact the deal is
-    associated with in the CRM. A deal with none stays unattributed (a customer escucha never
-    met); how many were attributed."""
+    associated with in the CRM, and the deal's amount, the revenue the ROR ledger attributes. A
+    deal with none stays unattributed (a customer escucha never met); how many were attributed."""
     done = 0
     for conversion in conversions.unattributed(now):
         account = conversion.id.rpartition(":")[0]  # 'hubspot:<portal>'
@@ -280,10 +280,11 @@ def attribute_conversions(conversions: Conversions, contacts: Contacts, client: 
             continue
         try:
             found = deal_contacts(client, portal, conversion.deal_id)
+            # Anyone in the portal can edit escucha_contact_id: only this tenant's count.
+            ours = [c for c in found if contacts.exists(conversion.tenant, c)]
+            amount = deal_amount(client, portal, conversion.deal_id) if ours else None
         except UNANSWERED:
             continue  # the next tick asks again
-        # Anyone in the portal can edit escucha_contact_id: only this tenant's contacts count.
-        ours = [c for c in found if contacts.exists(conversion.tenant, c)]
-        conversions.checked(conversion.id, ours[0] if ours else None, now)
+        conversions.checked(conversion.id, ours[0] if ours else None, now, amount)
         done += bool(ours)
     return done

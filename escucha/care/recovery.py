@@ -60,10 +60,7 @@ def recovery(
 ) -> Recovery:  # fmt: skip
     """Complaint recovery of the people who first complained in [since, until), as of `now`."""
     listed = sorted(posts, key=lambda p: p.at)
-    first: dict[str, datetime] = {}
-    for post in listed:
-        if post.complaint and since <= post.at < until:
-            first.setdefault(post.person, post.at)
+    first = first_complaints(listed, since, until)
     recovered = _comebacks(listed, list(signals), first)
     still_open = {p for p in first if p not in recovered and first[p] + WINDOW > now}
     decided = len(first) - len(still_open)
@@ -84,6 +81,23 @@ def recovery(
         cases_with_sentiment_change=len(changes),
         median_sentiment_change=round(statistics.median(changes), 3) if changes else None,
     )
+
+
+def first_complaints(posts: Iterable[Post], since: datetime, until: datetime
+                     ) -> dict[str, datetime]:  # fmt: skip
+    """Each person's first complaint in [since, until)."""
+    first: dict[str, datetime] = {}
+    for post in sorted(posts, key=lambda p: p.at):
+        if post.complaint and since <= post.at < until:
+            first.setdefault(post.person, post.at)
+    return first
+
+
+def recovered_people(posts: Iterable[Post], signals: Iterable[Signal], since: datetime,
+                     until: datetime) -> dict[str, tuple[datetime, str]]:  # fmt: skip
+    """The period's complainers who came back: when, and what brought them back first."""
+    listed = sorted(posts, key=lambda p: p.at)
+    return _comebacks(listed, list(signals), first_complaints(listed, since, until))
 
 
 def _comebacks(posts: list[Post], signals: list[Signal], first: dict[str, datetime]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from escucha.care.care_metrics import CareMetrics, Rate
     from escucha.care.recovery import Recovery
+    from escucha.care.ror import Ledger
     from escucha.core.period import Period
     from escucha.core.tenant import Tenant
 
@@ -26,8 +27,8 @@ def ror(
     tenant_id: Annotated[str, typer.Option("--tenant", help="whose figures")] = "default",
     period: Annotated[str, typer.Option(help=PERIOD_HELP)] = "",
 ) -> None:
-    """Response rate, median first response in business time, SLA compliance and complaint
-    recovery, each with the counts behind it."""
+    """Response rate, median first response in business time, SLA compliance, complaint
+    recovery and CSAT, each with the counts behind it; then the ROR ledger in its parts."""
     now = datetime.now(UTC)
     engine, tenant, span = tenant_and_period(tenant_id, period, now)
     render_headline(engine, tenant, span, now, console)
@@ -35,16 +36,37 @@ def ror(
 
 def render_headline(engine: Engine, tenant: Tenant, span: Period, now: datetime,
                     out: Console) -> None:  # fmt: skip
-    from escucha.care.care_history import RecoverySources, care_metrics, complaint_recovery
+    from escucha.care.care_history import (
+        RecoverySources,
+        care_metrics,
+        complaint_recovery,
+        ror_ledger,
+    )
     from escucha.store.cases import Cases
 
+    sources = RecoverySources.on(engine)
     care = care_metrics(Cases(engine), tenant, span.since, span.until, now)
-    recovered = complaint_recovery(RecoverySources.on(engine), tenant.id, span.since,
-                                   span.until, now)  # fmt: skip
+    recovered = complaint_recovery(sources, tenant.id, span.since, span.until, now)
     out.print(f"[bold]return on relationship, {span.label}[/] ({tenant.timezone}; "
               f"{care.cases} cases, {care.cycles} cycles)")  # fmt: skip
     for line in headline(care, recovered):
         out.print(f"  {line}", highlight=False)
+    for line in ledger_lines(ror_ledger(sources, tenant.id, span.since, span.until, now)):
+        out.print(f"  {line}", highlight=False)
+
+
+def ledger_lines(ledger: Ledger) -> list[str]:
+    """The ledger's parts, each with how many people are behind it."""
+    revenue = f"{ledger.revenue:,.2f}"
+    if ledger.deals_without_amount:
+        revenue += f" ({ledger.deals_without_amount} deals carried no amount)"
+    return [
+        f"ledger: {ledger.people} people gave {ledger.positive_mentions} positive mentions and "
+        f"{ledger.recommendations} recommendations",
+        f"ledger: {ledger.recovered_complaints} of {ledger.complainers} complainers recovered, "
+        f"{ledger.satisfied_answers} satisfied survey answers",
+        f"ledger: {ledger.deals_won} deals won with them, revenue {revenue} in the CRM's currency",
+    ]
 
 
 def headline(care: CareMetrics, recovered: Recovery) -> list[str]:
@@ -63,6 +85,11 @@ def headline(care: CareMetrics, recovered: Recovery) -> list[str]:
         + (f"; {recovered.still_open} are still within their 60 days" if recovered.still_open
            else f"; final rate {percent(recovered.rate)}")
     )  # fmt: skip
+    if care.csat.asked:
+        lines.append(
+            f"CSAT: {_share(care.csat.satisfied)} satisfied, {care.csat.answered.hits} answers "
+            f"of {care.csat.asked} asked (mean {care.csat.mean_score or '-'})"
+        )
     if care.automated_replies_excluded:
         lines.append(f"{care.automated_replies_excluded} automated replies left out")
     return lines

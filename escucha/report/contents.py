@@ -14,9 +14,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from escucha.care.care_history import RecoverySources, care_metrics, complaint_recovery
+from escucha.care.care_history import (
+    RecoverySources,
+    care_metrics,
+    complaint_recovery,
+    ror_ledger,
+)
 from escucha.care.care_metrics import CareMetrics
 from escucha.care.recovery import WINDOW, Recovery
+from escucha.care.ror import Ledger
 from escucha.core.models import as_utc
 from escucha.core.period import Period
 from escucha.core.tenant import Tenant
@@ -84,6 +90,7 @@ class Report:
     voices: list[Voice]
     care: CareMetrics
     recovery: Recovery
+    ledger: Ledger  # return on relationship in its parts
     funnels: list[Funnel]
     topics: list[tuple[str, int]]
     incidents: list[IncidentLine]
@@ -96,6 +103,7 @@ class Report:
 
 def build_report(engine: Engine, tenant: Tenant, period: Period, now: datetime) -> Report:
     contacts, conversions = Contacts(engine), Conversions(engine)
+    sources = RecoverySources.on(engine)
     posts = contacts.posts(tenant.id, period.since, period.until)
     rows = [row for _, row in posts]
     return Report(
@@ -105,9 +113,8 @@ def build_report(engine: Engine, tenant: Tenant, period: Period, now: datetime) 
         days=volume_by_day(rows, tenant, period),
         voices=share_of_voice(rows, tenant),
         care=care_metrics(Cases(engine), tenant, period.since, period.until, now),
-        recovery=complaint_recovery(
-            RecoverySources.on(engine), tenant.id, period.since, period.until, now
-        ),
+        recovery=complaint_recovery(sources, tenant.id, period.since, period.until, now),
+        ledger=ror_ledger(sources, tenant.id, period.since, period.until, now),
         funnels=funnels(posts, contacts, conversions, tenant.id, period, now),
         topics=top_topics(rows),
         incidents=incidents_in(Incidents(engine), tenant.id, period),
@@ -197,6 +204,8 @@ def as_json(report: Report) -> dict[str, Any]:
                            for v in report.voices],
         "care": report.care.model_dump(mode="json"),
         "complaint_recovery": report.recovery.model_dump(mode="json"),
+        "ror_ledger": report.ledger.model_dump(mode="json", exclude={"lines"})
+        | {"top": [line.model_dump(mode="json") for line in report.ledger.lines[:20]]},
         "fans_to_customers": [f.__dict__ for f in report.funnels],
         "topics": [{"topic": t, "mentions": n} for t, n in report.topics],
         "incidents": [{"opened_at": i.opened_at.isoformat(), "topic": i.topic,

@@ -42,11 +42,19 @@ SHEET_WORDS: Mapping[str, Mapping[str, str]] = {
     "es": {"summary": "Resumen", "days": "Por día", "mentions": "Menciones", "cases": "Casos",
            "value": "valor", "of": "de", "day": "día", "name": "nombre", "own": "propia",
            "total": "total", "resolved": "Casos resueltos", "cycles": "ciclos de casos",
-           "minutes": "min"},
+           "minutes": "min", "csat": "CSAT: satisfechos de los que respondieron",
+           "csat_answered": "CSAT: respondieron de los preguntados",
+           "ror_positive": "ROR: menciones positivas", "ror_recommend": "ROR: recomendaciones",
+           "ror_recovered": "ROR: quejas recuperadas", "ror_deals": "ROR: ventas ganadas",
+           "ror_revenue": "ROR: ingresos atribuidos (moneda del CRM)"},
     "en": {"summary": "Summary", "days": "By day", "mentions": "Mentions", "cases": "Cases",
            "value": "value", "of": "of", "day": "day", "name": "name", "own": "own",
            "total": "total", "resolved": "Cases resolved", "cycles": "case cycles",
-           "minutes": "min"},
+           "minutes": "min", "csat": "CSAT: satisfied of those who answered",
+           "csat_answered": "CSAT: answered of those asked",
+           "ror_positive": "ROR: positive mentions", "ror_recommend": "ROR: recommendations",
+           "ror_recovered": "ROR: complaints recovered", "ror_deals": "ROR: deals won",
+           "ror_revenue": "ROR: revenue attributed (CRM currency)"},
 }  # fmt: skip
 
 DATE, MOMENT, SHARE, MINUTES, NET = "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "0%", "0.0", "+0.00;-0.00;0"
@@ -105,6 +113,15 @@ def summary_rows(report: Report, w: Mapping[str, str], x: Mapping[str, str]) -> 
                  (recovery.complainers, None)])  # fmt: skip
     rows.append([(w["still_open"], None), (recovery.still_open, None)])
     rows.append([(w["automated"], None), (care.automated_replies_excluded, None)])
+    rows.append(_rate(x["csat_answered"], care.csat.answered))
+    rows.append(_rate(x["csat"], care.csat.satisfied))
+    ledger = report.ledger
+    rows.append([(x["ror_positive"], None), (ledger.positive_mentions, None)])
+    rows.append([(x["ror_recommend"], None), (ledger.recommendations, None)])
+    rows.append([(x["ror_recovered"], None), (ledger.recovered_complaints, None),
+                 (ledger.recovered_complaints, None), (ledger.complainers, None)])  # fmt: skip
+    rows.append([(x["ror_deals"], None), (ledger.deals_won, None)])
+    rows.append([(x["ror_revenue"], None), (ledger.revenue, None), (ledger.deals_won, None)])
     return rows
 
 

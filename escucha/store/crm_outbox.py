@@ -191,11 +191,16 @@ class Conversions:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.scalars(order.limit(limit)))
 
-    def checked(self, conversion_id: str, contact_id: str | None, now: datetime) -> None:
-        """Write down what the CRM said: its contact, or that it named none of ours yet."""
+    def checked(self, conversion_id: str, contact_id: str | None, now: datetime,
+                amount: float | None = None) -> None:  # fmt: skip
+        """Write down what the CRM said: its contact (and the deal's amount), or that it named
+        none of ours yet."""
+        values: dict[str, Any] = {"contact_id": contact_id, "checked_at": now}
+        if amount is not None:
+            values["amount"] = amount
         with Session(self.engine) as session, session.begin():
             session.execute(update(ConversionRow).where(ConversionRow.id == conversion_id)
-                            .values(contact_id=contact_id, checked_at=now))  # fmt: skip
+                            .values(**values))  # fmt: skip
 
     def of_tenant(self, tenant: str, since: datetime, until: datetime) -> list[ConversionRow]:
         query = select(ConversionRow).where(

@@ -114,5 +114,17 @@ def deal_contacts(client: httpx.Client, portal: Portal, deal_id: str) -> list[st
     return [contact for contact in found if contact]
 
 
+def deal_amount(client: httpx.Client, portal: Portal, deal_id: str) -> float | None:
+    """A deal's amount in the portal's currency; None when the deal has none."""
+    response = client.get(f"{portal.url}/crm/v3/objects/deals/{deal_id}",
+                          params={"properties": "amount"}, headers=_auth(portal))  # fmt: skip
+    check_response(response)
+    amount = (response.json().get("properties") or {}).get("amount")
+    try:
+        return float(amount) if amount not in (None, "") else None
+    except (TypeError, ValueError):
+        return None  # a salesperson's free text: no revenue to count, the deal still counts
+
+
 def _auth(portal: Portal) -> dict[str, str]:
     return {"Authorization": f"Bearer {portal.token}"}

@@ -17,8 +17,6 @@ from escucha.core import keys
 from workers.app import app
 from workers.resources import casebook, channel_credentials, context, outbox, tenants
 
-SURVEY_LOOK_BACK = timedelta(days=2)  # longer than the longest wait before asking (a day)
-
 
 def settle(case_ids: Iterable[str], waiting_in: Iterable[str] = ()) -> dict[str, Projection]:
     """Re-project the cases and assign what waits, scheduling each case's next moment if near."""
@@ -51,5 +49,5 @@ def due() -> int:
     # Waiting cases of every tenant too: capacity may have freed, or an agent arrived.
     settled = settle(cases.to_check(now), cases.tenants_waiting())
     answering = Answering(cases, outbox(), channel_credentials())
-    ask_resolved(answering, tenants().get, now - SURVEY_LOOK_BACK, now)
+    ask_resolved(answering, tenants().get, now)
     return len(settled)

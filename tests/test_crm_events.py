@@ -171,3 +171,19 @@ def test_salesforce_takes_the_same_batches_and_one_bad_record_blocks_no_other(en
     assert "INVALID_EMAIL_ADDRESS" in report.dead[f"{account}:1"]
     assert org.record("ct_0")["Email"] == "c0@example.com"
     assert org.writes["ct_0"] == 1 and "ct_1" not in org.contacts
+
+
+def test_a_webhooks_address_is_listed_by_its_host_only_and_its_secret_never(engine):
+    from escucha.core.sealed import Sealer, new_key
+    from escucha.core.tenant import Tenant
+    from escucha.store.channel_credentials import ChannelCredentials
+    from escucha.store.tenants import Tenants
+
+    Tenants(engine).put(Tenant(id="acme"))
+    channels = ChannelCredentials(engine, Sealer([new_key()]))
+    url = "https://hooks.example.com/catch/123/s3cr3t-path"
+    channels.connect("acme", "webhook", "acme/zapier", SECRET, url=url)
+    (listed,) = channels.of_tenant("acme")
+    assert listed.details == {"url": "https://hooks.example.com/…"}
+    assert SECRET not in repr(listed) and "s3cr3t" not in repr(listed)
+    assert channels.opened("acme", "webhook:acme/zapier") == (SECRET, {"url": url})

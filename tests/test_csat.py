@@ -18,7 +18,7 @@ def test_a_score_on_the_scale_is_read(text, score):
 
 
 @pytest.mark.parametrize(("text", "score"), [("sí", 5), ("Si!", 5), ("yes", 5), ("no", 1),
-                                               ("👍", 5), ("no, nada", 1)])  # fmt: skip
+                                               ("👍", 5)])  # fmt: skip
 def test_yes_and_no_are_read_as_the_ends_of_the_scale(text, score):
     answer = read_answer(text)
     assert answer is not None and answer.binary and answer.score == score
@@ -28,6 +28,10 @@ def test_yes_and_no_are_read_as_the_ends_of_the_scale(text, score):
     "mi vuelo 4521 sigue sin salir", "llevo 12 horas esperando", "7", "0", "",
     "no me han devuelto el dinero de la maleta que perdieron", "gracias por nada, 5 horas tarde",
     "5 horas tarde", "3 maletas perdidas", "gracias", "gracias por nada", "thank you so much",
+    # After the question, a complaint or a question back is no rating, however short.
+    "no funciona", "no llegó", "no sirve", "no, gracias", "no, nada", "dos semanas esperando",
+    "two days late", "one more thing", "me faltan 2", "solo 1", "pedido 4?", "¿Y el 4?",
+    "y van 3!", "ok", "ok?",
 ])  # fmt: skip
 def test_what_is_not_an_answer_is_left_alone(text):
     assert read_answer(text) is None

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import time_machine
 
-from escucha.care.answering import Answering
+from escucha.care.answering import Answering, CannotAnswer
 from escucha.care.care_history import RecoverySources, care_metrics, complaint_recovery
 from escucha.care.casebook import Casebook
 from escucha.care.csat import ask_key
@@ -73,7 +73,7 @@ def dm(n, tenant=SHOP, at=START, text="el pedido 4411 llegó roto y nadie me con
 def ask_at(answering, tenant_of, at):
     """The sweep as beat runs it at `at` (the outbox writes its rows at the clock's time)."""
     with time_machine.travel(at, tick=False):
-        return ask_resolved(answering, tenant_of, START, at)
+        return ask_resolved(answering, tenant_of, at)
 
 
 def answered_and_resolved(desk, graph, tenant=SHOP):
@@ -161,3 +161,27 @@ def test_a_tenant_that_did_not_ask_for_it_and_a_reopened_case_are_never_asked(de
     book.refresh_one(shop_case, START + timedelta(minutes=23))
     assert book.cases.get("tienda", shop_case).status == "open"
     assert ask_at(answering, tenant_of, later) == 0
+
+
+def test_a_key_under_the_survey_prefix_is_refused_and_a_late_sweep_asks_nothing(desk, graph):
+    _, _, answering, tenant_of = desk
+    case_id = answered_and_resolved(desk, graph)
+    with pytest.raises(CannotAnswer, match="escucha's own"):
+        answering.answer("tienda", case_id, ANSWER, confirm=True, key=ask_key("tienda", case_id, 1))
+    assert answering.outbox.get(ask_key("tienda", case_id, 1)) is None
+    # Beat was down for hours: the moment to ask passed long ago, so nobody is asked now.
+    assert ask_at(answering, tenant_of, START + timedelta(hours=3)) == 0
+
+
+def test_an_unanswered_question_counts_in_the_period_it_was_asked(desk, graph):
+    _, book, answering, tenant_of = desk
+    _, sender, finder = graph
+    case_id = answered_and_resolved(desk, graph)
+    asked_at = START + timedelta(minutes=30)
+    ask_at(answering, tenant_of, asked_at)
+    send_one(answering.outbox, ask_key("tienda", case_id, 1), asked_at, sender, finder)
+    # A period that holds the question but none of the customer's messages.
+    since, until = START + timedelta(minutes=25), START + timedelta(days=1)
+    figures = care_metrics(book.cases, SHOP, since, until, until)
+    assert figures.cycles == 0 and figures.csat.asked == 1
+    assert figures.csat.answered.hits == 0 and figures.csat.answered.value == 0

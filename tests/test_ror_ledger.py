@@ -63,7 +63,9 @@ def test_a_complaint_is_no_positive_mention_even_when_it_recommends_something_el
 
 @pytest.mark.parametrize("text", ["Os lo recomiendo, atención de 10", "100% recomendable",
                                   "Highly recommend @aerosol!", "worth it!",
-                                  "tenéis que probar el menú"])  # fmt: skip
+                                  "tenéis que probar el menú", "Merece la pena",
+                                  "Can't recommend them enough", "no, pero lo recomiendo",
+                                  "lo recomiendo no solo por el precio"])  # fmt: skip
 def test_a_recommendation_is_read(text):
     assert recommends(text)
 
@@ -71,6 +73,9 @@ def test_a_recommendation_is_read(text):
 @pytest.mark.parametrize("text", ["No lo recomiendo para nada", "I would not recommend them",
                                   "¿Me lo recomiendas?", "nunca lo recomendaría", "me encanta",
                                   "I don't really recommend it", "mi amiga me lo recomendó y no "
-                                  "funciona", "¿lo recomendáis?"])  # fmt: skip
+                                  "funciona", "¿lo recomendáis?", "I recommend avoiding them",
+                                  "Recomiendo no comprar aquí", "te recomiendo que no compres",
+                                  "it was recommended to me but terrible",
+                                  "Recomendado por un amigo, pésima experiencia"])  # fmt: skip
 def test_what_is_no_recommendation_is_left_alone(text):
     assert not recommends(text)

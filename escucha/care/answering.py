@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escucha.care.canned import ALIASES, known_values, render, variant
+from escucha.care.csat import KEY_PREFIX, reserved
 from escucha.care.tone import Language, Reply, check
 from escucha.core.models import native_id
 from escucha.core.tenant import Tenant
@@ -96,9 +97,11 @@ class Answering:
         return self._drafted(tenant, case_id, text)[1]
 
     def answer(self, tenant: str, case_id: str, text: str, private: bool = False,
-               confirm: bool = False, key: str | None = None, automated: bool = False
-               ) -> Queued:  # fmt: skip
+               confirm: bool = False, key: str | None = None, automated: bool = False,
+               survey: bool = False) -> Queued:  # fmt: skip
         """Check the reply's tone and put it in the outbox (a key makes it once-only)."""
+        if key is not None and reserved(key) and not survey:
+            raise CannotAnswer(f"Idempotency-Keys starting {KEY_PREFIX!r} are escucha's own")
         latest, findings = self._drafted(tenant, case_id, text)
         if findings and not confirm:
             raise ToneFindings(findings)

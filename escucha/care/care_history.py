@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from escucha.care.care_metrics import CareMetrics, CaseRecord, measure
 from escucha.care.casebook import changes, messages
-from escucha.care.csat import KEY_PREFIX, Rating, asked, ratings
+from escucha.care.csat import ANSWER_WINDOW, KEY_PREFIX, Rating, asked, ratings
 from escucha.care.recovery import WINDOW, Post, Recovery, Signal, recovery
 from escucha.care.ror import Ledger, Purchase, Said, ledger
 from escucha.core.models import as_utc
@@ -24,10 +24,13 @@ from escucha.store.outbox import Outbox
 def records(cases: Cases, tenant: str, since: datetime, until: datetime) -> list[CaseRecord]:
     """The histories of the tenant's cases active in [since, until), merged-in cases inside."""
     found = []
-    for case_id in cases.active(tenant, since, until):
+    # Cases asked about satisfaction in the period count there even when nobody wrote in it:
+    # an unanswered question must weigh as much as an answered one.
+    surveyed = Outbox(cases.engine).cases_sent(tenant, KEY_PREFIX, since, until)
+    for case_id in sorted({*cases.active(tenant, since, until), *surveyed}):
         history = cases.history(case_id)
-        if history is None or history.case.tenant != tenant:
-            continue
+        if history is None or history.case.tenant != tenant or history.case.merged_into:
+            continue  # a merged case is read inside the one it joined
         said = tuple(messages(history))
         # A case merged in may have begun earlier: its messages open the first cycle.
         opened = min([as_utc(history.case.opened_at), *(m.at for m in said)])
@@ -76,7 +79,10 @@ def comebacks(sources: RecoverySources, tenant: str, since: datetime, until: dat
     purchases = [Purchase(contacts.root(tenant, c.contact_id), as_utc(c.at), c.amount)
                  for c in sources.conversions.of_tenant(tenant, since, until)
                  if c.contact_id and contacts.exists(tenant, c.contact_id)]  # fmt: skip
-    rated = csat_ratings(sources.cases, sources.outbox, tenant, since, until)
+    # A question asked just before `since` may be answered inside it: still an answer.
+    asked_from = since - ANSWER_WINDOW
+    rated = [r for r in csat_ratings(sources.cases, sources.outbox, tenant, asked_from, until)
+             if since <= r.at < until]  # fmt: skip
     owners, answered = contacts.owners(tenant), {r.mention_id for r in rated}
     answers = [Signal(owners.get(r.identity, ":".join(r.identity)), r.at, "csat", r.score)
                for r in rated]  # fmt: skip

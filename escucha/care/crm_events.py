@@ -21,12 +21,17 @@ from dataclasses import dataclass, field
 import httpx
 
 from escucha.channels.crm.writes import BatchOutcome, Upsert
-from escucha.core.errors import PermanentError, check_response
+from escucha.core.errors import (
+    RETRYABLE_STATUS,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    retry_at,
+)
 from escucha.insight.alerts.standard_webhooks import headers, webhook_id
 from escucha.store.crm_outbox import CONTACT_WRITE
 
 CONTACT, CASE, LEAD = "contact.upserted", "case.resolved", "lead.created"
-LATER = frozenset({408, 425, 429})  # client errors that ask to be tried again
 SNIPPET = 300
 
 
@@ -46,7 +51,7 @@ class Endpoint:
             body = json.dumps(event_body(upsert), ensure_ascii=False).encode()
             stamp = int(self.clock())
             sent = {"Content-Type": "application/json", **headers(self.secret, msg_id, stamp, body)}
-            check_response(_with_reason(client.post(self.url, content=body, headers=sent)))
+            _check(client.post(self.url, content=body, headers=sent))
             written[upsert.trace] = msg_id
         return BatchOutcome(written, {}, ())
 
@@ -63,11 +68,17 @@ def event_body(upsert: Upsert) -> dict[str, object]:
             "data": {"contact_id": upsert.contact_id, **upsert.properties}}  # fmt: skip
 
 
-def _with_reason(response: httpx.Response) -> httpx.Response:
-    """A refusal (a 4xx other than those that mean "later") dead-letters with the receiver's
-    own words, which say what to fix."""
-    if response.is_client_error and response.status_code not in LATER:
-        said = " ".join(response.text.split())[:SNIPPET]
-        raise PermanentError(f"{response.status_code} from the CRM's webhook: {said}",
-                             response.status_code)  # fmt: skip
-    return response
+def _check(response: httpx.Response) -> None:
+    """Raise for an answer that is not 2xx, naming the receiver by its host only: a webhook's
+    path is often its secret (a capability URL), and errors end up in rows and logs."""
+    status = response.status_code
+    if status < 300:
+        return
+    where = f"the CRM's webhook at {response.request.url.host}: {status}"
+    when = retry_at(response.headers, time.time())
+    if status == 429:
+        raise RateLimited(f"{where}, rate limited", when)
+    if status in RETRYABLE_STATUS or status >= 500:
+        raise TransientError(f"{where}, try again later", when)
+    said = " ".join(response.text.split())[:SNIPPET]  # the receiver's words say what to fix
+    raise PermanentError(f"{where}: {said}".rstrip(": "), status)

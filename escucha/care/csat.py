@@ -27,6 +27,7 @@ ASK = {
     "en": "How would you rate our help from 1 to 5? Reply with a number; it helps us improve.",
 }  # fmt: skip
 KEY_PREFIX = "csat:"
+DIGEST = 40
 ANSWER_WINDOW = timedelta(days=7)  # a rating later than this answers nothing we asked
 
 
@@ -52,7 +53,7 @@ def ask(language: str) -> str:
 
 def ask_key(tenant: str, case_id: str, cycle: int) -> str:
     """The outbox key of a cycle's question: once per case cycle, short whatever the case id."""
-    digest = hashlib.sha256(f"{tenant}:{case_id}".encode()).hexdigest()[:40]
+    digest = hashlib.sha256(f"{tenant}:{case_id}".encode()).hexdigest()[:DIGEST]
     return f"{KEY_PREFIX}{cycle}:{digest}"
 
 
@@ -67,13 +68,26 @@ def should_ask(policy: Csat, status: str, resolved_at: datetime | None, direct: 
 
 
 def asked(history: History) -> list[Asked]:
-    """The questions that went out on the case, oldest first."""
-    found = [
-        Asked(int(r.key[len(KEY_PREFIX) :].partition(":")[0]), as_utc(r.sent_at))
-        for r in history.replies
-        if r.key.startswith(KEY_PREFIX) and r.sent_at is not None
-    ]
+    """The questions that went out on the case, oldest first: escucha's own rows only, keyed
+    as `ask_key` makes them (API keys under the prefix are refused, `reserved`)."""
+    found = []
+    for reply in history.replies:
+        cycle = _cycle_of(reply.key)
+        if cycle is not None and reply.author == "automation" and reply.sent_at is not None:
+            found.append(Asked(cycle, as_utc(reply.sent_at)))
     return sorted(found, key=lambda a: a.at)
+
+
+def reserved(key: str) -> bool:
+    """Whether an idempotency key is one only escucha may use."""
+    return key.startswith(KEY_PREFIX)
+
+
+def _cycle_of(key: str) -> int | None:
+    cycle, _, digest = key.removeprefix(KEY_PREFIX).partition(":")
+    if not reserved(key) or not cycle.isdigit() or len(digest) != DIGEST:
+        return None
+    return int(cycle)
 
 
 def ratings(history: History) -> list[Rating]:

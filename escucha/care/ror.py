@@ -107,7 +107,10 @@ def _line(person: str, said: list[Said], answers: list[Signal], bought: list[Pur
     return Line(
         person=person,
         positive_mentions=sum(1 for s in theirs if s.post.positive and not s.post.complaint),
-        recommendations=sum(1 for s in theirs if s.recommends and not s.post.complaint),
+        # A recommendation said in anger ("recomendado... pésimo") is none.
+        recommendations=sum(
+            1 for s in theirs if s.recommends and not s.post.complaint and s.post.score >= 0
+        ),
         complained=person in complained,
         recovered=person in came_back,
         satisfied_answers=len(pleased),

@@ -8,25 +8,32 @@ goes through the reply outbox as an automated reply, counted in no care figure.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from escucha.care.answering import Answering, AnswerRefused
 from escucha.care.csat import ASK, ask, ask_key, should_ask
+from escucha.core.tenant import MAX_CSAT_WAIT as MAX_WAIT
 from escucha.core.tenant import Tenant
 
+LATE = timedelta(minutes=30)
 
-def ask_resolved(answering: Answering, tenant_of: Callable[[str], Tenant], since: datetime,
-                 now: datetime) -> int:  # fmt: skip
-    """Queue the question for the cases resolved since `since` that are due it; how many."""
-    resolved = answering.cases.resolved_since(since)
-    keyed = {(t, c, n): ask_key(t, c, n) for t, c, n in resolved}
+
+def ask_resolved(answering: Answering, tenant_of: Callable[[str], Tenant], now: datetime
+                 ) -> int:  # fmt: skip
+    """Queue the question for the resolved cases whose moment to be asked has come; how many.
+    A case is looked at for LATE after its moment, then no more: a survey that comes hours
+    late annoys more than it tells, and a sweep must not reread every resolved case forever."""
+    oldest = now - timedelta(minutes=MAX_WAIT) - LATE
+    keyed = {}
+    for tenant_id, case_id, cycle, resolved_at in answering.cases.still_resolved(oldest, now):
+        policy = tenant_of(tenant_id).csat
+        moment = resolved_at + timedelta(minutes=policy.after_minutes)
+        if policy.ask and moment <= now < moment + LATE:
+            keyed[(tenant_id, case_id)] = ask_key(tenant_id, case_id, cycle)
     known = answering.outbox.existing(list(keyed.values()))
     queued = 0
-    for (tenant_id, case_id, _), key in keyed.items():
-        if key in known:
-            continue
-        tenant = tenant_of(tenant_id)
-        if tenant.csat.ask and _ask(answering, tenant, case_id, now):
+    for (tenant_id, case_id), key in keyed.items():
+        if key not in known and _ask(answering, tenant_of(tenant_id), case_id, now):
             queued += 1
     return queued
 
@@ -43,7 +50,7 @@ def _ask(answering: Answering, tenant: Tenant, case_id: str, now: datetime) -> b
     key = ask_key(tenant.id, case_id, case.cycle)
     try:
         answering.answer(tenant.id, case_id, ask(language), confirm=True, key=key,
-                         automated=True)  # fmt: skip
+                         automated=True, survey=True)  # fmt: skip
     except AnswerRefused:
         return False  # no channel to ask on: nothing to send, nothing lost
     return True

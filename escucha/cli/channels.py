@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
@@ -134,6 +135,10 @@ def connect_crm_webhook(
     signed as Standard Webhooks. The signing secret is printed once: give it to the receiver."""
     from escucha.insight.alerts.destination import new_webhook_secret
 
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", name):
+        err.print(f"[red]not connected[/]: {name!r}: a name is 1-40 of a-z, 0-9 and -",
+                  highlight=False)  # fmt: skip
+        raise typer.Exit(2)
     if urlsplit(url).scheme not in ("https", "http"):
         err.print(f"[red]not connected[/]: {url!r} is not an http(s) URL", highlight=False)
         raise typer.Exit(2)

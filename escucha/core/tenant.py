@@ -89,6 +89,9 @@ class Requeue(BaseModel, frozen=True):
     )
 
 
+MAX_CSAT_WAIT = 1440  # minutes: a day after the resolution at the latest
+
+
 class Csat(BaseModel, frozen=True):
     """Satisfaction asked in the channel after a resolution, once per case cycle."""
 
@@ -97,7 +100,7 @@ class Csat(BaseModel, frozen=True):
         default=False, description="also under public posts; by default only in direct messages"
     )
     after_minutes: int = Field(
-        default=5, ge=0, le=1440,
+        default=5, ge=0, le=MAX_CSAT_WAIT,
         description="wait this long after the resolution; a reopen before then asks nothing",
     )  # fmt: skip
 

@@ -15,13 +15,18 @@ WORDS = {"uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
          "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}  # fmt: skip
 FACES = {"😡": 1, "😠": 1, "😞": 2, "🙁": 2, "☹️": 2, "😐": 3, "😕": 3, "🙂": 4, "😊": 4,
          "😀": 5, "😃": 5, "😁": 5, "😍": 5, "🤩": 5, "🥰": 5}  # fmt: skip
-YES = {"si", "sí", "yes", "yep", "claro", "vale", "ok", "👍"}
-NO = {"no", "nope", "nada", "👎"}
-# A digit, a few words before it at most ("le doy un 4"), and after it only "/5", "de 5",
-# "estrellas" or punctuation and emoji: "5 horas tarde" is a complaint, not a rating.
-NUMBER = re.compile(
-    r"^\D{0,12}?\b([1-5])\b(?:\s*(?:/|de|of|out of)\s*5)?"
-    r"(?:\s*(?:estrellas?|stars?|puntos?|points?))?[^\w]*$",
+# Only a whole-message yes or no: "no funciona" and "no llegó" are complaints, not ratings.
+YES = {"si", "sí", "yes", "👍"}
+NO = {"no", "👎"}
+SCORE = r"([1-5]|uno|dos|tres|cuatro|cinco|one|two|three|four|five)"
+# The whole message is the rating: a few words known to lead one ("un", "le doy un", "nota:",
+# "I give you a"), the score, then only "/5", "de 5", "estrellas" and emoji or marks.
+RATING = re.compile(
+    r"^(?:(?:te |os |le |les )?(?:doy |daria |daría )?(?:un |una |a |an |nota:? |mi nota es |"
+    r"i give (?:you |it )?(?:a |an )?|i'd give (?:you |it )?(?:a |an )?))?"
+    + SCORE
+    + r"(?:\s*(?:/|de|of|out of)\s*(?:5|cinco|five))?"
+    r"(?:\s*(?:estrellas?|stars?|puntos?|points?))?[^\w?]*$",
     re.IGNORECASE,
 )
 # Thanks around a rating ("un 5, gracias", "thanks! 4") leave the rating what it is.
@@ -40,29 +45,24 @@ class Answer:
 
 
 def read_answer(text: str) -> Answer | None:
-    """The score in a customer's reply to the question, or None when it is not one."""
+    """The score in a customer's reply to the question, or None when it is not one. A question
+    back ("¿y el 4?") is never an answer."""
     said = unicodedata.normalize("NFC", text).strip()
-    said = THANKS.sub("", said).strip().rstrip("!.¡ ").strip()
-    if not said or len(said) > 40:
+    if not said or len(said) > 40 or "?" in said or "¿" in said:
         return None
-    if STARS.match(said.replace(" ", "")):
-        return Answer(len(said.replace(" ", "")), False)
-    if said in FACES:
-        return Answer(FACES[said], False)
-    lowered = said.casefold()
-    words = re.findall(r"[\w']+", lowered)
-    if len(words) <= 3:
-        for word in words:
-            if word in WORDS:
-                return Answer(WORDS[word], False)
-    found = NUMBER.match(said)
-    if found and not re.search(r"\d{2,}", said):
-        return Answer(int(found[1]), False)
-    if lowered in YES or (words and words[0] in YES and len(words) <= 2):
-        return Answer(5, True)
-    if lowered in NO or (words and words[0] in NO and len(words) <= 2):
-        return Answer(1, True)
-    return None
+    lowered = said.casefold().rstrip("!.¡ ").strip()
+    if lowered in YES or lowered in NO:  # before thanks are dropped: "no, gracias" is none
+        return Answer(5 if lowered in YES else 1, True)
+    rated = THANKS.sub("", said).strip().rstrip("!.¡ ").strip()
+    if STARS.match(rated.replace(" ", "")):
+        return Answer(len(rated.replace(" ", "")), False)
+    if rated in FACES:
+        return Answer(FACES[rated], False)
+    found = RATING.match(" ".join(rated.split()))
+    if found is None:
+        return None
+    score = found[1].casefold()
+    return Answer(WORDS.get(score) or int(score), False)
 
 
 def satisfied(answer: Answer) -> bool:

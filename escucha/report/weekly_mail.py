@@ -9,10 +9,12 @@ The outbox key makes a report once per tenant and week, however often the tick r
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import Engine
@@ -132,40 +134,48 @@ def send_one(
     found = outbox.get(key)
     if found is None or not found.event.startswith(MAIL):
         return None  # an alert's key: the alert sender's to take, never this one's
+    # The report is drawn before the row is claimed: a PDF that takes longer than the lease
+    # must not let a second sender claim the row while this one is still drawing it.
+    started = time.monotonic()
+    prepared = _prepare(found, engine, tenant_of, smtp, now)
+    now += timedelta(seconds=time.monotonic() - started)
     row = outbox.claim(key, now)
     if row is None:
         return None
-    outcome = _attempt(row, engine, tenant_of, smtp, now, jitter, timeout)
+    outcome = (
+        prepared
+        if isinstance(prepared, Dead)
+        else _attempt(row, prepared, smtp, now, jitter, timeout)
+    )
     _settle(outbox, row, outcome, now)
     log.info("report.mail", key=key, tenant=row.tenant, outcome=type(outcome).__name__,
              attempt=row.attempts + 1)  # fmt: skip
     return outcome
 
 
-def _attempt(
-    row: AlertDeliveryRow,
-    engine: Engine,
-    tenant_of: Callable[[str], Tenant | None],
-    smtp: Smtp,
-    now: datetime,
-    jitter: Callable[[], float],
-    timeout: float,
-) -> Outcome:
+def _prepare(row: AlertDeliveryRow, engine: Engine, tenant_of: Callable[[str], Tenant | None],
+             smtp: Smtp, now: datetime) -> EmailMessage | Dead:  # fmt: skip
+    """The e-mail the row stands for, or why it can never be sent."""
     try:
         tenant = tenant_of(row.tenant)
         if tenant is None:
             return Dead(f"the tenant {row.tenant!r} is gone")
         week, to = _job(row.alert)
         report = build_report(engine, tenant, period(week, tenant.zone), now)
-        message = weekly_message(report, smtp.sender, to, row.key, now)
-        return Sent(send_email(smtp.server(to), message, timeout))
+        return weekly_message(report, smtp.sender, to, row.key, now)
+    except (ValueError, KeyError, TypeError) as error:  # a bad week, addresses or settings
+        return Dead(f"the row cannot be sent: {type(error).__name__}: {error}")
+
+
+def _attempt(row: AlertDeliveryRow, message: EmailMessage, smtp: Smtp, now: datetime,
+             jitter: Callable[[], float], timeout: float) -> Outcome:  # fmt: skip
+    try:
+        return Sent(send_email(smtp.server(_job(row.alert)[1]), message, timeout))
     except PermanentError as error:
         return Dead(str(error))
     except TRANSIENT_ERRORS as error:
         at, reason = after_transient(error, row.attempts, now, MAX_ATTEMPTS, jitter)
         return Retry(at, reason) if at else Dead(reason)
-    except (ValueError, KeyError, TypeError) as error:  # a bad week, addresses or settings
-        return Dead(f"the row cannot be sent: {type(error).__name__}: {error}")
     except Exception as error:  # a row left `sending` would be claimed again at every lease
         # Only the type: a library's message may quote what it was given (the login).
         return Dead(f"could not be sent: {type(error).__name__}")

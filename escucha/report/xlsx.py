@@ -121,7 +121,8 @@ def summary_rows(report: Report, w: Mapping[str, str], x: Mapping[str, str]) -> 
     rows.append([(x["ror_recovered"], None), (ledger.recovered_complaints, None),
                  (ledger.recovered_complaints, None), (ledger.complainers, None)])  # fmt: skip
     rows.append([(x["ror_deals"], None), (ledger.deals_won, None)])
-    rows.append([(x["ror_revenue"], None), (ledger.revenue, None), (ledger.deals_won, None)])
+    priced = ledger.deals_won - ledger.deals_without_amount  # the deals the revenue is over
+    rows.append([(x["ror_revenue"], None), (ledger.revenue, None), (priced, None)])
     return rows
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from escucha.core.models import as_utc
 from escucha.store.schema import AgentRow, CaseEventRow, CaseRow, MentionRow, OutboxRow
 
 
@@ -124,6 +125,18 @@ class Cases:
         with Session(self.engine) as session:
             rows = session.execute(query.order_by(CaseRow.tenant, CaseRow.id))
             return [(t, c, int(n)) for t, c, n in rows]
+
+    def still_resolved(self, since: datetime, until: datetime
+                       ) -> list[tuple[str, str, int, datetime]]:  # fmt: skip
+        """(tenant, case id, cycle, resolved at) of the unmerged cases resolved in
+        [since, until) and not reopened or closed since."""
+        query = select(CaseRow.tenant, CaseRow.id, CaseRow.cycle, CaseRow.resolved_at).where(
+            CaseRow.status == "resolved", CaseRow.resolved_at >= since,
+            CaseRow.resolved_at < until, CaseRow.merged_into.is_(None),
+        )  # fmt: skip
+        with Session(self.engine) as session:
+            rows = session.execute(query.order_by(CaseRow.tenant, CaseRow.id))
+            return [(t, c, int(n), as_utc(at)) for t, c, n, at in rows if at is not None]
 
     def to_check(self, now: datetime, limit: int = 500) -> list[str]:
         """Cases whose projection is stale: touched since, or a clock moment has come."""

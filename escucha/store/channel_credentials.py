@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
@@ -109,5 +110,12 @@ class ChannelCredentials:
 
     @staticmethod
     def _public(row: ChannelCredentialRow) -> Connected:
-        return Connected(row.account, row.tenant, row.platform, dict(row.details),
-                         row.connected_at)  # fmt: skip
+        details = dict(row.details)
+        if row.platform == "webhook" and "url" in details:
+            details["url"] = _host_only(str(details["url"]))  # its path is often its secret
+        return Connected(row.account, row.tenant, row.platform, details, row.connected_at)
+
+
+def _host_only(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"

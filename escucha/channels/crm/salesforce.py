@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -68,7 +68,7 @@ class Org:
     """A tenant's Salesforce org: where to call and with which OAuth access token."""
 
     url: str  # instance URL, e.g. https://acme.my.salesforce.com, or a local server in tests
-    token: str
+    token: str = field(repr=False)
     batch: int = BATCH
 
     def upsert(self, client: httpx.Client, upserts: Sequence[Upsert]) -> BatchOutcome:

@@ -65,3 +65,38 @@ def list_agents(tenant: Annotated[str, typer.Option()]) -> None:
         table.add_row(agent.id, agent.name, agent.email, ",".join(agent.languages),
                       str(agent.capacity), agent.shift or "business hours")  # fmt: skip
     console.print(table)
+
+
+@app.command("password")
+def password(
+    tenant: Annotated[str, typer.Option(help="the agent's tenant")],
+    agent_id: Annotated[str, typer.Argument(help="the agent's id (`escucha agent list`)")],
+    new_password: Annotated[
+        str,
+        typer.Option(
+            "--password",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="asked when omitted; at least 10 characters",
+        ),
+    ],
+    role: Annotated[str | None, typer.Option(help="agent, admin or read")] = None,
+) -> None:
+    """Let an agent log in to the web inbox (their open sessions end); kept only as Argon2id."""
+    from escucha.core.passwords import WeakPassword, hash_password
+    from escucha.store.web_logins import Logins
+
+    try:
+        Logins(migrated_engine()).set_password(tenant, agent_id, hash_password(new_password),
+                                               role)  # fmt: skip
+    except WeakPassword as error:
+        err.print(f"[red]not set[/]: {error}")
+        raise typer.Exit(2) from None
+    except KeyError:
+        err.print(f"[red]not set[/]: tenant {tenant!r} has no agent {agent_id!r}")
+        raise typer.Exit(2) from None
+    except ValueError as error:
+        err.print(f"[red]not set[/]: {error}")
+        raise typer.Exit(2) from None
+    console.print(f"agent {agent_id} of {tenant} may log in at /login")

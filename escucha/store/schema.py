@@ -191,6 +191,23 @@ class AgentRow(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     shift: Mapped[str | None] = mapped_column(String(500))  # None: the business hours
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    role: Mapped[str] = mapped_column(String(16), server_default="agent")  # agent, admin, read
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2id; None: no login
+    failed_logins: Mapped[int] = mapped_column(Integer, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSessionRow(Base):
+    """An agent logged in to the web inbox: only the token's SHA-256 is kept."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(32), index=True)
+    agent_id: Mapped[str] = mapped_column(String(64), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CannedResponseRow(Base):

@@ -9,7 +9,7 @@ import redis
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     generate_latest,
@@ -28,13 +28,16 @@ from escucha.web import (
     cases,
     contacts,
     crm_webhooks,
+    inbox,
     incidents,
+    login,
     mentions,
     monitoring,
     replies,
     reports,
     webhooks,
 )
+from escucha.web.browser import LoginNeeded
 from escucha.web.state import ApiState
 
 RETRY_AFTER_S = 5
@@ -72,10 +75,13 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     app.include_router(crm_webhooks.router)
     app.include_router(reports.router)
     app.include_router(monitoring.router)
+    app.include_router(login.router)
+    app.include_router(inbox.router)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     for error in UNAVAILABLE:
         app.add_exception_handler(error, _unavailable)
     app.add_exception_handler(Backpressure, _slow_down)
+    app.add_exception_handler(LoginNeeded, _to_login)
     app.add_exception_handler(RequestValidationError, _refused)
     return app
 
@@ -110,3 +116,8 @@ async def _unavailable(_request: Request, error: Exception) -> JSONResponse:
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
+
+
+async def _to_login(_request: Request, _error: Exception) -> Response:
+    """A page asked for without a live session: log in first."""
+    return RedirectResponse("/login", status_code=303)

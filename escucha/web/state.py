@@ -24,6 +24,7 @@ from escucha.store.outbox import Outbox
 from escucha.store.store import Store
 from escucha.store.tenant_directory import TenantDirectory
 from escucha.store.tenants import Tenants
+from escucha.store.web_logins import Logins, WebSessions
 from escucha.web.key_cache import KeyCache
 from escucha.web.rate_limit import RateLimiter
 
@@ -46,6 +47,8 @@ class ApiState:
     alerting: Alerting
     contacts: Contacts
     conversions: Conversions
+    logins: Logins
+    web_sessions: WebSessions
 
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
@@ -77,6 +80,8 @@ class ApiState:
             incidents=Incidents(store.engine),
             contacts=Contacts(store.engine),
             conversions=Conversions(store.engine),
+            logins=Logins(store.engine),
+            web_sessions=WebSessions(store.engine),
             # Seals destinations' secrets as they are added; opens them only for a test alert.
             alerting=Alerting(
                 AlertOutbox(store.engine),

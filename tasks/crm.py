@@ -1,6 +1,7 @@
-"""CRM sync: beat ticks `due`, which puts newly resolved cases' contacts in the outbox and hands
-each CRM account with due writes to `send`, which sends batch after batch while its lease lasts.
-Accounts are HubSpot portals, Salesforce orgs and signed webhooks to any other CRM."""
+"""CRM sync: beat ticks `due`, which puts newly resolved cases' contacts (and leads) in the outbox
+and hands each CRM account with due writes to `send`, which sends batch after batch while its
+lease lasts. Accounts are HubSpot portals (their calls paced by one rate budget per portal in
+Redis), Salesforce orgs and signed webhooks to any other CRM."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from escucha.care.crm_sync import (
     send_batch,
 )
 from escucha.channels.crm.hubspot import Portal
+from escucha.channels.crm.rate_budget import RateBudget
 from escucha.channels.crm.salesforce import Org
 from escucha.channels.crm.writes import CrmAccount
 from escucha.core import keys
@@ -38,7 +40,8 @@ def due() -> int:
     now, engine = datetime.now(UTC), store().engine
     outbox, contacts = crm_outbox(), Contacts(engine)
     enqueue_due(Cases(engine), contacts, outbox, crm_accounts, now - LOOK_BACK, now)
-    enqueue_leads_due(contacts, outbox, Tenants(engine).all(), now - LOOK_BACK, now)
+    enqueue_leads_due(contacts, outbox, Tenants(engine).all(), now - LOOK_BACK, now,
+                      crm_accounts)  # fmt: skip
     attribute_conversions(Conversions(engine), contacts, http_client(), portal, now)
     accounts = outbox.due_accounts(now)
     for tenant, account in accounts:
@@ -80,7 +83,9 @@ def crm_account(tenant: str, account: str) -> CrmAccount | None:
     token, details = opened
     platform = account.partition(":")[0]
     if platform == "hubspot":
-        return Portal(get_settings().channels.hubspot_api_url, token)
+        # One budget per portal in Redis: every worker's calls to it draw on the same tokens.
+        budget = RateBudget(context().redis, account)
+        return Portal(get_settings().channels.hubspot_api_url, token, budget=budget)
     if platform == "salesforce":
         return Org(details["instance_url"], token)
     if platform == "webhook":

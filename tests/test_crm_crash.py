@@ -59,9 +59,12 @@ def test_a_resolved_cases_contact_reaches_hubspot_exactly_once_across_a_sigkill(
         os.kill(pid, signal.SIGKILL)  # HubSpot has the contact; escucha never heard back
     crm.hold.set()
     outbox = CrmOutbox(store.engine)
-    (row,) = outbox.of_tenant("acme")
+    # The contact's row (the note of the case is its own row, created once by its key).
+    (row,) = [r for r in outbox.of_tenant("acme") if r.kind == "contact.upsert"]
     assert wait_until(lambda: outbox.get(row.key).status == "sent", 90), outbox.get(row.key)
     assert crm.writes[lucia] == 1  # read back and found, never written again
+    assert wait_until(lambda: outbox.counts("acme") == {"sent": 2}, 60), outbox.counts("acme")
+    assert len(crm.notes) == 1  # the case's note, created once across the kill
     assert outbox.get(row.key).crm_id == crm.contacts[lucia]["id"]
     properties = crm.contacts[lucia]["properties"]
     assert properties["escucha_contact_id"] == lucia and properties["escucha_crm_opt_in"] == "true"

@@ -129,9 +129,12 @@ def test_a_resolved_case_puts_its_contact_in_the_outbox_once_and_only_with_conse
     contacts.set_consent("acme", lucia, NOW, crm=True)
     assert enqueue_resolved(cases, contacts, outbox, "acme", ACCOUNT, [case_id], NOW) == 1
     assert enqueue_resolved(cases, contacts, outbox, "acme", ACCOUNT, [case_id], NOW) == 0
-    (row,) = outbox.of_tenant("acme")
+    # HubSpot also gets the case as a note on the contact: its own row, its own key.
+    note, row = sorted(outbox.of_tenant("acme"), key=lambda r: r.kind != "case.resolved")
     assert row.contact_id == lucia and row.properties["escucha_crm_opt_in"] == "true"
-    assert row.key == f"{ACCOUNT}:case.resolved:{case_id}:1"
+    assert row.key == f"{ACCOUNT}:case.resolved:{case_id}:1" and row.kind == "contact.upsert"
+    assert note.contact_id == lucia and note.key.startswith(f"{ACCOUNT}:note:")
+    assert note.properties["summary"] == "Perdieron mi maleta"
     assert enqueue_resolved(cases, contacts, outbox, "other", ACCOUNT, [case_id], NOW) == 0
 
 
@@ -179,9 +182,10 @@ def test_a_newer_write_settles_an_older_one_still_waiting_so_it_never_overwrites
     outbox = CrmOutbox(engine)
     older = NewWrite(f"{ACCOUNT}:a", "acme", ACCOUNT, "ct_1", {"escucha_crm_opt_in": "true"})
     outbox.add(older, NOW)
-    crm.busy = 1  # the older one meets a rate limit and waits
+    crm.busy = 1  # the older one meets a rate limit and waits, well past the newer one's send
     with time_machine.travel(NOW, tick=False):
-        assert send_batch(outbox, client, portal, "acme", ACCOUNT, NOW).retried == [older.key]
+        report = send_batch(outbox, client, portal, "acme", ACCOUNT, NOW, jitter=lambda: 0.5)
+        assert report.retried == [older.key]
     newer = NewWrite(f"{ACCOUNT}:b", "acme", ACCOUNT, "ct_1", {"escucha_crm_opt_in": "false"})
     outbox.add(newer, NOW + timedelta(seconds=1))
     report = send_batch(outbox, client, portal, "acme", ACCOUNT, NOW + timedelta(seconds=1))

@@ -5,7 +5,9 @@ A resolved case puts its customer's contact in the outbox once per cycle, only w
 agreed to be in the CRM; a revoked consent writes once more, so the CRM learns the opt-out.
 escucha writes the fields it owns and fills the ones the CRM owns only with what it knows: it
 never sends a blank over a value a salesperson typed. A batch whose sender was cut off is read
-back first, and the rows the CRM already has are marked sent without being written again.
+back first, and the contact rows the CRM already has are marked sent without being written
+again. Events (a case resolved, a lead) are their own rows: a webhook's events, a HubSpot
+portal's notes and deals, each kept once-only by its CRM client (hubspot.py says how).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -22,16 +24,18 @@ import httpx
 
 from escucha.care.crm_events import CASE, LEAD
 from escucha.channels.crm.hubspot import Portal, deal_amount, deal_contacts
-from escucha.channels.crm.writes import CrmAccount, Upsert
+from escucha.channels.crm.writes import BatchOutcome, CrmAccount, Upsert
 from escucha.core.backoff import after_transient
 from escucha.core.errors import TRANSIENT_ERRORS, PermanentError
 from escucha.core.models import as_utc
 from escucha.core.tenant import Tenant, account_key
-from escucha.store.cases import Cases
+from escucha.store.cases import Cases, History
 from escucha.store.contacts import GIVEN, Contacts, ContactView, identity_of
-from escucha.store.crm_outbox import Claimed, Conversions, CrmOutbox, NewWrite
+from escucha.store.crm_outbox import CONTACT_WRITE, Claimed, Conversions, CrmOutbox, NewWrite
+from escucha.store.schema import MentionRow
 
 MAX_ATTEMPTS = 10
+SUMMARY = 300  # characters of the customer's first message a HubSpot note quotes
 UNANSWERED: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, PermanentError)
 
 
@@ -95,45 +99,111 @@ def enqueue_resolved(cases: Cases, contacts: Contacts, outbox: CrmOutbox, tenant
         view = contacts.view(tenant, contact_id)
         if not view.crm_opt_in:
             continue  # the person did not agree to be in the CRM
-        key = resolved_key(account, case_id, history.case.cycle)
-        fields = contact_properties(view, case_id)
-        if is_webhook(account):
-            # The contact's fields first, then the event: the key enqueue_due checks comes last.
-            contact = NewWrite(f"{account}:contact:{_digest(key)}", tenant, account, view.id,
-                               fields)  # fmt: skip
-            outbox.add(contact, now)
-            case = {"case_id": case_id, "cycle": str(history.case.cycle),
-                    "channel": history.case.source,
-                    "resolved_at": as_utc(history.case.resolved_at).isoformat()}  # fmt: skip
-            added += outbox.add(NewWrite(key, tenant, account, view.id, case, CASE), now)
-        else:
-            added += outbox.add(NewWrite(key, tenant, account, view.id, fields), now)
+        added += _enqueue_case(outbox, account, view, history, customer[0], now)
     return added
+
+
+def _enqueue_case(outbox: CrmOutbox, account: str, view: ContactView, history: History,
+                  first: MentionRow, now: datetime) -> bool:  # fmt: skip
+    """A resolved case's rows for one account. The row under `resolved_key` goes last: enqueue_due
+    skips a case whose key is there, so a crash between two adds comes back for the rest (an add
+    already made is a no-op)."""
+    case, tenant = history.case, history.case.tenant
+    key = resolved_key(account, case.id, case.cycle)
+    fields = contact_properties(view, case.id)
+    resolved_at = as_utc(case.resolved_at).isoformat() if case.resolved_at else ""
+    facts = {"case_id": case.id, "cycle": str(case.cycle), "channel": case.source,
+             "resolved_at": resolved_at}  # fmt: skip
+    if is_webhook(account):
+        # The contact's fields first, then the event, whose key is the one enqueue_due checks.
+        contact = NewWrite(f"{account}:contact:{_digest(key)}", tenant, account, view.id, fields)
+        outbox.add(contact, now)
+        return outbox.add(NewWrite(key, tenant, account, view.id, facts, CASE), now)
+    if is_hubspot(account):
+        # The note first, then the contact's fields, which keep the key enqueue_due checks.
+        note = {**facts, "summary": summary(first.text)}
+        outbox.add(NewWrite(note_key(account, key), tenant, account, view.id, note, CASE), now)
+    return outbox.add(NewWrite(key, tenant, account, view.id, fields), now)
+
+
+def summary(text: str) -> str:
+    """The customer's message on one line, at most SUMMARY characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= SUMMARY else line[: SUMMARY - 1] + "…"
+
+
+def note_key(account: str, key: str) -> str:
+    """The outbox key of the HubSpot note of the case resolution under `key` (resolved_key)."""
+    return f"{account}:note:{_digest(key)}"
 
 
 def enqueue_leads(contacts: Contacts, outbox: CrmOutbox, tenant: str, account: str,
                   since: datetime, now: datetime) -> int:  # fmt: skip
     """A `lead.created` event for each purchase-intent post since `since` whose author agreed
-    to be in the CRM, once per post; how many. Only webhooks carry it today."""
+    to be in the CRM, once per post; how many. Only webhooks carry it as an event: a HubSpot
+    portal takes leads as deals (enqueue_deals)."""
     if not is_webhook(account):
         return 0
     added = 0
-    for _, row in contacts.posts(tenant, since, now, intent="lead"):
-        key = f"{account}:lead.created:{_digest(row.id)}"
+    for row, view in _leads(contacts, outbox, tenant, account, since, now):
+        lead = {**_lead_facts(row), **contact_properties(view, row.case_id)}
+        added += outbox.add(NewWrite(lead_key(account, row.id), tenant, account, view.id, lead,
+                                     LEAD), now)  # fmt: skip
+    return added
+
+
+def enqueue_deals(contacts: Contacts, outbox: CrmOutbox, tenant: str, account: str,
+                  since: datetime, now: datetime) -> int:  # fmt: skip
+    """For a HubSpot portal, the same posts as `lead.created` rows, which it writes as deals on
+    their authors' contacts, once per post; how many."""
+    if not is_hubspot(account):
+        return 0
+    added = 0
+    for row, view in _leads(contacts, outbox, tenant, account, since, now):
+        # The contact first (its deal goes on it, and waits until it is in HubSpot); the lead
+        # last, its key the one _leads looks for. A post outside a case blanks no last case.
+        fields = contact_properties(view, row.case_id)
+        if not row.case_id:
+            fields.pop("escucha_last_case", None)
+        outbox.add(NewWrite(f"{account}:lead-contact:{_digest(row.id)}", tenant, account,
+                            view.id, fields), now)  # fmt: skip
+        added += outbox.add(NewWrite(lead_key(account, row.id), tenant, account, view.id,
+                                     _lead_facts(row), LEAD), now)  # fmt: skip
+    return added
+
+
+def _leads(contacts: Contacts, outbox: CrmOutbox, tenant: str, account: str, since: datetime,
+           now: datetime) -> Iterator[tuple[MentionRow, ContactView]]:  # fmt: skip
+    """The purchase-intent posts since `since` not yet in this account's outbox, each with its
+    author's contact, when the author agreed to be in the CRM."""
+    posts = [row for _, row in contacts.posts(tenant, since, now, intent="lead")]
+    known = outbox.existing([lead_key(account, row.id) for row in posts])
+    for row in posts:
+        if lead_key(account, row.id) in known:
+            continue
         kind, value = identity_of(row.source, row.author_id, row.author)
         view = contacts.view(tenant, contacts.ensure(tenant, kind, value, row.author, now))
-        if not view.crm_opt_in:
-            continue
-        lead = {"mention_id": row.id, "channel": row.source, "text": row.text[:1000],
-                "url": row.url or "", "posted_at": as_utc(row.created_at).isoformat(),
-                **contact_properties(view, row.case_id)}  # fmt: skip
-        added += outbox.add(NewWrite(key, tenant, account, view.id, lead, LEAD), now)
-    return added
+        if view.crm_opt_in:
+            yield row, view
+
+
+def _lead_facts(row: MentionRow) -> dict[str, str]:
+    return {"mention_id": row.id, "channel": row.source, "text": row.text[:1000],
+            "url": row.url or "", "posted_at": as_utc(row.created_at).isoformat()}  # fmt: skip
+
+
+def lead_key(account: str, mention_id: str) -> str:
+    """The outbox key of a post's lead: once per CRM account and post."""
+    return f"{account}:lead.created:{_digest(mention_id)}"
 
 
 def is_webhook(account: str) -> bool:
     """Whether the account is a signed webhook rather than a CRM with an API of its own."""
     return account.startswith("webhook:")
+
+
+def is_hubspot(account: str) -> bool:
+    return account.startswith("hubspot:")
 
 
 def _digest(text: str) -> str:
@@ -173,30 +243,20 @@ def send_batch(outbox: CrmOutbox, client: httpx.Client, crm: CrmAccount, tenant:
                ) -> BatchReport:  # fmt: skip
     """One batch of a tenant's due writes to one CRM account."""
     report = BatchReport()
+    if _budget_spent(crm):
+        return report  # claimed now, the batch would only wait again, an attempt spent
     claimed = outbox.claim_batch(tenant, account, now, crm.batch)
     if not claimed:
         return report
     pending = claimed  # what a failure of the whole batch falls on
     try:
         pending = _reconcile(outbox, client, crm, claimed, now, report)
-        # One input per contact: HubSpot refuses a batch naming one id twice. The newest
-        # row speaks for its contact; older rows share its fate.
-        lead = {c.row.contact_id: c for c in sorted(pending, key=lambda c: c.row.created_at)}
-        if lead:
-            upserts = [Upsert(c.row.key, c.row.contact_id, c.row.properties, c.row.kind,
-                              as_utc(c.row.created_at)) for c in lead.values()]  # fmt: skip
-            outcome = crm.upsert(client, upserts)
+        speaker = _speakers(pending)
+        if speaker:
+            spoken = {s.row.key: s for s in speaker.values()}.values()
+            outcome = crm.upsert(client, [_upsert(c) for c in spoken])
             for c in pending:
-                trace = lead[c.row.contact_id].row.key
-                if trace in outcome.written:
-                    outbox.sent(c, outcome.written[trace], now)
-                    report.sent.append(c.row.key)
-                elif trace in outcome.refused:
-                    outbox.dead(c, outcome.refused[trace])
-                    report.dead[c.row.key] = outcome.refused[trace]
-                else:
-                    unanswered = RuntimeError("the CRM did not answer for it")
-                    _retry(outbox, c, unanswered, now, jitter, report)
+                _settle(outbox, c, speaker[c.row.key].row.key, outcome, now, jitter, report)
     except PermanentError as error:  # about the whole batch: a bad token, a missing scope
         for c in pending:
             outbox.dead(c, str(error))
@@ -207,10 +267,50 @@ def send_batch(outbox: CrmOutbox, client: httpx.Client, crm: CrmAccount, tenant:
     return report
 
 
+def _budget_spent(crm: CrmAccount) -> bool:
+    """Whether the account paces its calls and has none left right now."""
+    return isinstance(crm, Portal) and crm.budget is not None and crm.budget.wait() > 0
+
+
+def _speakers(pending: list[Claimed]) -> dict[str, Claimed]:
+    """Row key → the row whose write carries it. One input per contact for its fields: HubSpot
+    refuses a batch naming one id twice, so the newest such row speaks for its contact and older
+    ones share its fate. An event (a case resolved, a lead) is its own news and speaks alone."""
+    fields = sorted((c for c in pending if c.row.kind == CONTACT_WRITE),
+                    key=lambda c: c.row.created_at)  # fmt: skip
+    newest = {c.row.contact_id: c for c in fields}
+    return {c.row.key: newest[c.row.contact_id] if c.row.kind == CONTACT_WRITE else c
+            for c in pending}  # fmt: skip
+
+
+def _upsert(claimed: Claimed) -> Upsert:
+    row = claimed.row
+    # Tried before, or its sender cut off: the CRM may have it (a timeout can hide a success).
+    maybe_written = claimed.interrupted or row.attempts > 0
+    return Upsert(row.key, row.contact_id, row.properties, row.kind, as_utc(row.created_at),
+                  maybe_written)  # fmt: skip
+
+
+def _settle(outbox: CrmOutbox, claimed: Claimed, trace: str, outcome: BatchOutcome,
+            now: datetime, jitter: Callable[[], float], report: BatchReport) -> None:  # fmt: skip
+    """Write down what the CRM answered for the write that carried this row (`trace`)."""
+    if trace in outcome.written:
+        outbox.sent(claimed, outcome.written[trace], now)
+        report.sent.append(claimed.row.key)
+    elif trace in outcome.refused or isinstance(outcome.failed.get(trace), PermanentError):
+        reason = outcome.refused.get(trace) or str(outcome.failed[trace])
+        outbox.dead(claimed, reason)
+        report.dead[claimed.row.key] = reason
+    else:
+        error = outcome.failed.get(trace) or RuntimeError("the CRM did not answer for it")
+        _retry(outbox, claimed, error, now, jitter, report)
+
+
 def _reconcile(outbox: CrmOutbox, client: httpx.Client, crm: CrmAccount, claimed: list[Claimed],
                now: datetime, report: BatchReport) -> list[Claimed]:  # fmt: skip
-    """Mark sent the cut-off rows the CRM already has; the rest still need writing."""
-    cut_off = [c for c in claimed if c.interrupted]
+    """Mark sent the cut-off contact rows the CRM already has; the rest still need writing.
+    Events are not read back here: the CRM client keeps them once-only itself."""
+    cut_off = [c for c in claimed if c.interrupted and c.row.kind == CONTACT_WRITE]
     if not cut_off:
         return claimed
     known = crm.read_back(client, [c.row.contact_id for c in cut_off])
@@ -219,7 +319,8 @@ def _reconcile(outbox: CrmOutbox, client: httpx.Client, crm: CrmAccount, claimed
     pending = []
     for c in claimed:
         newest = found.get(c.row.contact_id)
-        if newest is not None and c.row.created_at <= newest.row.created_at:
+        if (c.row.kind == CONTACT_WRITE and newest is not None
+                and c.row.created_at <= newest.row.created_at):  # fmt: skip
             # The CRM has this row, or a newer one of the same contact: nothing to write.
             outbox.sent(c, known[c.row.contact_id][0], now)
             report.reconciled.append(c.row.key)
@@ -257,13 +358,18 @@ def enqueue_due(cases: Cases, contacts: Contacts, outbox: CrmOutbox,
 
 
 def enqueue_leads_due(contacts: Contacts, outbox: CrmOutbox, tenants: list[Tenant],
-                      since: datetime, now: datetime) -> int:  # fmt: skip
-    """`lead.created` events for every tenant's signed webhooks; how many were added."""
-    return sum(
-        enqueue_leads(contacts, outbox, tenant.id, account_key("crm_webhooks", name), since, now)
-        for tenant in tenants
-        for name in tenant.accounts.crm_webhooks
-    )
+                      since: datetime, now: datetime,
+                      accounts_of: Callable[[str], list[str]] | None = None) -> int:  # fmt: skip
+    """`lead.created` rows for every tenant's signed webhooks and, among the CRM accounts
+    `accounts_of` names, its HubSpot portals; how many were added."""
+    added = 0
+    for tenant in tenants:
+        for name in tenant.accounts.crm_webhooks:
+            account = account_key("crm_webhooks", name)
+            added += enqueue_leads(contacts, outbox, tenant.id, account, since, now)
+        for account in accounts_of(tenant.id) if accounts_of else []:
+            added += enqueue_deals(contacts, outbox, tenant.id, account, since, now)
+    return added
 
 
 def attribute_conversions(conversions: Conversions, contacts: Contacts, client: httpx.Client,

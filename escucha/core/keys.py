@@ -121,3 +121,9 @@ ALERT_LOCK = f"{PREFIX}:alert-lock"  # held while one process fans out, climbs a
 def crm_sender(tenant: str, account: str) -> str:
     """Held while one process sends a tenant's writes to one CRM account."""
     return f"{PREFIX}:crm-sender:{tenant}:{account}"
+
+
+def crm_budget(account: str) -> str:
+    """Sorted set of a HubSpot portal's spent rate-limit tokens, each scored with the time it
+    comes back; every worker writing to the portal draws on it (`channels.crm.rate_budget`)."""
+    return f"{PREFIX}:crm-budget:{account}"

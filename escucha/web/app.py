@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import redis
 from fastapi import FastAPI, Request
@@ -15,6 +16,7 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.concurrency import run_in_threadpool
+from starlette.staticfiles import StaticFiles
 
 from config.settings import Settings
 from escucha.core.errors import TRANSIENT_ERRORS
@@ -25,21 +27,26 @@ from escucha.web import (
     agents,
     canned,
     care_metrics,
+    case_page,
     cases,
     contacts,
     crm_webhooks,
+    dashboard,
     inbox,
+    incident_pages,
     incidents,
     login,
     mentions,
     monitoring,
     replies,
     reports,
+    settings_pages,
     webhooks,
 )
 from escucha.web.browser import LoginNeeded
 from escucha.web.state import ApiState
 
+STATIC = Path(__file__).parent / "static"  # the inbox's CSS, script and vendored htmx
 RETRY_AFTER_S = 5
 # Never 2xx-and-drop: whatever is transient (Redis or SQL away, Redis at maxmemory, the broker
 # refusing a message) is 503 with Retry-After, so the sender keeps the mention and retries.
@@ -77,6 +84,11 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     app.include_router(monitoring.router)
     app.include_router(login.router)
     app.include_router(inbox.router)
+    app.include_router(case_page.router)
+    app.include_router(dashboard.router)
+    app.include_router(incident_pages.router)
+    app.include_router(settings_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_route("/metrics", _metrics, include_in_schema=False)
     for error in UNAVAILABLE:
         app.add_exception_handler(error, _unavailable)

@@ -19,11 +19,14 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from escucha.store.web_logins import SESSION_FOR, WebSession
+from escucha.web.i18n import DEFAULT, LANGUAGES, chosen, install
 from escucha.web.state import ApiState, get_state
 
 SESSION_COOKIE = "escucha_session"
 LOGIN_COOKIE = "escucha_login"  # the login form's CSRF token, before any session exists
+CSRF_HEADER = "x-csrf-token"  # what htmx requests carry (base.html.j2 sets it on <body>)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+install(TEMPLATES.env)
 
 
 class LoginNeeded(Exception):
@@ -65,33 +68,15 @@ def new_token() -> str:
 
 
 def page(request: Request, template: str, language: str, **context: Any) -> Response:
-    words = WORDS.get(language, WORDS["en"])
-    return TEMPLATES.TemplateResponse(request, template,
-                                      {"w": words, "lang": language, **context})  # fmt: skip
+    """A page in `language` (one of i18n.LANGUAGES, else the default)."""
+    lang = language if language in LANGUAGES else DEFAULT
+    return TEMPLATES.TemplateResponse(request, template, {"lang": lang, **context})
 
 
 def language_of(session: WebSession) -> str:
-    return next((lang for lang in session.languages if lang in WORDS), "es")
+    return chosen(session.languages)
 
 
-WORDS: dict[str, dict[str, str]] = {
-    "es": {
-        "title": "escucha", "login": "Entrar", "email": "Correo", "password": "Contraseña",
-        "wrong": "Correo o contraseña incorrectos.", "locked": "Demasiados intentos: la "
-        "cuenta está bloqueada unos minutos.", "logout": "Salir", "inbox": "Bandeja",
-        "case": "Caso", "channel": "Canal", "language": "Idioma", "priority": "Prioridad",
-        "sla": "SLA", "status": "Estado", "assignee": "Asignado", "nobody": "nadie",
-        "author": "Autor", "empty": "No hay casos abiertos.", "due": "vence",
-        "conversation": "Conversación", "customer": "cliente", "us": "nosotros",
-        "back": "Volver a la bandeja", "opened": "Abierto",
-    },
-    "en": {
-        "title": "escucha", "login": "Log in", "email": "E-mail", "password": "Password",
-        "wrong": "Wrong e-mail or password.", "locked": "Too many attempts: the account is "
-        "locked for a few minutes.", "logout": "Log out", "inbox": "Inbox", "case": "Case",
-        "channel": "Channel", "language": "Language", "priority": "Priority", "sla": "SLA",
-        "status": "Status", "assignee": "Assignee", "nobody": "nobody", "author": "Author",
-        "empty": "No open cases.", "due": "due", "conversation": "Conversation",
-        "customer": "customer", "us": "us", "back": "Back to the inbox", "opened": "Opened",
-    },
-}  # fmt: skip
+def given_csrf(request: Request, form_value: str | None) -> str | None:
+    """The CSRF token a request carries: its form's `csrf` field, or htmx's X-CSRF-Token."""
+    return form_value or request.headers.get(CSRF_HEADER)

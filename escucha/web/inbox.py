@@ -1,6 +1,6 @@
-"""The web inbox's pages: `/` (to the inbox), `/inbox` (cases by urgency) and `/cases/{id}`.
+"""The web inbox's list: `/` (to the inbox or the login) and `/inbox` (open cases by urgency).
 
-Pages read only the logged-in agent's tenant: another tenant's case is a 404, as in the API.
+Pages read only the logged-in agent's tenant.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
@@ -36,26 +36,10 @@ def inbox(request: Request, state: State, agent: Agent) -> Response:
     shown = [c for c in cases if c.status in OPEN]
     tenant = state.casebook.tenant_of(agent.tenant)
     return page(request, "inbox.html.j2", language_of(agent), agent=agent, cases=shown,
-                local=_local(tenant.zone))  # fmt: skip
+                local=local_time(tenant.zone), active="inbox")  # fmt: skip
 
 
-@router.get("/cases/{case_id:path}")
-def case(request: Request, state: State, agent: Agent, case_id: str) -> Response:
-    history = state.casebook.cases.history(case_id)
-    if history is None or history.case.tenant != agent.tenant:
-        raise HTTPException(404, "no such case")  # another tenant's case is not there
-    tenant = state.casebook.tenant_of(agent.tenant)
-    said = sorted(
-        [(as_utc(m.created_at), "customer" if m.inbound else "us", m.author, m.text)
-         for m in history.mentions]
-        + [(as_utc(r.sent_at or r.created_at), "us", r.author, r.text) for r in history.replies],
-        key=lambda entry: entry[0],
-    )  # fmt: skip
-    return page(request, "case.html.j2", language_of(agent), agent=agent, case=history.case,
-                said=said, local=_local(tenant.zone))  # fmt: skip
-
-
-def _local(zone: ZoneInfo) -> Callable[[datetime | None], str]:
+def local_time(zone: ZoneInfo) -> Callable[[datetime | None], str]:
     """How a page writes a moment: in the tenant's zone, to the minute."""
 
     def local(at: datetime | None) -> str:

@@ -118,6 +118,52 @@ def test_demo_runs_on_a_fresh_data_dir_with_a_private_redis(tmp_path):
     shutil.rmtree(tmp_path / "data", ignore_errors=True)
 
 
+def test_demo_serve_keeps_the_web_inbox_running_with_a_printed_login(tmp_path):
+    import signal
+
+    import httpx
+
+    from tests.api_server import free_port
+    from tests.processes import wait_until
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env |= {"ESCUCHA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
+    sample = tmp_path / "m.jsonl"
+    sample.write_text("\n".join(SAMPLE.read_text(encoding="utf-8").splitlines()[:40]))
+    log = (tmp_path / "demo.log").open("w+")
+    demo = subprocess.Popen(
+        [*ESCUCHA, "demo", "--serve", "--port", str(port), "--sample", str(sample)],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        printed = re.compile(r"log in as (\S+) with password (\S+)")
+        assert wait_until(lambda: printed.search((tmp_path / "demo.log").read_text()), 240), (
+            tmp_path / "demo.log"
+        ).read_text()[-3000:]
+        email, password = printed.search((tmp_path / "demo.log").read_text()).groups()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+
+            def up() -> bool:
+                try:
+                    return client.get("/login").status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            assert wait_until(up, 60)
+            token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)[1]
+            answer = client.post("/login", data={"email": email, "password": password,
+                                                 "csrf": token})  # fmt: skip
+            assert answer.status_code == 303, answer.text
+            inbox = client.get("/inbox")
+            assert inbox.status_code == 200 and inbox.text.count("data-case=") > 0
+        assert demo.poll() is None  # still serving until Ctrl-C
+    finally:
+        demo.send_signal(signal.SIGINT)
+        code = demo.wait(60)
+    assert code == 0, (tmp_path / "demo.log").read_text()[-3000:]
+
+
 def test_demo_sample_has_both_quotes_and_enough_mentions():
     sample = (
         Path(__file__).resolve().parents[1] / "escucha" / "cli" / "demo" / "sample_mentions.jsonl"
@@ -127,10 +173,16 @@ def test_demo_sample_has_both_quotes_and_enough_mentions():
 
 
 def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
-    """`escucha up` in one terminal; `escucha import` in another finds its private Redis."""
+    """`escucha up` in one terminal; `escucha import` in another finds its private Redis; the
+    web inbox's login is on its port."""
     import signal
 
+    import httpx
+
+    from tests.api_server import free_port
     from tests.processes import wait_until
+
+    port = free_port()
 
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env |= {"ESCUCHA_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "160"}
@@ -139,7 +191,7 @@ def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
     # Started with SIGINT ignored, as a shell without job control starts `escucha up &`: it must
     # still stop on SIGINT (it once ignored it, and outlived the test).
     up = subprocess.Popen(
-        [*ESCUCHA, "up", "--concurrency", "1"],
+        [*ESCUCHA, "up", "--concurrency", "1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
@@ -149,6 +201,18 @@ def test_up_serves_imports_from_another_terminal_until_interrupted(tmp_path):
     try:
         marker = tmp_path / "data" / "redis" / "url"
         assert wait_until(lambda: "escucha is up" in (tmp_path / "up.log").read_text(), 60)
+        said = "".join((tmp_path / "up.log").read_text().split())  # rich wraps long lines
+        assert f"webinboxhttp://127.0.0.1:{port}/" in said
+
+        def login_shown() -> bool:
+            try:
+                home = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True, timeout=5)
+            except httpx.TransportError:
+                return False  # the API is still starting
+            return home.status_code == 200 and str(home.url).endswith("/login")
+
+        assert wait_until(login_shown, 60), (tmp_path / "up.log").read_text()[-3000:]
+        assert 'name="password"' in httpx.get(f"http://127.0.0.1:{port}/login").text
         sample = tmp_path / "m.jsonl"
         sample.write_text(
             "\n".join(

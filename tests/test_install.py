@@ -103,6 +103,14 @@ def test_the_wheel_carries_the_shipped_model(installed):
         assert f"escucha/nlp/shipped/{name}" in names
 
 
+def test_the_wheel_carries_the_web_inboxs_pages_words_and_scripts(installed):
+    _, names = installed
+    for name in ("templates/base.html.j2", "templates/inbox.html.j2", "locale/es/base.po",
+                 "static/escucha.js", "static/vendor/htmx-2.0.11.min.js",
+                 "static/vendor/htmx-2.0.11.LICENSE"):  # fmt: skip
+        assert f"escucha/web/{name}" in names
+
+
 def test_the_installed_package_analyses_with_the_shipped_model(installed):
     root, _ = installed
     probe = (

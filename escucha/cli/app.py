@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -395,9 +393,10 @@ def up(
     beat: Annotated[bool, typer.Option(help="also run Celery beat")] = True,
     concurrency: Annotated[int | None, typer.Option(help="children for the stage workers")] = None,
     host: Host = "127.0.0.1",
-    port: Annotated[int | None, typer.Option(help="also serve the HTTP API on this port")] = None,
+    port: Annotated[int, typer.Option(help="the web inbox and HTTP API's port; 0: none")] = 8000,
 ) -> None:
-    """Run Redis (if REDIS_URL is unset), workers, beat and (with --port) the API, until Ctrl-C."""
+    """Run Redis (if REDIS_URL is unset), workers, beat, the web inbox and API, until Ctrl-C."""
+    from escucha.cli.interrupt import wait_for_interrupt
     from escucha.ops.launcher import Launcher
     from escucha.pipeline.stages import default_groups
     from escucha.store.migrate import upgrade
@@ -409,39 +408,15 @@ def up(
         groups = default_groups(concurrency)
         logs = settings.stores.data_dir / "logs"
         with Launcher(env, logs, groups, beat, supervise=True) as stack:
-            if port is not None:
+            if port:
                 stack.start_api(host, port)
             console.print(
                 f"escucha is up: broker {settings.stores.effective_redis_url}, "
                 f"store {_redact(settings.stores.effective_database_url)}, "
-                + (f"API http://{host}:{port}/docs, " if port is not None else "")
+                + (f"web inbox http://{host}:{port}/ (API /docs), " if port else "")
                 + f"logs in {settings.stores.data_dir / 'logs'}. Ctrl-C stops."
             )
-            _wait_for_interrupt(stack)
-
-
-def _wait_for_interrupt(stack: Any) -> None:
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    # Set, not inherited: a shell starting `escucha up &` without job control ignores SIGINT,
-    # and Python then keeps ignoring it, so Ctrl-C or `kill -INT` would never stop it.
-    signal.signal(signal.SIGINT, stop)
-    reported: dict[str, int] = {}
-    try:
-        while not stopping:
-            for name, count in stack.restarts.items():
-                if reported.get(name) != count:
-                    err.print(f"[yellow]{name} exited and was restarted[/] ({count}x); see its log")
-                    reported[name] = count
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    console.print("stopping: workers finish their current batch")
+            wait_for_interrupt(stack, console, err)
 
 
 @app.command()
@@ -451,11 +426,17 @@ def demo(
         Path | None, typer.Option(help="JSONL/CSV to use instead of the bundled sample")
     ] = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for every mention")] = 300.0,
+    serve: Annotated[
+        bool, typer.Option(help="then keep the web inbox running with a demo login, until Ctrl-C")
+    ] = False,
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the web inbox's port with --serve")] = 8000,
 ) -> None:
     """Run the pipeline on a bundled sample with real workers, then summarise what was stored."""
-    from escucha.cli.demo import run_demo
+    from escucha.cli.demo import Serving, run_demo
 
     path = sample or Path(str(resources.files("escucha.cli.demo") / SAMPLE))
-    outcome = run_demo(path, timeout, console, backend_of(ctx))
+    serving = Serving(host, port, err) if serve else None
+    outcome = run_demo(path, timeout, console, backend_of(ctx), serving)
     if not outcome.complete:
         raise typer.Exit(1)

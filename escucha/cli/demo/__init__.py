@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,8 +17,10 @@ from escucha.care.answering import REPLYABLE, Answering
 from escucha.channels.imports import read_file
 from escucha.cli.backend import QueueBackend
 from escucha.cli.cases import render_cases, render_findings
+from escucha.cli.interrupt import wait_for_interrupt
 from escucha.cli.ror import render_headline
 from escucha.core.canned_response import CannedResponse
+from escucha.core.passwords import hash_password
 from escucha.core.period import period
 from escucha.core.tenant import load_tenant
 from escucha.nlp import registry
@@ -26,6 +29,7 @@ from escucha.ops.stack import broker
 from escucha.pipeline.context import PipelineContext, connect_with
 from escucha.pipeline.ingest import ingest
 from escucha.pipeline.stages import default_groups
+from escucha.store.agents import AgentRecord, Agents
 from escucha.store.canned_responses import CannedResponses
 from escucha.store.cases import CaseFilter, Cases
 from escucha.store.channel_credentials import ChannelCredentials
@@ -35,12 +39,15 @@ from escucha.store.schema import CaseRow
 from escucha.store.store import Store
 from escucha.store.summary import Summary, summarize
 from escucha.store.tenants import Tenants
+from escucha.store.web_logins import Logins
 
 EXAMPLE_TENANT = CONFIG_DIR / "tenant.example.toml"
 CASES_TIMEOUT_S = 60.0
 SAMPLE_MONTH = "2026-11"  # the bundled sample's mentions and the brand's replies
 
 POLL_S = 0.2
+DEMO_AGENT = "demo"
+DEMO_EMAIL = "demo@escucha.local"
 
 
 @dataclass
@@ -52,7 +59,11 @@ class DemoOutcome:
 
 
 def run_demo(
-    sample: Path, timeout_s: float, console: Console, backend: QueueBackend
+    sample: Path,
+    timeout_s: float,
+    console: Console,
+    backend: QueueBackend,
+    serving: Serving | None = None,
 ) -> DemoOutcome:
     with broker(get_settings()) as url:
         settings = get_settings().with_redis(url)
@@ -75,13 +86,44 @@ def run_demo(
             store = Store.from_url(settings.stores.effective_database_url)
             with console.status("projecting cases"):
                 projected = _wait_for_cases(Cases(store.engine), CASES_TIMEOUT_S)
-    render(summarize(store, ids), outcome, console)
-    example = load_tenant(EXAMPLE_TENANT)
-    render_care(store, example.id, projected, console)
-    month = period(SAMPLE_MONTH, example.zone)
-    render_headline(store.engine, example, month, datetime.now(UTC), console)
-    store.dispose()
+            render(summarize(store, ids), outcome, console)
+            example = load_tenant(EXAMPLE_TENANT)
+            render_care(store, example.id, projected, console)
+            month = period(SAMPLE_MONTH, example.zone)
+            render_headline(store.engine, example, month, datetime.now(UTC), console)
+            if serving is not None:
+                serve(stack, store, example.id, serving, console)
+            store.dispose()
     return outcome
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Where `escucha demo --serve` keeps the web inbox, and where it reports restarts."""
+
+    host: str
+    port: int
+    err: Console
+
+
+def serve(stack: Launcher, store: Store, tenant: str, serving: Serving, console: Console) -> None:
+    """The web inbox on the demo's data, with a fresh demo login, until Ctrl-C."""
+    password = demo_login(store, tenant)
+    stack.start_api(serving.host, serving.port)
+    console.print(
+        f"\nweb inbox: http://{serving.host}:{serving.port}/  log in as {DEMO_EMAIL} "
+        f"with password {password}  (a new one each run; Ctrl-C stops)"
+    )
+    wait_for_interrupt(stack, console, serving.err)
+
+
+def demo_login(store: Store, tenant: str) -> str:
+    """Make (or reset) the demo tenant's admin agent with a new random password; the password."""
+    password = secrets.token_urlsafe(12)
+    Agents(store.engine).add(tenant, AgentRecord(DEMO_AGENT, "Demo", DEMO_EMAIL, ("es", "en"),
+                                                 10, None))  # fmt: skip
+    Logins(store.engine).set_password(tenant, DEMO_AGENT, hash_password(password), "admin")
+    return password
 
 
 def _wait_for_cases(cases: Cases, timeout_s: float) -> bool:

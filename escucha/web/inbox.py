@@ -1,27 +1,98 @@
-"""The web inbox's list: `/` (to the inbox or the login) and `/inbox` (open cases by urgency).
+"""The web inbox's list: `/` (to the inbox or the login), `/inbox` (cases by urgency, with
+filters), `/inbox/rows` (just the table's rows, which the page fetches again every minute and
+whenever `/inbox/events` says the tenant's cases changed).
 
-Pages read only the logged-in agent's tenant.
+Pages read only the logged-in agent's tenant. Rows come in the order `GET /v1/cases` gives
+(SLA state, then priority); each SLA clock shows the counted time left as of the request, in
+business time for a business clock, so the page needs no clock of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Annotated
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from escucha.care.countdown import Countdown, countdown
 from escucha.core.models import as_utc
-from escucha.store.cases import CaseFilter
-from escucha.web.browser import SESSION_COOKIE, Agent, language_of, page
+from escucha.core.tenant import Tenant
+from escucha.store.cases import CaseFilter, rank_of
+from escucha.store.schema import CaseRow, MentionRow
+from escucha.store.web_logins import WebSession
+from escucha.web import live
+from escucha.web.browser import SESSION_COOKIE, TEMPLATES, Agent, LoginNeeded, current, page
+from escucha.web.browser import language_of as page_language
+from escucha.web.i18n import DEFAULT, LANGUAGES
 from escucha.web.state import ApiState, get_state
 
 router = APIRouter(include_in_schema=False)
 State = Annotated[ApiState, Depends(get_state)]
 OPEN = ("new", "open", "waiting_on_customer")
+STATUSES = (*OPEN, "resolved", "closed")
+SLA_STATES = ("breached", "warning", "on_track", "met")
+LIMIT = 100  # rows a page shows
+REFRESH_S = 60  # the rows are fetched again this often, so the clocks move without a reload
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the agent narrowed the list to; empty means any (status: any open one)."""
+
+    status: str = ""  # one of STATUSES, "all", or "" for the open ones
+    channel: str = ""
+    assignee: str = ""  # an agent id, "me" or "none"
+    language: str = ""
+    sla: str = ""  # one of SLA_STATES
+
+    def query(self) -> str:
+        """The filters as a query string, for the rows' URL."""
+        return urlencode({k: v for k, v in vars(self).items() if v})
+
+
+@dataclass(frozen=True)
+class Row:
+    """One case as its row shows it."""
+
+    case: CaseRow
+    clock: Countdown | None
+    reasons: list[str] = field(default_factory=list)
+    sentiment: str | None = None
+    assignee: str | None = None  # the agent's name
+
+
+def filters(status: str = "", channel: str = "", assignee: str = "", language: str = "",
+            sla: str = "") -> Filters:  # fmt: skip
+    """The query's filters; a status or SLA state the list does not know is refused (422)."""
+    if status not in (*STATUSES, "all", ""):
+        raise HTTPException(422, f"status {status!r} is not one of {', '.join(STATUSES)}, all")
+    if sla not in (*SLA_STATES, ""):
+        raise HTTPException(422, f"sla {sla!r} is not one of {', '.join(SLA_STATES)}")
+    return Filters(status, channel[:32], assignee[:64], language[:8], sla)
+
+
+Wanted = Annotated[Filters, Depends(filters)]
+
+
+def htmx_agent(request: Request, state: State) -> WebSession:
+    """The session of a request htmx makes: without one, 401 and HX-Redirect to the login, so
+    the login page is not swapped into the table."""
+    try:
+        return current(request, state)
+    except LoginNeeded:
+        if request.headers.get("hx-request") != "true":
+            raise
+        raise HTTPException(401, "log in again", headers={"HX-Redirect": "/login"}) from None
 
 
 @router.get("/")
@@ -31,12 +102,127 @@ def home(request: Request) -> Response:
 
 
 @router.get("/inbox")
-def inbox(request: Request, state: State, agent: Agent) -> Response:
-    cases = state.casebook.cases.listing(agent.tenant, CaseFilter(limit=100))
-    shown = [c for c in cases if c.status in OPEN]
+def inbox(request: Request, state: State, agent: Agent, wanted: Wanted) -> Response:
     tenant = state.casebook.tenant_of(agent.tenant)
-    return page(request, "inbox.html.j2", language_of(agent), agent=agent, cases=shown,
-                local=local_time(tenant.zone), active="inbox")  # fmt: skip
+    channels, languages = choices(state.store.engine, agent.tenant)
+    return page(request, "inbox.html.j2", page_language(agent), agent=agent, active="inbox",
+                rows=rows(state, agent, tenant, wanted), wanted=wanted, channels=channels,
+                languages=languages, agents=_names(state, agent.tenant),
+                **_helpers(tenant))  # fmt: skip
+
+
+@router.get("/inbox/rows")
+def inbox_rows(
+    request: Request,
+    state: State,
+    agent: Annotated[WebSession, Depends(htmx_agent)],
+    wanted: Wanted,
+) -> Response:
+    """The table's rows alone: what htmx swaps into `#cases tbody`."""
+    tenant = state.casebook.tenant_of(agent.tenant)
+    lang = page_language(agent)
+    return TEMPLATES.TemplateResponse(request, "inbox_rows.html.j2", {
+        "lang": lang if lang in LANGUAGES else DEFAULT, "agent": agent, "wanted": wanted,
+        "rows": rows(state, agent, tenant, wanted), **_helpers(tenant),
+    }, headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
+@router.get("/inbox/events")
+async def inbox_events(request: Request, state: State) -> Response:
+    """The agent's tenant's events as server-sent events; 401 without a live session (a
+    browser's EventSource would only follow a redirect to a page it cannot read)."""
+    try:
+        agent = await run_in_threadpool(current, request, state)
+    except LoginNeeded:
+        return Response("log in first", status_code=401, media_type="text/plain")
+    events = live.stream(state.settings.stores.effective_redis_url, agent.tenant,
+                         request.headers.get("last-event-id"), request.is_disconnected)  # fmt: skip
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # no proxy buffering
+    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+
+
+def rows(state: ApiState, agent: WebSession, tenant: Tenant, wanted: Filters) -> list[Row]:
+    """The cases the filters leave, most urgent first, with what each row shows."""
+    cases = listed(state, agent, wanted)
+    facts = mention_facts(state.store.engine, agent.tenant, cases)
+    names = _names(state, agent.tenant)
+    now = datetime.now(UTC)
+    return [Row(case, countdown(tenant, case.sla or [], now), *facts.get(case.id, ([], None)),
+                names.get(case.assignee or "", case.assignee)) for case in cases]  # fmt: skip
+
+
+def listed(state: ApiState, agent: WebSession, wanted: Filters) -> list[CaseRow]:
+    """The tenant's cases as `GET /v1/cases` orders them; by default its open ones."""
+    assignee = agent.agent_id if wanted.assignee == "me" else wanted.assignee or None
+    statuses: Sequence[str | None] = (
+        OPEN if not wanted.status else [None if wanted.status == "all" else wanted.status]
+    )
+    found: list[CaseRow] = []
+    for status in statuses:
+        query = CaseFilter(status=status, assignee=assignee, sla=wanted.sla or None,
+                           channel=wanted.channel or None, limit=LIMIT * 2)  # fmt: skip
+        found.extend(state.casebook.cases.listing(agent.tenant, query))
+    if wanted.language:
+        found = [c for c in found if c.language == wanted.language]
+    return sorted(found, key=rank_of)[:LIMIT]
+
+
+def mention_facts(engine: Engine, tenant: str, cases: Sequence[CaseRow]
+                  ) -> dict[str, tuple[list[str], str | None]]:  # fmt: skip
+    """Per case: the priority reasons of its weightiest customer message this cycle (the one
+    that set its priority) and the sentiment of its latest; merged-in cases' messages count."""
+    ids = [c.id for c in cases]
+    if not ids:
+        return {}
+    with Session(engine) as session:
+        folded = select(CaseRow.id, CaseRow.merged_into).where(
+            CaseRow.tenant == tenant, CaseRow.merged_into.in_(ids)
+        )
+        owner: dict[str, str] = {child: str(parent) for child, parent in session.execute(folded)}
+        said = select(MentionRow.case_id, MentionRow.created_at, MentionRow.priority,
+                      MentionRow.reasons, MentionRow.sentiment).where(
+            MentionRow.tenant == tenant, MentionRow.inbound.is_(True),
+            MentionRow.case_id.in_([*ids, *owner]))  # fmt: skip
+        found = [(owner.get(str(c), str(c)), as_utc(at), p, r, s)
+                 for c, at, p, r, s in session.execute(said)]  # fmt: skip
+    return {case.id: _facts(case, [m for m in found if m[0] == case.id]) for case in cases}
+
+
+def _facts(case: CaseRow, said: list[tuple[str, datetime, int, list[str], str]]
+           ) -> tuple[list[str], str | None]:  # fmt: skip
+    """(reasons, sentiment) from a case's customer messages: (case, at, priority, reasons,
+    sentiment)."""
+    if not said:
+        return [], None
+    since = as_utc(case.cycle_started_at) if case.cycle_started_at else None
+    cycle = [m for m in said if since is None or m[1] >= since] or said
+    weightiest = min(cycle, key=lambda m: (-m[2], m[1]))
+    latest = max(said, key=lambda m: m[1])
+    return list(weightiest[3] or []), latest[4]
+
+
+def choices(engine: Engine, tenant: str) -> tuple[list[str], list[str]]:
+    """The channels and languages the tenant's cases have, for the filters' lists."""
+    with Session(engine) as session:
+        own = CaseRow.tenant == tenant
+        channels = session.scalars(select(CaseRow.source).where(own).distinct())
+        languages = session.scalars(select(CaseRow.language).where(own).distinct())
+        return sorted(set(channels)), sorted(lang for lang in set(languages) if lang)
+
+
+def span(seconds: float) -> str:
+    """Counted time as a row shows it: "2 h 10 min", "45 min" (the same in both languages)."""
+    minutes = math.ceil(seconds / 60) if seconds >= 0 else math.floor(-seconds / 60)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if hours else f"{rest} min"
+
+
+def _names(state: ApiState, tenant: str) -> dict[str, str]:
+    return {a.id: a.name for a in state.agents.of_tenant(tenant)}
+
+
+def _helpers(tenant: Tenant) -> dict[str, Any]:
+    return {"local": local_time(tenant.zone), "span": span, "refresh_s": REFRESH_S}
 
 
 def local_time(zone: ZoneInfo) -> Callable[[datetime | None], str]:

@@ -1,11 +1,13 @@
 """Cases in the store: their history for the projection, the projection written back, the
-event log people's actions append to, and the inbox's listing.
+event log people's actions append to, and the inbox's listing with what its rows and filters
+show.
 
 Every read takes the tenant, and a case of another tenant is simply not there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,8 +36,26 @@ class CaseFilter:
     sla: str | None = None
     priority: str | None = None
     channel: str | None = None
+    language: str | None = None
     q: str | None = None
     limit: int = 50
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a case's inbox row shows from its customer's messages: the priority reasons of the
+    weightiest this cycle (the one that set its priority) and the sentiment of the latest."""
+
+    reasons: tuple[str, ...] = ()
+    sentiment: str | None = None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The channels and languages a tenant's cases have, for the inbox's filter lists."""
+
+    channels: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
 
 
 PROJECTED = (
@@ -158,6 +178,38 @@ class Cases:
         with Session(self.engine, expire_on_commit=False) as session:
             return list(session.scalars(query))
 
+    def facts(self, tenant: str, case_ids: Sequence[str]) -> dict[str, CaseFacts]:
+        """Per case of the tenant among `case_ids`: its `CaseFacts`, merged-in cases' messages
+        counted; a case without customer messages has empty facts, another tenant's none."""
+        ids = list(case_ids)
+        if not ids:
+            return {}
+        with Session(self.engine) as session:
+            own = CaseRow.tenant == tenant
+            cycles = select(CaseRow.id, CaseRow.cycle_started_at).where(own, CaseRow.id.in_(ids))
+            since = {str(c): as_utc(at) if at else None for c, at in session.execute(cycles)}
+            folded = select(CaseRow.id, CaseRow.merged_into).where(
+                own, CaseRow.merged_into.in_(list(since))
+            )
+            owner = {str(child): str(parent) for child, parent in session.execute(folded)}
+            said = select(MentionRow.case_id, MentionRow.created_at, MentionRow.priority,
+                          MentionRow.reasons, MentionRow.sentiment).where(
+                MentionRow.tenant == tenant, MentionRow.inbound.is_(True),
+                MentionRow.case_id.in_([*since, *owner]))  # fmt: skip
+            found = [(owner.get(str(c), str(c)), as_utc(at), p, r, s)
+                     for c, at, p, r, s in session.execute(said)]  # fmt: skip
+        return {case_id: _facts(start, [m for m in found if m[0] == case_id])
+                for case_id, start in since.items()}  # fmt: skip
+
+    def choices(self, tenant: str) -> Choices:
+        """The channels and languages the tenant's cases have, each sorted."""
+        with Session(self.engine) as session:
+            own = CaseRow.tenant == tenant
+            channels = session.scalars(select(CaseRow.source).where(own).distinct())
+            languages = session.scalars(select(CaseRow.language).where(own).distinct())
+            return Choices(tuple(sorted(set(channels))),
+                           tuple(sorted(lang for lang in set(languages) if lang)))  # fmt: skip
+
     def set_merged(self, tenant: str, case_id: str, into: str | None, now: datetime) -> None:
         """Fold a case into another (soft: its rows stay), or take it back out with None."""
         with Session(self.engine) as session, session.begin():
@@ -229,6 +281,18 @@ def rank_of(row: CaseRow) -> tuple[int, str]:
     return URGENCY.get(row.sla_state or "", 3) * 1000 - row.priority, row.id
 
 
+def _facts(since: datetime | None, said: list[tuple[str, datetime, int, list[str], str]]
+           ) -> CaseFacts:  # fmt: skip
+    """A case's facts from its customer messages, (case, at, priority, reasons, sentiment),
+    given when its cycle began."""
+    if not said:
+        return CaseFacts()
+    cycle = [m for m in said if since is None or m[1] >= since] or said
+    weightiest = min(cycle, key=lambda m: (-m[2], m[1]))
+    latest = max(said, key=lambda m: m[1])
+    return CaseFacts(tuple(weightiest[3] or ()), latest[4])
+
+
 def _urgency() -> ColumnElement[int]:
     return case(URGENCY, value=CaseRow.sla_state, else_=3)
 
@@ -247,6 +311,8 @@ def _conditions(tenant: str, wanted: CaseFilter) -> list[ColumnElement[bool]]:
         conditions.append(CaseRow.priority_label == wanted.priority)
     if wanted.channel:
         conditions.append(CaseRow.source == wanted.channel)
+    if wanted.language:
+        conditions.append(CaseRow.language == wanted.language)
     if wanted.q:
         said = MentionRow.text.icontains(wanted.q, autoescape=True)
         text = select(MentionRow.case_id).where(MentionRow.tenant == tenant, said)

@@ -19,16 +19,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from escucha.care.countdown import Countdown, countdown
 from escucha.core.models import as_utc
 from escucha.core.tenant import Tenant
-from escucha.store.cases import CaseFilter, rank_of
-from escucha.store.schema import CaseRow, MentionRow
+from escucha.store.cases import CaseFacts, CaseFilter, rank_of
+from escucha.store.schema import CaseRow
 from escucha.store.web_logins import WebSession
 from escucha.web import live
 from escucha.web.browser import SESSION_COOKIE, TEMPLATES, Agent, LoginNeeded, current, page
@@ -104,11 +102,11 @@ def home(request: Request) -> Response:
 @router.get("/inbox")
 def inbox(request: Request, state: State, agent: Agent, wanted: Wanted) -> Response:
     tenant = state.casebook.tenant_of(agent.tenant)
-    channels, languages = choices(state.store.engine, agent.tenant)
+    choices = state.casebook.cases.choices(agent.tenant)
     return page(request, "inbox.html.j2", page_language(agent), agent=agent, active="inbox",
-                rows=rows(state, agent, tenant, wanted), wanted=wanted, channels=channels,
-                languages=languages, agents=_names(state, agent.tenant),
-                **_helpers(tenant))  # fmt: skip
+                rows=rows(state, agent, tenant, wanted), wanted=wanted,
+                channels=list(choices.channels), languages=list(choices.languages),
+                agents=_names(state, agent.tenant), **_helpers(tenant))  # fmt: skip
 
 
 @router.get("/inbox/rows")
@@ -144,11 +142,16 @@ async def inbox_events(request: Request, state: State) -> Response:
 def rows(state: ApiState, agent: WebSession, tenant: Tenant, wanted: Filters) -> list[Row]:
     """The cases the filters leave, most urgent first, with what each row shows."""
     cases = listed(state, agent, wanted)
-    facts = mention_facts(state.store.engine, agent.tenant, cases)
+    facts = state.casebook.cases.facts(agent.tenant, [c.id for c in cases])
     names = _names(state, agent.tenant)
     now = datetime.now(UTC)
-    return [Row(case, countdown(tenant, case.sla or [], now), *facts.get(case.id, ([], None)),
+    return [Row(case, countdown(tenant, case.sla or [], now), *_shown(facts.get(case.id)),
                 names.get(case.assignee or "", case.assignee)) for case in cases]  # fmt: skip
+
+
+def _shown(facts: CaseFacts | None) -> tuple[list[str], str | None]:
+    """A row's (reasons, sentiment) from its case's facts; none for a case without them."""
+    return (list(facts.reasons), facts.sentiment) if facts else ([], None)
 
 
 def listed(state: ApiState, agent: WebSession, wanted: Filters) -> list[CaseRow]:
@@ -160,54 +163,10 @@ def listed(state: ApiState, agent: WebSession, wanted: Filters) -> list[CaseRow]
     found: list[CaseRow] = []
     for status in statuses:
         query = CaseFilter(status=status, assignee=assignee, sla=wanted.sla or None,
-                           channel=wanted.channel or None, limit=LIMIT * 2)  # fmt: skip
+                           channel=wanted.channel or None, language=wanted.language or None,
+                           limit=LIMIT * 2)  # fmt: skip
         found.extend(state.casebook.cases.listing(agent.tenant, query))
-    if wanted.language:
-        found = [c for c in found if c.language == wanted.language]
     return sorted(found, key=rank_of)[:LIMIT]
-
-
-def mention_facts(engine: Engine, tenant: str, cases: Sequence[CaseRow]
-                  ) -> dict[str, tuple[list[str], str | None]]:  # fmt: skip
-    """Per case: the priority reasons of its weightiest customer message this cycle (the one
-    that set its priority) and the sentiment of its latest; merged-in cases' messages count."""
-    ids = [c.id for c in cases]
-    if not ids:
-        return {}
-    with Session(engine) as session:
-        folded = select(CaseRow.id, CaseRow.merged_into).where(
-            CaseRow.tenant == tenant, CaseRow.merged_into.in_(ids)
-        )
-        owner: dict[str, str] = {child: str(parent) for child, parent in session.execute(folded)}
-        said = select(MentionRow.case_id, MentionRow.created_at, MentionRow.priority,
-                      MentionRow.reasons, MentionRow.sentiment).where(
-            MentionRow.tenant == tenant, MentionRow.inbound.is_(True),
-            MentionRow.case_id.in_([*ids, *owner]))  # fmt: skip
-        found = [(owner.get(str(c), str(c)), as_utc(at), p, r, s)
-                 for c, at, p, r, s in session.execute(said)]  # fmt: skip
-    return {case.id: _facts(case, [m for m in found if m[0] == case.id]) for case in cases}
-
-
-def _facts(case: CaseRow, said: list[tuple[str, datetime, int, list[str], str]]
-           ) -> tuple[list[str], str | None]:  # fmt: skip
-    """(reasons, sentiment) from a case's customer messages: (case, at, priority, reasons,
-    sentiment)."""
-    if not said:
-        return [], None
-    since = as_utc(case.cycle_started_at) if case.cycle_started_at else None
-    cycle = [m for m in said if since is None or m[1] >= since] or said
-    weightiest = min(cycle, key=lambda m: (-m[2], m[1]))
-    latest = max(said, key=lambda m: m[1])
-    return list(weightiest[3] or []), latest[4]
-
-
-def choices(engine: Engine, tenant: str) -> tuple[list[str], list[str]]:
-    """The channels and languages the tenant's cases have, for the filters' lists."""
-    with Session(engine) as session:
-        own = CaseRow.tenant == tenant
-        channels = session.scalars(select(CaseRow.source).where(own).distinct())
-        languages = session.scalars(select(CaseRow.language).where(own).distinct())
-        return sorted(set(channels)), sorted(lang for lang in set(languages) if lang)
 
 
 def span(seconds: float) -> str:

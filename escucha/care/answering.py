@@ -2,13 +2,14 @@
 
 The reply goes out from the tenant's connected channel on the platform the customer wrote on,
 to their latest message. A canned response is composed first, in the case's language and
-filled from the case. The API and the command line both answer through here.
+filled from the case. The API and the command line both answer through here. The tone check
+reads the tenant's own guide (`[tenant.tone]`, the settings page's "Tone guide") as stored now.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +18,13 @@ from escucha.care.csat import KEY_PREFIX, reserved
 from escucha.care.tone import Language, Reply, check
 from escucha.core.models import native_id
 from escucha.core.tenant import Tenant
+from escucha.core.tone_guide import ToneGuide
 from escucha.store.canned_responses import CannedResponses
 from escucha.store.cases import Cases
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.outbox import NewReply, Outbox
 from escucha.store.schema import MentionRow, OutboxRow
+from escucha.store.tenants import Tenants
 
 REPLYABLE = {"facebook", "instagram", "x", "mastodon"}
 COMPLAINTS = {"complaint", "claim"}
@@ -77,6 +80,7 @@ class Answering:
     cases: Cases
     outbox: Outbox
     channels: ChannelCredentials  # lists channels; never opens a token
+    tenants: Callable[[str], Tenant | None] | None = None  # None: the tenants table, as stored
 
     def compose(self, tenant: Tenant, case_id: str, name: str, values: Mapping[str, str]
                 ) -> Composed:  # fmt: skip
@@ -129,7 +133,13 @@ class Answering:
         language: Language = "es" if latest.lang == "es" else "en"
         complaint = any(m.intent in COMPLAINTS or m.complaint for m in customer)
         drafted = Reply(text, language, latest.source, latest.author, complaint)
-        return latest, [f.model_dump() for f in check(drafted)]
+        return latest, [f.model_dump() for f in check(drafted, self._guide(tenant))]
+
+    def _guide(self, tenant: str) -> ToneGuide:
+        """The tenant's tone guide; escucha's defaults for a tenant not stored."""
+        lookup = self.tenants or Tenants(self.cases.engine).get
+        found = lookup(tenant)
+        return found.tone if found is not None else ToneGuide()
 
     def _latest(self, tenant: str, case_id: str) -> tuple[MentionRow, list[MentionRow]]:
         """The customer's latest message on the case, and all of theirs in time order."""

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from escucha.core.tone_guide import ToneGuide  # re-exported: `from escucha.care.tone import`
 from escucha.nlp.tokens import fold
 
 Language = Literal["es", "en"]
@@ -22,16 +23,6 @@ RULES = (
     "voice", "informal", "profanity", "shouting", "no_greeting", "no_name", "no_apology",
     "no_next_step", "too_long", "dm_unavailable",
 )  # fmt: skip
-
-
-class ToneGuide(BaseModel, frozen=True):
-    """A tenant's tone guide; the defaults are escucha's for Spanish and English."""
-
-    voice: Literal["we", "i"] = Field(default="we", description='the brand speaks as "we"')
-    greeting: bool = True
-    use_name: bool = True
-    informal_words: tuple[str, ...] = ()  # the tenant's own, on top of the defaults
-    banned_words: tuple[str, ...] = ()
 
 
 class Finding(BaseModel, frozen=True):

@@ -20,6 +20,7 @@ from escucha.core.business_hours import WeeklyHours
 from escucha.core.crisis_policy import CrisisPolicy
 from escucha.core.poller_config import FeedPoll, MastodonPoll, Poll, XSearchPoll, channel_name
 from escucha.core.sla_policy import DEFAULT_POLICIES, SlaPolicy
+from escucha.core.tone_guide import ToneGuide
 
 TENANT_ID = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 
@@ -142,6 +143,7 @@ class Tenant(BaseModel):
     crisis: CrisisPolicy = CrisisPolicy()
     csat: Csat = Csat()
     weekly_report: WeeklyReport = WeeklyReport()
+    tone: ToneGuide = ToneGuide()
     reopen_window_days: int = Field(
         default=7, ge=0, description="a direct message this long after its case was resolved "
         "reopens it; later, it opens a new case",

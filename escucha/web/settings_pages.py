@@ -1,5 +1,6 @@
-"""The settings pages for admins: hours and holidays, SLA policies, agents and shifts,
-alert destinations, channels, API keys; admins invite agents, who accept at `/invite/{token}`.
+"""The settings pages for admins: hours and holidays, SLA policies, the tone guide, agents
+and shifts, alert destinations, channels, API keys; admins invite agents, who accept at
+`/invite/{token}`.
 
 `GET /settings` is one page of sections; each form posts to its own `/settings/...` route and
 comes back to the page (303) when saved, or with the page and its error (422) when refused.
@@ -28,6 +29,7 @@ from escucha.core.business_hours import DAYS, HoursError, WeeklyHours
 from escucha.core.passwords import MIN_LENGTH, WeakPassword, hash_password
 from escucha.core.sla_policy import Clock, SlaPolicy, Target
 from escucha.core.tenant import Tenant
+from escucha.core.tone_guide import ToneGuide
 from escucha.insight.alerting import InternalDestination
 from escucha.insight.alerts.destination import KINDS, parse_destination
 from escucha.store.alert_outbox import NameTaken, UnknownDestination
@@ -213,6 +215,35 @@ def _policy(policy: SlaPolicy, number: int, form: FormData) -> SlaPolicy:
             clock = _text(form, f"sla.{number}.{target.value}.clock") or Clock.business.value
             targets[target.value] = {"minutes": minutes, "clock": clock}
     return SlaPolicy.model_validate(policy.model_dump(mode="json") | {"targets": targets})
+
+
+# the tone guide
+
+
+@router.post("/settings/tone")
+async def save_tone(request: Request, state: State, agent: Admin) -> Response:
+    form = await _form(request, agent)
+    return await run_in_threadpool(_save_tone, request, state, agent, form)
+
+
+def _save_tone(request: Request, state: ApiState, agent: WebSession, form: FormData
+               ) -> Response:  # fmt: skip
+    tenant = _tenant(state, agent.tenant)
+    try:
+        guide = ToneGuide.model_validate({
+            "voice": _text(form, "tone.voice"), "greeting": "tone.greeting" in form,
+            "use_name": "tone.use_name" in form,
+            "informal_words": _words(_text(form, "tone.informal_words")),
+            "banned_words": _words(_text(form, "tone.banned_words"))})  # fmt: skip
+    except ValidationError as error:
+        return _refused(request, state, agent, "tone", _problems(error, "tone guide"), form)
+    _put(state, tenant.model_copy(update={"tone": guide}))
+    return _saved("tone")
+
+
+def _words(text: str) -> list[str]:
+    """A words field's words and phrases: one per line or separated by commas."""
+    return [w.strip() for w in re.split(r"[,\n]", text) if w.strip()]
 
 
 # agents and shifts

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from escucha.care.casebook import on_redis
 from escucha.core.canned_response import CannedResponse
-from escucha.core.passwords import hash_password
 from escucha.core.sealed import Sealer, new_key
 from escucha.store.agents import AgentRecord, Agents
 from escucha.store.canned_responses import CannedResponses
@@ -22,11 +21,10 @@ from escucha.store.outbox import Outbox
 from escucha.store.schema import CrmOutboxRow
 from escucha.store.store import Store, make_engine
 from escucha.store.tenants import Tenants
-from escucha.store.web_logins import Logins
 from tests.factories import triaged
 from tests.security.conftest import make_api
+from tests.web_site import ANA, BEA, log_in, with_logins
 
-PASSWORD = "una-contraseña-larga"
 INFORMAL = "hola tío, ya lo miramos jaja"
 CAREFUL = ("Hola lucia_g, sentimos mucho la espera. Hoy revisamos tu maleta y te escribimos antes "
            "de las 18:00.")  # fmt: skip
@@ -38,9 +36,7 @@ NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
-        for tenant, agent, email in (("a", "ana", "ana@tienda.es"), ("b", "bea", "bea@otra.es")):
-            Agents(engine).add(tenant, AgentRecord(agent, agent.title(), email, ("es",), 5, None))
-            Logins(engine).set_password(tenant, agent, hash_password(PASSWORD))
+        with_logins(engine, ANA, BEA)
         Agents(engine).add("a", AgentRecord("ben", "Ben", "ben@tienda.es", ("es",), 5, None))
         lucia = triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó, fatal",
                         created_at=datetime.now(UTC).isoformat())  # fmt: skip
@@ -59,13 +55,6 @@ def site(redis_server, sqlite_url):
         ChannelCredentials(engine, Sealer([new_key()])).connect("a", "x", "777", "token")
         yield api.client, engine, api.redis
         engine.dispose()
-
-
-def log_in(client: httpx.Client, email: str) -> None:
-    form = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": token})
-    assert answer.status_code == 303
 
 
 def opened(client: httpx.Client, case_id: str) -> tuple[str, str, str]:

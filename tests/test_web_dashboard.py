@@ -3,24 +3,21 @@ the period chosen, with the report's charts, the counts behind each figure and t
 incidents with their explanation."""
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
-from escucha.core.passwords import hash_password
-from escucha.store.agents import AgentRecord, Agents
 from escucha.store.incidents import Incidents
 from escucha.store.queries import MentionFilter, find_mentions
 from escucha.store.schema import MentionRow
 from escucha.store.store import Store, make_engine
 from escucha.store.tenants import Tenants
-from escucha.store.web_logins import Logins
 from escucha.web.dashboard import last_days
 from tests.factories import triaged
 from tests.security.conftest import make_api
+from tests.web_site import ANA, BEA, log_in, with_logins
 
-PASSWORD = "una-contraseña-larga"
 NOW = datetime.now(UTC)
 
 
@@ -33,10 +30,7 @@ def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
         tenants = Tenants(engine)
-        for tenant, agent, email, lang in (("a", "ana", "ana@tienda.es", "es"),
-                                           ("b", "bea", "bea@otra.es", "en")):  # fmt: skip
-            Agents(engine).add(tenant, AgentRecord(agent, agent.title(), email, (lang,), 5, None))
-            Logins(engine).set_password(tenant, agent, hash_password(PASSWORD))
+        with_logins(engine, ANA, replace(BEA, languages=("en",)))
         tenants.put(tenants.get("a").model_copy(update={"name": "Tienda Sol",
                                                        "competitors": ["Rivalia"]}))  # fmt: skip
         store = Store.from_url(sqlite_url)
@@ -55,13 +49,6 @@ def site(redis_server, sqlite_url):
         store.dispose()
         yield api, engine
         engine.dispose()
-
-
-def log_in(client: httpx.Client, email: str) -> None:
-    form = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": token})
-    assert answer.status_code == 303
 
 
 def card(html: str, name: str) -> str:

@@ -13,20 +13,17 @@ import time_machine
 
 from escucha.care.casebook import Casebook
 from escucha.care.countdown import countdown
-from escucha.core.passwords import hash_password
 from escucha.core.sla_policy import SlaPolicy, Target, TargetSpec
 from escucha.core.tenant import Tenant
 from escucha.pipeline import events
-from escucha.store.agents import AgentRecord, Agents
 from escucha.store.cases import CaseFilter, Cases
 from escucha.store.store import Store, make_engine
 from escucha.store.tenants import Tenants
-from escucha.store.web_logins import Logins
 from escucha.web import live
 from tests.factories import triaged
 from tests.security.conftest import KEY_A, make_api
+from tests.web_site import ANA, BEA, log_in, with_logins
 
-PASSWORD = "una-contraseña-larga"
 MADRID = ZoneInfo("Europe/Madrid")
 POLICY = SlaPolicy(name="quejas", targets={Target.first_response: TargetSpec(minutes=120)})
 
@@ -48,18 +45,9 @@ def site(redis_server, redis_client, sqlite_url):
             "timezone": "Europe/Madrid", "hours": "mon-fri 09:00-18:00",
             "sla": [POLICY.model_dump(mode="json")]}  # fmt: skip
         tenants.put(Tenant.model_validate(shop))  # before the app first reads it
-        for tenant, agent, email in (("a", "ana", "ana@tienda.es"), ("b", "bea", "bea@otra.es")):
-            Agents(engine).add(tenant, AgentRecord(agent, agent.title(), email, ("es",), 5, None))
-            Logins(engine).set_password(tenant, agent, hash_password(PASSWORD))
+        with_logins(engine, ANA, BEA)
         yield api, engine
         engine.dispose()
-
-
-def log_in(client: httpx.Client, email: str) -> None:
-    form = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": token})
-    assert answer.status_code == 303
 
 
 def write(engine, when: datetime, *said: tuple[int, str, str, str]) -> dict[str, str]:

@@ -4,18 +4,15 @@ and delivery log, acknowledging with CSRF as the agent, and nothing of another t
 import re
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from escucha.core.passwords import hash_password
 from escucha.core.sealed import Sealer, new_key
 from escucha.core.tenant import Tenant
 from escucha.insight.alerting import Alerting
 from escucha.insight.alerts.destination import parse_destination
 from escucha.insight.watch import Watch
-from escucha.store.agents import AgentRecord, Agents
 from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.incidents import Incidents
 from escucha.store.queries import MentionFilter, find_mentions
@@ -23,11 +20,10 @@ from escucha.store.rollups import Rollups
 from escucha.store.schema import IncidentRow
 from escucha.store.store import Store, make_engine
 from escucha.store.tenants import Tenants
-from escucha.store.web_logins import Logins
 from tests.crisis_history import SEVERE, burst
 from tests.security.conftest import make_api
+from tests.web_site import ANA, BEA, log_in, with_logins
 
-PASSWORD = "una-contraseña-larga"
 KEY = new_key()
 
 
@@ -35,9 +31,7 @@ KEY = new_key()
 def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url, secret_key=KEY, alert_internal_hosts=True):
         engine = make_engine(sqlite_url)
-        for tenant, agent, email in (("a", "ana", "ana@tienda.es"), ("b", "bea", "bea@otra.es")):
-            Agents(engine).add(tenant, AgentRecord(agent, agent.title(), email, ("es",), 5, None))
-            Logins(engine).set_password(tenant, agent, hash_password(PASSWORD))
+        with_logins(engine, ANA, BEA)
         yield api, engine
         engine.dispose()
 
@@ -71,15 +65,6 @@ def alert_it(engine) -> str:
     claimed = alerting.outbox.claim(key, now)
     alerting.outbox.sent(claimed, "slack-ok-1234", now)
     return key
-
-
-def log_in(client: httpx.Client, email: str) -> str:
-    """Log in; the session's CSRF token."""
-    form = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": token})
-    assert answer.status_code == 303
-    return re.search(r'name="csrf" value="([^"]+)"', client.get("/incidents").text)[1]
 
 
 def section(html: str, name: str) -> str:

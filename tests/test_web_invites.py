@@ -4,6 +4,7 @@ used, expired, withdrawn or other tenant's invite lets nobody in."""
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -19,8 +20,8 @@ from escucha.store.schema import AgentRow
 from escucha.store.store import make_engine
 from escucha.store.web_logins import Logins
 from tests.security.conftest import make_api
+from tests.web_site import ANA, BEA, PASSWORD, with_logins
 
-PASSWORD = "una-contraseña-larga"
 NEW_PASSWORD = "otra-contraseña-muy-larga"
 
 
@@ -28,9 +29,7 @@ NEW_PASSWORD = "otra-contraseña-muy-larga"
 def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
-        for tenant, agent, email in (("a", "ana", "ana@tienda.es"), ("b", "bea", "bea@otra.es")):
-            Agents(engine).add(tenant, AgentRecord(agent, agent.title(), email, ("es",), 5, None))
-            Logins(engine).set_password(tenant, agent, hash_password(PASSWORD), role="admin")
+        with_logins(engine, replace(ANA, role="admin"), replace(BEA, role="admin"))
         yield api, engine
         engine.dispose()
 

@@ -8,23 +8,19 @@ import pytest
 from sqlalchemy.orm import Session
 
 from escucha.core.passwords import hash_password
-from escucha.store.agents import AgentRecord, Agents
 from escucha.store.schema import AgentRow
 from escucha.store.store import Store, make_engine
 from escucha.store.web_logins import LOCK_AFTER, Logins
 from tests.factories import triaged
 from tests.security.conftest import make_api
-
-PASSWORD = "una-contraseña-larga"
+from tests.web_site import ANA, BEA, PASSWORD, with_logins
 
 
 @pytest.fixture
 def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
-        for tenant, agent, email in (("a", "ana", "ana@tienda.es"), ("b", "bea", "bea@otra.es")):
-            Agents(engine).add(tenant, AgentRecord(agent, agent.title(), email, ("es",), 5, None))
-            Logins(engine).set_password(tenant, agent, hash_password(PASSWORD))
+        with_logins(engine, ANA, BEA)
         store = Store.from_url(sqlite_url)
         store.save(
             [

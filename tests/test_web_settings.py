@@ -4,21 +4,21 @@ form needs its CSRF token, edits land in the stores, bad values are refused on t
 
 import html
 import re
+from dataclasses import replace
 
 import httpx
 import pytest
 
-from escucha.core.passwords import hash_password
 from escucha.core.sealed import Sealer, new_key
 from escucha.core.sla_policy import Target
-from escucha.store.agents import AgentRecord, Agents
+from escucha.store.agents import Agents
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.store import make_engine
 from escucha.store.tenants import Tenants
 from escucha.store.web_logins import Logins
 from tests.security.conftest import make_api
+from tests.web_site import ANA, BEA, PASSWORD, Person, log_in, with_logins
 
-PASSWORD = "una-contraseña-larga"
 TOKEN = "EAAB-secret-page-token-123456"
 
 
@@ -27,23 +27,10 @@ def site(redis_server, sqlite_url):
     # A key cache of 0 s: a revoked key is refused at once, so the test need not wait.
     for api in make_api(redis_server.url, sqlite_url, api_key_cache_s=0):
         engine = make_engine(sqlite_url)
-        people = (("a", "ana", "ana@tienda.es", "admin"), ("a", "alex", "alex@tienda.es", "agent"),
-                  ("b", "bea", "bea@otra.es", "admin"))  # fmt: skip
-        for tenant, agent, email, role in people:
-            Agents(engine).add(tenant, AgentRecord(agent, agent.title(), email, ("es",), 5, None))
-            Logins(engine).set_password(tenant, agent, hash_password(PASSWORD), role=role)
+        alex = Person("a", "alex", "alex@tienda.es", "agent")
+        with_logins(engine, replace(ANA, role="admin"), alex, replace(BEA, role="admin"))
         yield api, engine
         engine.dispose()
-
-
-def log_in(client: httpx.Client, email: str) -> str:
-    """Log in; the CSRF token of the session's forms."""
-    form = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', form.text)[1]
-    answer = client.post("/login", data={"email": email, "password": PASSWORD, "csrf": token})
-    assert answer.status_code == 303, answer.text
-    inbox = client.get("/inbox")
-    return re.search(r'name="csrf" value="([^"]+)"', inbox.text)[1]
 
 
 def said(page: httpx.Response) -> str:

@@ -31,8 +31,11 @@ from playwright.sync_api import (
     Page,
     Playwright,
     ViewportSize,
+    expect,
     sync_playwright,
 )
+
+from tests.web_site import PASSWORD
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -184,3 +187,12 @@ def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
             opened.screenshot(path=str(directory / "failure.png"))
     finally:
         context.close()
+
+
+def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the Spanish login form, as an agent does, and land on the inbox."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Correo").fill(email)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page).to_have_url(re.compile(r"/inbox"))

@@ -8,17 +8,15 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
-from escucha.core.passwords import hash_password
 from escucha.core.sealed import Sealer, new_key
-from escucha.store.agents import AgentRecord, Agents
 from escucha.store.channel_credentials import ChannelCredentials
 from escucha.store.outbox import Outbox
 from escucha.store.store import Store, make_engine
-from escucha.store.web_logins import Logins
+from tests.browser.conftest import sign_in
 from tests.factories import triaged
 from tests.security.conftest import make_api
+from tests.web_site import ANA, with_logins
 
-PASSWORD = "una-contraseña-larga"
 CASE = "a:x:lucia_g"
 CAREFUL = ("Hola lucia_g, sentimos mucho la espera. Hoy revisamos tu maleta y te escribimos antes "
            "de las 18:00.")  # fmt: skip
@@ -28,8 +26,7 @@ CAREFUL = ("Hola lucia_g, sentimos mucho la espera. Hoy revisamos tu maleta y te
 def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
-        Agents(engine).add("a", AgentRecord("ana", "Ana", "ana@tienda.es", ("es",), 5, None))
-        Logins(engine).set_password("a", "ana", hash_password(PASSWORD))
+        with_logins(engine, ANA)
         store = Store.from_url(sqlite_url)
         store.save([triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó, fatal",
                             created_at=datetime.now(UTC).isoformat())])  # fmt: skip
@@ -42,11 +39,7 @@ def site(redis_server, sqlite_url):
 def test_tone_findings_appear_while_typing_and_the_fixed_reply_is_queued(site, page: Page,
                                                                          shot) -> None:  # fmt: skip
     base, engine = site
-    page.goto(f"{base}/login")
-    page.get_by_label("Correo").fill("ana@tienda.es")
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
+    sign_in(page, base, "ana@tienda.es")
     page.goto(f"{base}/cases/{CASE}")
     expect(page.locator("#conversation")).to_contain_text("mi maleta no llegó")
     page.keyboard.press("r")  # the reply shortcut

@@ -8,20 +8,18 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from escucha.core.passwords import hash_password
 from escucha.core.tenant import Tenant
 from escucha.insight.watch import Watch
-from escucha.store.agents import AgentRecord, Agents
 from escucha.store.incidents import Incidents
 from escucha.store.queries import MentionFilter, find_mentions
 from escucha.store.rollups import Rollups
 from escucha.store.store import Store, make_engine
 from escucha.store.tenants import Tenants
-from escucha.store.web_logins import Logins
+from tests.browser.conftest import sign_in
 from tests.crisis_history import SEVERE, Templates, burst
 from tests.security.conftest import make_api
+from tests.web_site import ANA, with_logins
 
-PASSWORD = "una-contraseña-larga"
 TEXTS = (
     "Vuelo puntual y tripulación encantadora, gracias @aerosol",
     "@aerosol mi maleta no llegó, fatal el servicio",
@@ -64,8 +62,7 @@ def site(redis_server, sqlite_url):
             "name": "Aerolíneas Sol", "timezone": "Europe/Madrid", "brands": ["aerosol"],
             "competitors": ["Iberia", "Vueling", "Ryanair"]})  # fmt: skip
         tenants.put(tenant)
-        Agents(engine).add("a", AgentRecord("ana", "Ana", "ana@tienda.es", ("es",), 5, None))
-        Logins(engine).set_password("a", "ana", hash_password(PASSWORD))
+        with_logins(engine, ANA)
         now = datetime.now(UTC)
         a_month(Store(engine), tenant, now)
         open_incident(Store(engine), tenant, now)
@@ -74,11 +71,7 @@ def site(redis_server, sqlite_url):
 
 
 def log_in(page: Page, site: str) -> None:
-    page.goto(f"{site}/login")
-    page.get_by_label("Correo").fill("ana@tienda.es")
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
+    sign_in(page, site, "ana@tienda.es")
 
 
 def test_the_dashboard_then_taking_the_open_incident(site: str, page: Page, shot) -> None:

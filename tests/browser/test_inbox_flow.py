@@ -24,15 +24,16 @@ from escucha.store.tenants import Tenants
 from escucha.store.web_logins import Logins
 from tests import platform_payloads as p
 from tests.api_process import WEBHOOK_SECRETS, api_and_workers
+from tests.browser.conftest import sign_in
 from tests.pipeline_helpers import migrated_sqlite
 from tests.platform_servers import PlatformServer, Reply
 from tests.processes import wait_until
+from tests.web_site import PASSWORD
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "escucha" / "cli" / "demo" / "sample_mentions.jsonl"
 EXAMPLE = REPO / "config" / "tenant.example.toml"
 SEAL = new_key()
-PASSWORD = "una-contraseña-larga"
 KEYS = {"key-demo": "default", "key-otra": "otra"}
 INFORMAL = "hola tío, ya lo miramos jaja"
 
@@ -100,18 +101,10 @@ def stack(tmp_path_factory):
     redis_server.stop()
 
 
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Correo").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    expect(page).to_have_url(re.compile(r"/inbox"))
-
-
 def test_the_most_urgent_case_is_answered_in_tone_and_its_sla_met(stack, page: Page, shot):
     client, platform = stack
     base = str(client.base_url).rstrip("/")
-    log_in(page, base, "ana@sol.es")
+    sign_in(page, base, "ana@sol.es")
     most_urgent = client.get("/v1/cases", params={"limit": 1},
                              headers={"X-API-Key": "key-demo"}).json()["cases"][0]  # fmt: skip
     first = page.locator("#cases tbody tr").first
@@ -155,7 +148,7 @@ def test_another_tenants_case_by_url_is_a_404(stack, page: Page):
     client, _ = stack
     theirs = client.get("/v1/cases", params={"limit": 1},
                         headers={"X-API-Key": "key-demo"}).json()["cases"][0]  # fmt: skip
-    log_in(page, str(client.base_url).rstrip("/"), "bea@otra.es")
+    sign_in(page, str(client.base_url).rstrip("/"), "bea@otra.es")
     answer = page.goto(f"{str(client.base_url).rstrip('/')}/cases/{theirs['id']}")
     assert answer is not None and answer.status == 404
     expect(page.locator("body")).not_to_contain_text(theirs["author"])
@@ -164,7 +157,7 @@ def test_another_tenants_case_by_url_is_a_404(stack, page: Page):
 def test_a_form_without_its_csrf_token_is_refused(stack, page: Page):
     client, _ = stack
     base = str(client.base_url).rstrip("/")
-    log_in(page, base, "ana@sol.es")
+    sign_in(page, base, "ana@sol.es")
     # The logout form, its token taken out: the browser posts it with the session cookie.
     page.locator("form[action='/logout'] input[name=csrf]").evaluate("e => e.remove()")
     with page.expect_response(re.compile(r"/logout$")) as posted:

@@ -6,16 +6,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from escucha.core.passwords import hash_password
 from escucha.pipeline import events
-from escucha.store.agents import AgentRecord, Agents
 from escucha.store.cases import CaseFilter, Cases
 from escucha.store.store import Store, make_engine
-from escucha.store.web_logins import Logins
+from tests.browser.conftest import sign_in
 from tests.factories import triaged
 from tests.security.conftest import make_api
+from tests.web_site import ANA, with_logins
 
-PASSWORD = "una-contraseña-larga"
 # The htmx SSE extension's EventSource on #live, connected.
 OPEN_STREAM = ("(document.getElementById('live')['htmx-internal-data'] || {})"
                ".sseEventSource?.readyState === 1")  # fmt: skip
@@ -25,8 +23,7 @@ OPEN_STREAM = ("(document.getElementById('live')['htmx-internal-data'] || {})"
 def site(redis_server, redis_client, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
-        Agents(engine).add("a", AgentRecord("ana", "Ana", "ana@tienda.es", ("es",), 5, None))
-        Logins(engine).set_password("a", "ana", hash_password(PASSWORD))
+        with_logins(engine, ANA)
         store = Store(engine)
         store.save([triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó")])
         yield str(api.client.base_url).rstrip("/"), api, store
@@ -35,11 +32,7 @@ def site(redis_server, redis_client, sqlite_url):
 
 def test_a_new_case_appears_in_the_open_inbox_without_a_reload(site, page: Page, shot) -> None:
     base, api, store = site
-    page.goto(f"{base}/login")
-    page.get_by_label("Correo").fill("ana@tienda.es")
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    expect(page).to_have_url(re.compile(r"/inbox$"))
+    sign_in(page, base, "ana@tienda.es")
     rows = page.locator("#cases tbody tr[data-row]")
     expect(rows).to_have_count(1)
     page.evaluate("window.__same_page = true")  # gone if the page reloads

@@ -5,22 +5,17 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from escucha.core.passwords import hash_password
-from escucha.store.agents import AgentRecord, Agents
 from escucha.store.store import Store, make_engine
-from escucha.store.web_logins import Logins
 from tests.factories import triaged
 from tests.security.conftest import make_api
-
-PASSWORD = "una-contraseña-larga"
+from tests.web_site import ANA, PASSWORD, with_logins
 
 
 @pytest.fixture
 def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
-        Agents(engine).add("a", AgentRecord("ana", "Ana", "ana@tienda.es", ("es",), 5, None))
-        Logins(engine).set_password("a", "ana", hash_password(PASSWORD))
+        with_logins(engine, ANA)
         store = Store.from_url(sqlite_url)
         store.save([triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó")])
         store.dispose()

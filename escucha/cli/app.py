@@ -385,7 +385,8 @@ def api(ctx: typer.Context, host: Host = "127.0.0.1", port: Port = 8000) -> None
     with pipeline_context(backend) as (settings, _):
         upgrade(settings.stores.effective_database_url)
         app = create_app(settings, backend.dispatch, list(QUEUE_NAMES))
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # Open event streams (the inbox's live rows) must not hold a shutdown for long.
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
 
 
 @app.command()

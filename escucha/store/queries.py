@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, and_, func, or_, select
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from escucha.core.models import Intent, Sentiment, utc_in_range
+from escucha.store import search
 from escucha.store.schema import MentionRow
 from escucha.store.store import Store
+
+
+def _encode(value: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def _mention_id(value: object) -> str:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("bad id")
+    return value
 
 
 @dataclass(frozen=True)
@@ -25,23 +37,52 @@ class Position:
     id: str
 
     def token(self) -> str:
-        raw = json.dumps([self.created_at.isoformat(), self.id]).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return _encode([self.created_at.isoformat(), self.id])
 
-    @classmethod
-    def read(cls, token: str) -> Position:
-        try:
-            padded = token + "=" * (-len(token) % 4)
-            created, mention = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            if not isinstance(mention, str) or "\x00" in mention:
-                raise ValueError("bad id")
-            return cls(utc_in_range(datetime.fromisoformat(created)), mention)
-        except (ValueError, TypeError) as error:
-            raise ValueError("is not a cursor this API gave out") from error
+
+@dataclass(frozen=True)
+class RankedPosition:
+    """Where a page ended in relevance order (rank descending, then id): keyset as well.
+
+    Stable while the matching mentions are; on SQLite bm25() weighs a word by how rare it is
+    in the whole index, so heavy writes between two pages can move ranks and repeat or skip a
+    row near the boundary. PostgreSQL's ts_rank depends on the mention alone.
+    """
+
+    rank: float
+    id: str
+
+    def token(self) -> str:
+        return _encode(["relevance", self.rank, self.id])
+
+
+def read_position(token: str) -> Position | RankedPosition:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if isinstance(value, list) and len(value) == 3 and value[0] == "relevance":
+            rank = value[1]
+            if isinstance(rank, bool) or not isinstance(rank, int | float):
+                raise ValueError("bad rank")
+            if not math.isfinite(rank):
+                raise ValueError("bad rank")
+            return RankedPosition(float(rank), _mention_id(value[2]))
+        created, mention = value
+        return Position(utc_in_range(datetime.fromisoformat(created)), _mention_id(mention))
+    except (ValueError, TypeError) as error:
+        raise ValueError("is not a cursor this API gave out") from error
 
 
 class MentionFilter(BaseModel):
-    q: str | None = Field(default=None, max_length=200, description="text contains (any case)")
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="words the text contains, all of them (any case, accents ignored)",
+    )
+    sort: Literal["newest", "relevance"] = Field(
+        default="newest",
+        description="newest first, or with q, the best matches first (newest first without q)",
+    )
     source: str | None = Field(default=None, max_length=32)
     sentiment: Sentiment | None = None
     intent: Intent | None = None
@@ -76,12 +117,23 @@ class MentionFilter(BaseModel):
     @classmethod
     def _readable(cls, value: str | None) -> str | None:
         if value:
-            Position.read(value)
+            read_position(value)
         return value
 
+    @model_validator(mode="after")
+    def _cursor_of_this_order(self) -> MentionFilter:
+        if self.cursor and isinstance(read_position(self.cursor), RankedPosition) != self.ranked:
+            raise ValueError("cursor is from a search in another order")
+        return self
+
     @property
-    def after(self) -> Position | None:
-        return Position.read(self.cursor) if self.cursor else None
+    def ranked(self) -> bool:
+        """In relevance order: asked for, and with words to rank by."""
+        return self.sort == "relevance" and bool(self.q)
+
+    @property
+    def after(self) -> Position | RankedPosition | None:
+        return read_position(self.cursor) if self.cursor else None
 
 
 class StoredMention(BaseModel):
@@ -118,14 +170,28 @@ class StoredMention(BaseModel):
     cluster_id: str | None
     topics: list[str] | None = None  # the series it counts in
     cluster_size: int | None = None  # with collapse: how many matching mentions it stands for
+    _rank: float | None = PrivateAttr(default=None)  # with sort=relevance: the cursor's key
+
+    def ranked(self, rank: float) -> StoredMention:
+        self._rank = rank
+        return self
 
 
-def _where(query: Select[Any], tenant: str | None, wanted: MentionFilter) -> Select[Any]:
+def _where(
+    query: Select[Any], dialect: str, tenant: str | None, wanted: MentionFilter
+) -> Select[Any]:
     if tenant:
         query = query.where(MentionRow.tenant == tenant)
     if wanted.q:
-        escaped = wanted.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(MentionRow.text.ilike(f"%{escaped}%", escape="\\"))
+        if dialect == "sqlite":
+            keys, index = search.keys_table, search.search_table
+            query = (
+                query.join(keys, keys.c.id == MentionRow.id)
+                .join(index, index.c.rowid == keys.c.key)
+                .where(search.sqlite_match(wanted.q))
+            )
+        else:
+            query = query.where(search.postgres_match(wanted.q))
     if wanted.source:
         query = query.where(MentionRow.source == wanted.source)
     if wanted.sentiment:
@@ -141,49 +207,101 @@ def _where(query: Select[Any], tenant: str | None, wanted: MentionFilter) -> Sel
     return query
 
 
-def _after(query: Select[Any], position: Position | None) -> Select[Any]:
-    if position is None:
-        return query
-    return query.where(
-        or_(
-            MentionRow.created_at < position.created_at,
-            and_(MentionRow.created_at == position.created_at, MentionRow.id > position.id),
-        )
-    )
+def _rank(dialect: str, q: str) -> ColumnElement[Any]:
+    """How well a mention matches `q`, higher better; only inside a query `_where` searched."""
+    if dialect == "sqlite":
+        return search.sqlite_rank()
+    return search.postgres_rank(q)
 
 
-def next_position(page: list[StoredMention], wanted: MentionFilter) -> Position | None:
+def _page(
+    query: Select[Any], wanted: MentionFilter, rank: ColumnElement[Any] | None
+) -> Select[Any]:
+    """Past the cursor, in the page's order, one page long."""
+    position = wanted.after
+    if rank is None:
+        if isinstance(position, Position):
+            query = query.where(
+                or_(
+                    MentionRow.created_at < position.created_at,
+                    and_(
+                        MentionRow.created_at == position.created_at,
+                        MentionRow.id > position.id,
+                    ),
+                )
+            )
+        order = (MentionRow.created_at.desc(), MentionRow.id)
+    else:
+        if isinstance(position, RankedPosition):
+            query = query.where(
+                or_(rank < position.rank, and_(rank == position.rank, MentionRow.id > position.id))
+            )
+        order = (rank.desc(), MentionRow.id)
+    return query.order_by(*order).limit(wanted.limit)
+
+
+def next_position(
+    page: list[StoredMention], wanted: MentionFilter
+) -> Position | RankedPosition | None:
     """Where the next page starts, or None when this one was the last."""
     if len(page) < wanted.limit:
         return None
-    return Position(page[-1].created_at, page[-1].id)
+    last = page[-1]
+    if wanted.ranked and last._rank is not None:
+        return RankedPosition(last._rank, last.id)
+    return Position(last.created_at, last.id)
 
 
 def find_mentions(store: Store, tenant: str | None, wanted: MentionFilter) -> list[StoredMention]:
-    """Newest first; collapsed, a campaign posted 500 times is one row with cluster_size 500."""
+    """Newest first, or best match first (sort=relevance); keyset-paged either way.
+
+    Collapsed, a campaign posted 500 times is one row (its newest) with cluster_size 500.
+    """
+    if wanted.q and not search.terms(wanted.q):
+        return []  # nothing that could be a word: punctuation, emoji
+    dialect = store.engine.dialect.name
+    rank = _rank(dialect, wanted.q) if wanted.ranked and wanted.q else None
     newest_first = (MentionRow.created_at.desc(), MentionRow.id)
     with Session(store.engine) as session:
         if not wanted.collapse:
-            query = _after(_where(select(MentionRow), tenant, wanted), wanted.after)
-            query = query.order_by(*newest_first).limit(wanted.limit)
-            return [StoredMention.model_validate(row) for row in session.scalars(query)]
+            if rank is None:
+                query = _page(_where(select(MentionRow), dialect, tenant, wanted), wanted, None)
+                return [StoredMention.model_validate(row) for row in session.scalars(query)]
+            query = select(MentionRow, rank.label("search_rank"))
+            query = _page(_where(query, dialect, tenant, wanted), wanted, rank)
+            return [
+                StoredMention.model_validate(row).ranked(score)
+                for row, score in session.execute(query)
+            ]
         cluster = func.coalesce(MentionRow.cluster_id, MentionRow.id)
-        ranked = _where(
+        windowed = _where(
             select(
                 MentionRow.id,
                 func.count().over(partition_by=cluster).label("size"),
-                func.row_number().over(partition_by=cluster, order_by=newest_first).label("rank"),
+                func.row_number().over(partition_by=cluster, order_by=newest_first).label("place"),
             ),
+            dialect,
             tenant,
             wanted,
         ).subquery()
         query = (
-            select(MentionRow, ranked.c.size)
-            .join(ranked, ranked.c.id == MentionRow.id)
-            .where(ranked.c.rank == 1)
+            select(MentionRow, windowed.c.size)
+            .join(windowed, windowed.c.id == MentionRow.id)
+            .where(windowed.c.place == 1)
         )
-        query = _after(query, wanted.after).order_by(*newest_first).limit(wanted.limit)
+        if rank is None:
+            return [
+                StoredMention.model_validate(row).model_copy(update={"cluster_size": size})
+                for row, size in session.execute(_page(query, wanted, None))
+            ]
+        # FTS5 refuses bm25() beside window functions: the ranks come from a query of their own.
+        scores = _where(
+            select(MentionRow.id, rank.label("search_rank")), dialect, tenant, wanted
+        ).subquery()
+        query = query.add_columns(scores.c.search_rank).join(scores, scores.c.id == MentionRow.id)
         return [
-            StoredMention.model_validate(row).model_copy(update={"cluster_size": size})
-            for row, size in session.execute(query)
+            StoredMention.model_validate(row)
+            .model_copy(update={"cluster_size": size})
+            .ranked(score)
+            for row, size, score in session.execute(_page(query, wanted, scores.c.search_rank))
         ]

@@ -60,6 +60,7 @@ FILTERS = {
     "limit": st.integers(1, 30),
     "collapse": st.booleans(),
     "relevant": st.booleans(),
+    "sort": st.sampled_from(["newest", "relevance"]),
 }
 filters = st.fixed_dictionaries({}, optional=FILTERS)
 

@@ -175,3 +175,13 @@ def test_a_name_that_lowering_lengthens_still_fits_its_case(store):
     assert mention.triage.case_key and len(mention.triage.case_key) <= 300
     store.save([mention])
     assert store.get("default:x:4").case_id == mention.triage.case_key
+
+
+def test_every_case_status_fits_its_column(store):
+    """`waiting_on_customer` is 19 characters: PostgreSQL refused it in VARCHAR(16)."""
+    store.save([triaged(5, text="Perdieron mi maleta y nadie responde")])
+    case_id = store.get("default:x:5").case_id
+    with Session(store.engine) as session, session.begin():
+        session.get(CaseRow, case_id).status = "waiting_on_customer"
+    with Session(store.engine) as session:
+        assert session.get(CaseRow, case_id).status == "waiting_on_customer"

@@ -65,7 +65,12 @@ class MentionRow(Base):
     relevant: Mapped[bool] = mapped_column(Boolean, server_default=true())
     topics: Mapped[list[str] | None] = mapped_column(JSON)  # the series it counts in
 
-    __table_args__ = (Index("ix_mentions_priority", "tenant", "priority"),)
+    __table_args__ = (
+        Index("ix_mentions_priority", "tenant", "priority"),
+        Index("ix_mentions_tenant_reply", "tenant", "in_reply_to"),  # a case's replies
+        Index("ix_mentions_tenant_case", "tenant", "case_id"),
+        Index("ix_mentions_tenant_author", "tenant", "source", "author_id"),  # a person's posts
+    )
 
 
 class CaseRow(Base):
@@ -77,7 +82,7 @@ class CaseRow(Base):
     tenant: Mapped[str] = mapped_column(String(32), index=True)
     source: Mapped[str] = mapped_column(String(32))
     author: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))  # waiting_on_customer is 19
     priority: Mapped[int] = mapped_column(Integer)
     mention_count: Mapped[int] = mapped_column(Integer)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -98,7 +103,11 @@ class CaseRow(Base):
     merged_into: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_cases_status", "status"),)
+    __table_args__ = (
+        Index("ix_cases_status", "status"),
+        Index("ix_cases_tenant_status", "tenant", "status"),
+        Index("ix_cases_merged_into", "merged_into"),
+    )
 
 
 class CaseEventRow(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -84,6 +84,11 @@ class Pipeline(Section):
     # 1,944-2,256/s, 500 gave 2,339, 1,000 gave 2,470-2,535, and 2,000 fell back to 1,905 as
     # children neared their memory cap. Paced producers send smaller batches anyway.
     batch_size: int = Field(default=1000, ge=1, le=5000)
+    topology: Literal["split", "fused"] = Field(
+        default="fused",
+        description="fused: normalize, analyze and triage in one task (one host); split: a queue "
+        "each, scaled apart (escucha/pipeline/stages.py)",
+    )
     visibility_timeout_s: int = Field(default=300, ge=5)
     max_deliveries: int = Field(default=3, ge=1)
     stage_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)

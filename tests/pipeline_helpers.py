@@ -12,7 +12,7 @@ from typing import Any
 
 from escucha.ops.launcher import Launcher
 from escucha.pipeline.context import Dispatch, PipelineContext
-from escucha.pipeline.stages import default_groups
+from escucha.pipeline.stages import ENTRY, Topology, default_groups
 from escucha.store.migrate import upgrade
 from escucha.store.store import Store
 from tests.processes import wait_until
@@ -28,10 +28,21 @@ class Recorder:
     def ids_for(self, stage: str) -> list[str]:
         return [i for s, _, ids in self.sent if s == stage for i in ids]
 
+    def entered(self) -> list[str]:
+        """Ids handed to where raw records enter, whichever the topology."""
+        entries = {stage.name for stage in ENTRY.values()}
+        return [i for s, _, ids in self.sent if s in entries for i in ids]
 
-def recording_context(redis_url: str, batch_size: int = 100) -> tuple[PipelineContext, Recorder]:
+
+def recording_context(
+    redis_url: str, batch_size: int = 100, topology: Topology = "split"
+) -> tuple[PipelineContext, Recorder]:
+    """Split by default: these tests drive one stage at a time."""
     recorder = Recorder()
-    return PipelineContext.connect(redis_url, recorder, batch_size=batch_size, ttl_s=3600), recorder
+    ctx = PipelineContext.connect(
+        redis_url, recorder, batch_size=batch_size, ttl_s=3600, topology=topology
+    )
+    return ctx, recorder
 
 
 def migrated_sqlite(root: Path) -> str:
@@ -48,6 +59,17 @@ def wait_stored(ctx: PipelineContext, ids: list[str], timeout_s: float = 120) ->
     )
 
 
+def stage_worker(topology: Topology) -> str:
+    """The name of the process that runs the CPU-bound stages in `topology`."""
+    return default_groups(2, topology)[0].name
+
+
+def stage_doing(topology: Topology, stage: str) -> str:
+    """Whose delivery keys show `stage` at work: its own, or the fused stage's."""
+    entry = ENTRY[topology]
+    return entry.name if stage in entry.steps else stage
+
+
 @contextmanager
 def worker_stack(
     redis_url: str,
@@ -55,11 +77,13 @@ def worker_stack(
     batch_size: int,
     settings: dict[str, str],
     ping: bool = True,
+    topology: Topology = "fused",
     **launcher_options: Any,
 ) -> Iterator[tuple[Launcher, PipelineContext, Store, dict[str, str]]]:
-    """The default worker groups (two stage children) over `redis_url` and a fresh SQLite
-    store under `root`; with a context that dispatches to them, the store, and their
-    environment. With `ping`, waits until the workers answer on the test process's broker."""
+    """The default worker groups of `topology` (two stage children) over `redis_url` and a
+    fresh SQLite store under `root`; with a context that dispatches to them, the store, and
+    their environment. With `ping`, waits until the workers answer on the test process's
+    broker."""
     from workers.ready import wait_for_workers
 
     database_url = migrated_sqlite(root)
@@ -67,15 +91,19 @@ def worker_stack(
         "REDIS_URL": redis_url,
         "DATABASE_URL": database_url,
         "ESCUCHA_BATCH_SIZE": str(batch_size),
+        "ESCUCHA_TOPOLOGY": topology,
         **settings,
     }
-    launcher = Launcher(env, root / "logs", default_groups(2), **launcher_options).start()
+    groups = default_groups(2, topology)
+    launcher = Launcher(env, root / "logs", groups, **launcher_options).start()
     store = Store.from_url(database_url)
     try:
         if ping:
             wait_for_workers(2, timeout_s=60, launcher=launcher)
         with dispatching_to(redis_url) as dispatch:
-            ctx = PipelineContext.connect(redis_url, dispatch, batch_size=batch_size, ttl_s=3600)
+            ctx = PipelineContext.connect(
+                redis_url, dispatch, batch_size=batch_size, ttl_s=3600, topology=topology
+            )
             yield launcher, ctx, store, env
     finally:
         launcher.stop()

@@ -81,7 +81,7 @@ def test_a_signed_meta_comment_is_accepted_and_staged(api):
     assert answer.status_code == 200, answer.text
     assert answer.json()["ids"] == ["sol:facebook:777_888"]
     assert staged_ids(redis_client) == {"sol:facebook:777_888"}
-    assert recorder.ids_for("normalize") == ["sol:facebook:777_888"]
+    assert recorder.entered() == ["sol:facebook:777_888"]
     assert redis_client.zscore(keys.LEDGER, "sol:facebook:777_888") is not None
 
 
@@ -128,7 +128,7 @@ def test_a_repeated_delivery_is_answered_but_not_processed_again(api):
     assert client.post("/webhooks/meta", content=body, headers=headers).status_code == 200
     again = client.post("/webhooks/meta", content=body, headers=headers)
     assert again.status_code == 200 and again.json()["duplicate"] is True
-    assert len(recorder.ids_for("normalize")) == 1
+    assert len(recorder.entered()) == 1
 
 
 def test_a_meta_remove_buries_the_mention_and_asks_for_its_deletion(api):
@@ -155,7 +155,7 @@ def test_x_crc_and_signed_events(api):
     assert client.post("/webhooks/x", content=body, headers=good).status_code == 200
     forged = {"x-twitter-webhooks-signature": x_digest("guess", body)}
     assert client.post("/webhooks/x", content=body + b" ", headers=forged).status_code == 403
-    assert recorder.ids_for("normalize") == ["sol:x:1600000000000000001"]
+    assert recorder.entered() == ["sol:x:1600000000000000001"]
 
 
 def test_mastodon_signed_status(api):
@@ -164,7 +164,7 @@ def test_mastodon_signed_status(api):
         client, "/webhooks/mastodon", p.mastodon_event(), "X-Hub-Signature", secret="masto-secret"
     )
     assert answer.status_code == 200
-    assert recorder.ids_for("normalize") == ["sol:mastodon:mastodon.social/113500000000000001"]
+    assert recorder.entered() == ["sol:mastodon:mastodon.social/113500000000000001"]
 
 
 def test_generic_mentions_need_a_key_and_accept_the_valid_items(api):

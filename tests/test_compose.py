@@ -62,13 +62,31 @@ def test_every_escucha_command_exists():
         assert node is not None, name
 
 
-def test_compose_runs_one_worker_per_group_of_the_stage_registry():
+def test_compose_runs_one_worker_per_group_of_the_stage_registry_in_both_topologies():
     """Adding a stage or regrouping the queues means changing compose too; this says so."""
-    from escucha.pipeline.stages import default_groups
+    from escucha.pipeline.stages import TOPOLOGIES, default_groups
 
     workers = {}
     for name, command in commands():
         if command[0] == "celery" and "worker" in command:
             workers[name] = set(command[command.index("-Q") + 1].split(","))
-    expected = {f"worker-{g.name}": set(g.queues.split(",")) for g in default_groups()}
+    expected = {
+        f"worker-{g.name}": set(g.queues.split(","))
+        for topology in TOPOLOGIES
+        for g in default_groups(topology=topology)
+    }
     assert workers == expected
+
+
+def test_compose_runs_the_default_topology_and_gates_the_other_behind_its_profile():
+    from config.settings import Pipeline
+    from escucha.pipeline.stages import TOPOLOGIES, stage_group
+
+    default = Pipeline.model_fields["topology"].default
+    assert (
+        services()["migrate"]["environment"]["ESCUCHA_TOPOLOGY"]
+        == f"${{ESCUCHA_TOPOLOGY:-{default}}}"
+    )
+    for topology in TOPOLOGIES:
+        service = services()[f"worker-{stage_group(2, topology).name}"]
+        assert service.get("profiles", []) == ([] if topology == default else [topology])

@@ -2,6 +2,7 @@
 
 Each test ingests a backlog, kills something mid-run, and waits for the ledger to drain.
 The launcher supervises (restarts what exits), as systemd or compose would in production.
+Every test runs in both topologies: split (a queue per stage) and fused.
 """
 
 import os
@@ -17,9 +18,10 @@ from escucha.core import keys
 from escucha.ops.process_tree import children
 from escucha.ops.redis_server import RedisServer
 from escucha.pipeline.ingest import Row, ingest
+from escucha.pipeline.stages import TOPOLOGIES
 from escucha.store.schema import MentionRow
 from tests.factories import raw
-from tests.pipeline_helpers import wait_stored, worker_stack
+from tests.pipeline_helpers import stage_doing, stage_worker, wait_stored, worker_stack
 from tests.processes import wait_until
 
 pytestmark = pytest.mark.crash
@@ -30,9 +32,10 @@ TEXTS = (
 )
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    root = tmp_path_factory.mktemp("crashes")
+@pytest.fixture(scope="module", params=TOPOLOGIES)
+def stack(request, tmp_path_factory):
+    topology = request.param
+    root = tmp_path_factory.mktemp(f"crashes-{topology}")
     server = RedisServer(root / "redis").start()
     settings = {
         "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
@@ -40,11 +43,11 @@ def stack(tmp_path_factory):
         "ESCUCHA_SWEEP_INTERVAL_S": "2",
     }
     # This stack has a broker of its own; the test process's Celery app cannot ping it.
-    stack_options = {"ping": False, "beat": True, "supervise": True}
+    stack_options = {"ping": False, "beat": True, "supervise": True, "topology": topology}
     try:
         with worker_stack(server.url, root, 100, settings, **stack_options) as stack:
             launcher, ctx, store, _ = stack
-            yield launcher, ctx, store, server
+            yield launcher, ctx, store, server, topology
     finally:
         server.stop()
 
@@ -79,29 +82,31 @@ def assert_stored_exactly_once(ctx, store, ids, timeout_s=240):
 
 
 def test_sigkill_of_the_whole_worker_and_a_new_one_taking_over(stack):
-    launcher, ctx, store, _ = stack
+    launcher, ctx, store, _, topology = stack
+    worker = stage_worker(topology)
     ids = backlog(ctx, 4000, 0)
-    assert in_progress(ctx, "analyze", ids), "no batch was ever in progress"
-    main = launcher.processes["stages"].pid
+    assert in_progress(ctx, stage_doing(topology, "analyze"), ids), "no batch was ever in progress"
+    main = launcher.processes[worker].pid
     for pid in [*children(main), main]:
         os.kill(pid, signal.SIGKILL)
-    assert wait_until(lambda: launcher.restarts.get("stages", 0) >= 1, 30)
+    assert wait_until(lambda: launcher.restarts.get(worker, 0) >= 1, 30)
     assert_stored_exactly_once(ctx, store, ids)
 
 
 def test_sigterm_during_a_backlog_finishes_or_hands_back_every_batch(stack):
-    launcher, ctx, store, _ = stack
+    launcher, ctx, store, _, topology = stack
+    worker = stage_worker(topology)
     ids = backlog(ctx, 4000, 10_000)
-    assert in_progress(ctx, "normalize", ids)
-    launcher.processes["stages"].send_signal(signal.SIGTERM)  # warm shutdown
-    assert wait_until(lambda: launcher.restarts.get("stages", 0) >= 2, 60)
+    assert in_progress(ctx, stage_doing(topology, "normalize"), ids)
+    launcher.processes[worker].send_signal(signal.SIGTERM)  # warm shutdown
+    assert wait_until(lambda: launcher.restarts.get(worker, 0) >= 2, 60)
     assert_stored_exactly_once(ctx, store, ids)
 
 
 def test_sigkill_of_redis_mid_run_and_a_restart_on_the_same_data(stack):
-    _, ctx, store, server = stack
+    _, ctx, store, server, topology = stack
     ids = backlog(ctx, 4000, 20_000)
-    assert in_progress(ctx, "analyze", ids)
+    assert in_progress(ctx, stage_doing(topology, "analyze"), ids)
     server.kill()  # appendonly yes, appendfsync everysec: acknowledged writes are in the AOF
     time.sleep(2)
     server.start()

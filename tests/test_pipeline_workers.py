@@ -1,4 +1,5 @@
-"""The whole pipeline with real Celery worker processes over a real redis-server."""
+"""The whole pipeline with real Celery worker processes over a real redis-server, in each
+topology: split (a queue per stage) and fused."""
 
 import contextlib
 import os
@@ -13,10 +14,11 @@ from escucha.core import keys
 from escucha.core.tenant import Tenant
 from escucha.ops.process_tree import children
 from escucha.pipeline.ingest import Row, ingest
+from escucha.pipeline.stages import TOPOLOGIES
 from escucha.store.schema import CaseRow
 from escucha.store.tenants import Tenants
 from tests.factories import QUOTE_LUGGAGE, QUOTE_SERVICE, raw
-from tests.pipeline_helpers import wait_stored, worker_stack
+from tests.pipeline_helpers import stage_doing, stage_worker, wait_stored, worker_stack
 from tests.processes import wait_until
 
 TEXTS = [
@@ -45,29 +47,30 @@ def mentions(count, start=0):
     ]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, redis_server):
+@pytest.fixture(scope="module", params=TOPOLOGIES)
+def stack(request, tmp_path_factory, redis_server):
     import redis
 
     redis.Redis.from_url(redis_server.url).flushdb()
-    root = tmp_path_factory.mktemp("stack")
+    topology = request.param
+    root = tmp_path_factory.mktemp(f"stack-{topology}")
     settings = {
         "ESCUCHA_VISIBILITY_TIMEOUT_S": "30",
         "ESCUCHA_LEDGER_DEADLINE_S": "20",
         "ESCUCHA_SWEEP_INTERVAL_S": "2",
         "ESCUCHA_TENANT_CACHE_S": str(TENANT_CACHE_S),
     }
-    with worker_stack(redis_server.url, root, 100, settings, beat=True) as (
+    with worker_stack(redis_server.url, root, 100, settings, beat=True, topology=topology) as (
         launcher,
         ctx,
         store,
         _,
     ):
-        yield launcher, ctx, store
+        yield launcher, ctx, store, topology
 
 
 def test_mentions_flow_to_the_store_analysed_and_triaged(stack):
-    _, ctx, store = stack
+    _, ctx, store, _ = stack
     long_post = "Llevo semanas esperando el reembolso del vuelo cancelado. " * 1800  # ~100 kB
     rows = [
         *mentions(500),
@@ -89,7 +92,7 @@ def test_mentions_flow_to_the_store_analysed_and_triaged(stack):
 
 
 def test_workers_triage_each_mention_with_its_own_tenants_settings(stack):
-    _, ctx, store = stack
+    _, ctx, store, _ = stack
     tenants = Tenants(store.engine)
     tenants.put(Tenant(id="acme", brands=["@acme"], competitors=["Iberia"],
                        influencer_followers=1_000))  # fmt: skip
@@ -121,7 +124,7 @@ def test_workers_triage_each_mention_with_its_own_tenants_settings(stack):
 
 
 def test_bad_rows_are_dead_lettered_while_the_rest_is_stored(stack):
-    _, ctx, store = stack
+    _, ctx, store, _ = stack
     rows = [
         *mentions(50, start=1000),
         Row(raw(1100, text=""), "f.csv line 9"),
@@ -137,16 +140,18 @@ def test_bad_rows_are_dead_lettered_while_the_rest_is_stored(stack):
 
 @pytest.mark.crash
 def test_sigkill_of_a_worker_child_mid_batch_loses_and_duplicates_nothing(stack):
-    launcher, ctx, store = stack
+    launcher, ctx, store, topology = stack
+    worker = stage_worker(topology)
     redelivered_before = ctx.stats.read().get("redelivered", 0)
     report = ingest(ctx, mentions(6000, start=20_000))
     # Found before the wait too: a batch lasts milliseconds, too short to scan /proc inside it.
     # Scanned again after it: a child past its memory limit is replaced between tasks.
-    victims = set(children(launcher.processes["stages"].pid))
+    victims = set(children(launcher.processes[worker].pid))
     assert victims, "the stage worker has no pool children"
-    busy = lambda: any(ctx.redis.scan_iter(keys.deliveries("analyze", "*"), count=1000))  # noqa: E731
+    doing = stage_doing(topology, "analyze")
+    busy = lambda: any(ctx.redis.scan_iter(keys.deliveries(doing, "*"), count=1000))  # noqa: E731
     assert wait_until(busy, 30, every_s=0.005), "no analyze batch was ever in progress"
-    for pid in victims | set(children(launcher.processes["stages"].pid)):
+    for pid in victims | set(children(launcher.processes[worker].pid)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     killed_at = time.monotonic()

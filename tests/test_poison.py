@@ -1,5 +1,6 @@
 """Poison messages against real workers: each ends in the right dead-letter list with its
-reason, the rest keep flowing, and `escucha dlq replay` re-drives them after a fix."""
+reason, the rest keep flowing, and `escucha dlq replay` re-drives them after a fix. In each
+topology: split (a queue per stage) and fused."""
 
 import json
 import os
@@ -13,7 +14,7 @@ import redis
 
 from escucha.ops.launcher import Launcher
 from escucha.pipeline.ingest import Row, ingest
-from escucha.pipeline.stages import WorkerGroup
+from escucha.pipeline.stages import ENTRY, TOPOLOGIES, WorkerGroup
 from tests.api_server import free_port
 from tests.factories import raw
 from tests.pipeline_helpers import worker_stack
@@ -24,17 +25,19 @@ from workers.app import app
 pytestmark = pytest.mark.poison
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, redis_server):
+@pytest.fixture(scope="module", params=TOPOLOGIES)
+def stack(request, tmp_path_factory, redis_server):
     client = redis.Redis.from_url(redis_server.url)
     client.flushdb()
-    root = tmp_path_factory.mktemp("poison")
+    topology = request.param
+    root = tmp_path_factory.mktemp(f"poison-{topology}")
     port = free_port()
     settings = {
         "ESCUCHA_MAX_DELIVERIES": "3",
         "ESCUCHA_EXTRA_TASK_MODULES": json.dumps(["tests.poison_tasks"]),
     }
-    with worker_stack(redis_server.url, root, 50, settings, beat=False, metrics_port=port) as (
+    options = {"beat": False, "metrics_port": port, "topology": topology}
+    with worker_stack(redis_server.url, root, 50, settings, **options) as (
         launcher,
         ctx,
         store,
@@ -94,7 +97,7 @@ def test_a_schema_violation_is_dead_lettered_at_its_stage(stack):
         ctx.staging.put_raw("raw", "default:x:bad-1", '{"id": "bad-1", "source": "x"}', pipe)
         ctx.ledger.accept(["default:x:bad-1"], pipe, time.time())
         pipe.execute()
-    ctx.dispatch("normalize", "schema-1", ["default:x:bad-1"])
+    ctx.dispatch(ENTRY[ctx.topology].name, "schema-1", ["default:x:bad-1"])
     assert wait_until(lambda: letters(ctx, "normalize"), 60)
     (letter,) = letters(ctx, "normalize")
     assert letter.mention_id == "default:x:bad-1" and "invalid StagedMention" in letter.reason

@@ -20,6 +20,7 @@ app = Celery(
         "tasks.analyze",
         "tasks.triage",
         "tasks.persist",
+        "tasks.fused",
         "tasks.delete",
         "tasks.monitor",
         "tasks.poll",

@@ -7,6 +7,7 @@ command that drives worker processes directly (`bench`) is added.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import typer
@@ -54,15 +55,37 @@ def bench(
         int,
         typer.Option(help="near-identical texts after the mix (a copy-paste campaign); 0: none"),
     ] = 100_000,
+    topology: Annotated[
+        list[str] | None,
+        typer.Option(help="a topology to run (repeat for more; default: fused, then split)"),
+    ] = None,
+    encoding: Annotated[
+        bool, typer.Option("--encoding", help="only measure the stage records' encodings")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="end with one line of JSON")] = False,
 ) -> None:
-    """Benchmark the real pipeline (private Redis, workers, SQLite) against a naive one."""
-    from escucha.bench.report import render
+    """Benchmark the real pipeline (private Redis, workers, SQLite), fused and split side by
+    side, against a naive one."""
+    from escucha.bench.report import render, render_encoding
+    from escucha.pipeline.stages import TOPOLOGIES
+
+    if encoding:
+        from escucha.bench.encoding import measure
+
+        measured = measure()
+        render_encoding(measured, console)
+        if as_json:
+            print(json.dumps([f.model_dump() for f in measured]))
+        return
     from workers.pipeline_bench import BenchOptions, run_bench
 
+    unknown = set(topology or ()) - set(TOPOLOGIES)
+    if unknown:
+        raise typer.BadParameter(f"no such topology: {', '.join(sorted(unknown))}")
+    chosen = tuple(t for t in BenchOptions.topologies if t in (topology or TOPOLOGIES))
     options = BenchOptions(mentions=mentions, naive_mentions=min(naive, mentions),
                            offered_per_s=rate, offered_seconds=seconds,
-                           campaign_mentions=campaign)  # fmt: skip
+                           campaign_mentions=campaign, topologies=chosen)  # fmt: skip
     figures = run_bench(options, err)
     render(figures, console)
     if as_json:

@@ -1,5 +1,6 @@
 """`escucha bench`: mentions through the real pipeline (private Redis, real worker processes,
-SQLite, full analysis, acks_late), then a paced run, then the naive baseline, in one run."""
+SQLite, full analysis, acks_late), then a paced run, in each topology (fused, then split, each
+on its own workers and store), then the naive baseline, in one run."""
 
 from __future__ import annotations
 
@@ -13,13 +14,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from escucha.bench.figures import BenchFigures, StageTime, WorkerMemory, percentile
+from escucha.bench.encoding import measure as measure_encoding
+from escucha.bench.figures import (
+    BenchFigures,
+    EncodingFigure,
+    StageTime,
+    TopologyRun,
+    WorkerMemory,
+    percentile,
+)
 from escucha.bench.load_mix import campaign, mentions
 from escucha.core import keys
 from escucha.ops.launcher import Launcher
@@ -28,7 +38,13 @@ from escucha.ops.redis_server import RedisServer
 from escucha.pipeline import metrics
 from escucha.pipeline.context import PipelineContext, connect_with
 from escucha.pipeline.ingest import Row, ingest
-from escucha.pipeline.stages import STAGES, default_groups
+from escucha.pipeline.stages import (
+    DEFAULT_TOPOLOGY,
+    TASK_STAGE_NAMES,
+    TOPOLOGIES,
+    Topology,
+    default_groups,
+)
 from escucha.store.migrate import upgrade
 from escucha.store.schema import MentionRow
 from escucha.store.store import Store
@@ -44,6 +60,11 @@ class BenchOptions:
     offered_seconds: float = 15.0
     campaign_mentions: int = 100_000
     timeout_s: float = 1800.0
+    topologies: tuple[Topology, ...] = (
+        DEFAULT_TOPOLOGY,
+        *(t for t in TOPOLOGIES if t != DEFAULT_TOPOLOGY),
+    )  # the default first: the campaign runs on it
+    encoding: bool = True  # also measure the stage records' encodings (a second or two)
 
 
 class MemorySampler:
@@ -151,12 +172,14 @@ def _count(store: Store, source: str) -> int:
 
 
 def _stage_times(ctx: PipelineContext, total: int) -> list[StageTime]:
-    spent = {s: metrics.batch_seconds(s).read(ctx.redis)[1] for s in STAGES}
+    """Worker time of each stage task that ran (the fused one, or the three it joins)."""
+    spent = {s: metrics.batch_seconds(s).read(ctx.redis)[1] for s in TASK_STAGE_NAMES}
+    spent = {s: seconds for s, seconds in spent.items() if seconds}
     whole = sum(spent.values()) or 1.0
     per_1000 = 1000 / max(1, total)
     return [
         StageTime(stage=s, ms_per_1000=spent[s] * 1000 * per_1000, share=spent[s] / whole)
-        for s in STAGES
+        for s in spent
     ]
 
 
@@ -166,9 +189,11 @@ def _redis_cpu_s(ctx: PipelineContext) -> float:
 
 
 def _reset_metrics(ctx: PipelineContext) -> None:
-    found = list(ctx.redis.scan_iter(f"{keys.PREFIX}:metrics:*"))
-    if found:
-        ctx.redis.delete(*found)
+    """Metrics, and the near-duplicate index: each topology starts from the same state."""
+    for pattern in (f"{keys.PREFIX}:metrics:*", f"{keys.PREFIX}:simhash:*"):
+        found = list(ctx.redis.scan_iter(pattern, count=1000))
+        for start in range(0, len(found), 1000):
+            ctx.redis.delete(*found[start : start + 1000])
 
 
 def _rows(count: int, source: str) -> list[Row]:
@@ -192,73 +217,146 @@ def _naive(rows: Iterable[Row], send: Callable[[dict[str, object]], None]) -> No
         send(dict(row.data))
 
 
+@dataclass(frozen=True)
+class StackRun:
+    """What one topology's stack measured; the campaign and the naive chain run on one each."""
+
+    run: TopologyRun
+    paced_mentions: int
+    campaign: CampaignRun | None = None
+    naive_mentions: int = 0
+    naive_per_s: float = 0.0
+
+
 def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
+    encoding = measure_encoding() if options.encoding else []
     root = Path(tempfile.mkdtemp(prefix="escucha-bench-"))
+    try:
+        return _run(options, console, root, encoding)
+    finally:  # a 100k run leaves about 100 MB behind otherwise, and a failed one as much
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _run(
+    options: BenchOptions, console: Console, root: Path, encoding: list[EncodingFigure]
+) -> BenchFigures:
     with RedisServer(root / "redis") as server:
-        settings = Settings(redis_url=server.url, database_url=f"sqlite:///{root / 'bench.db'}")
-        upgrade(settings.stores.effective_database_url)
-        from workers import naive_chain
         from workers.app import app
-        from workers.ready import wait_for_workers
-        from workers.resources import dispatch
 
         app.conf.broker_url = server.url  # this process sends the naive chain and pings
-        ctx = connect_with(settings, dispatch)
-        store = Store.from_url(settings.stores.effective_database_url)
-        groups = default_groups()
-        env = {"REDIS_URL": server.url, "DATABASE_URL": settings.stores.effective_database_url}
-        with (
-            Launcher(env, root / "logs", groups, beat=True, supervise=True) as stack,
-            MemorySampler(stack) as memory,
-        ):
-            with console.status("starting workers and loading models"):
-                wait_for_workers(len(groups), timeout_s=120, launcher=stack)
-                ingest(ctx, _rows(1000, "warmup"))
-                _wait_drained(ctx, 1000, "warm-up", console, options.timeout_s)
-                _reset_metrics(ctx)
+        runs: list[StackRun] = []
+        for n, topology in enumerate(options.topologies):
+            database_url = f"sqlite:///{root / f'bench-{topology}.db'}"  # each its own store
+            upgrade(database_url)
+            settings = Settings(redis_url=server.url, database_url=database_url,
+                                topology=topology)  # fmt: skip
+            last = n == len(options.topologies) - 1
+            runs.append(_on_stack(settings, root, options, console, first=n == 0, last=last))
+        redis_peak = float(redis.Redis.from_url(server.url).info("memory")["used_memory_peak"])
+    return _figures(options, runs, redis_peak / MB, encoding)
 
-            rows = _rows(options.mentions, "bench")
-            redis_cpu = _redis_cpu_s(ctx)
-            began, clock = time.monotonic(), time.time()
-            ingest(ctx, rows)
-            ingest_s = time.time() - clock
-            finished = _wait_drained(ctx, len(rows), "throughput", console, options.timeout_s)
-            elapsed, ended = finished - clock, time.monotonic()
-            redis_cpu = _redis_cpu_s(ctx) - redis_cpu
-            stages = _stage_times(ctx, len(rows))
-            latencies = _latencies(store, "bench")
-            spread = _campaign(ctx, options.campaign_mentions, console, options.timeout_s)
 
-            paced = _rows(int(options.offered_per_s * options.offered_seconds), "paced")
-            with console.status(f"offering {options.offered_per_s:,} mentions/s"):
-                _paced(ctx, paced, options.offered_per_s)
-                _wait_drained(ctx, len(paced), "paced", console, options.timeout_s)
-            offered = _latencies(store, "paced")
+def _on_stack(
+    settings: Settings,
+    root: Path,
+    options: BenchOptions,
+    console: Console,
+    first: bool,
+    last: bool,
+) -> StackRun:
+    """One topology: its workers, a warm-up, the full load, the paced run; the campaign on the
+    first topology's stack and the naive chain on the last one's."""
+    from workers import naive_chain
+    from workers.ready import wait_for_workers
+    from workers.resources import dispatch
 
-            naive = _rows(options.naive_mentions, "naive")
-            naive_started = time.time()
-            _naive(naive, naive_chain.send)
-            deadline = time.monotonic() + options.timeout_s
-            while _count(store, "naive") < len(naive) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            naive_elapsed = time.time() - naive_started
-        redis_peak = float(ctx.redis.info("memory").get("used_memory_peak", 0)) / MB
+    topology = settings.pipeline.topology
+    ctx = connect_with(settings, dispatch)
+    store = Store.from_url(settings.stores.effective_database_url)
+    groups = default_groups(topology=topology)
+    env = {"REDIS_URL": settings.stores.effective_redis_url, "ESCUCHA_TOPOLOGY": topology,
+           "DATABASE_URL": settings.stores.effective_database_url}  # fmt: skip
+    with (
+        Launcher(env, root / f"logs-{topology}", groups, beat=True, supervise=True) as stack,
+        MemorySampler(stack) as memory,
+    ):
+        with console.status(f"{topology}: starting workers and loading models"):
+            wait_for_workers(len(groups), timeout_s=120, launcher=stack)
+            ingest(ctx, _rows(1000, f"warmup-{topology}"))
+            _wait_drained(ctx, 1000, f"{topology} warm-up", console, options.timeout_s)
+            _reset_metrics(ctx)
+
+        rows = _rows(options.mentions, f"bench-{topology}")
+        redis_cpu = _redis_cpu_s(ctx)
+        began, clock = time.monotonic(), time.time()
+        ingest(ctx, rows)
+        ingest_s = time.time() - clock
+        label = f"{topology} throughput"
+        finished = _wait_drained(ctx, len(rows), label, console, options.timeout_s)
+        elapsed, ended = finished - clock, time.monotonic()
+        redis_cpu = _redis_cpu_s(ctx) - redis_cpu
+        stages = _stage_times(ctx, len(rows))
+        latencies = _latencies(store, f"bench-{topology}")
+        campaign_count = options.campaign_mentions if first else 0
+        spread = _campaign(ctx, campaign_count, console, options.timeout_s) if first else None
+
+        paced = _rows(int(options.offered_per_s * options.offered_seconds), f"paced-{topology}")
+        with console.status(f"{topology}: offering {options.offered_per_s:,} mentions/s"):
+            _paced(ctx, paced, options.offered_per_s)
+            _wait_drained(ctx, len(paced), f"{topology} paced", console, options.timeout_s)
+        offered = _latencies(store, f"paced-{topology}")
+
+        naive = _rows(options.naive_mentions if last else 0, "naive")
+        naive_started = time.time()
+        _naive(naive, naive_chain.send)
+        deadline = time.monotonic() + options.timeout_s
+        while _count(store, "naive") < len(naive) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        naive_elapsed = time.time() - naive_started
     store.dispose()
-    shutil.rmtree(root, ignore_errors=True)  # a 100k run leaves about 100 MB behind otherwise
+    ctx.redis.close()
     workers = memory.summary(began, ended)
-    rate, naive_rate = len(rows) / elapsed, len(naive) / naive_elapsed
-    return BenchFigures(
-        mentions=len(rows), mentions_per_s=rate, elapsed_s=elapsed,
+    run = TopologyRun(
+        topology=topology, mentions_per_s=len(rows) / elapsed, elapsed_s=elapsed,
         p50_latency_s=percentile(latencies, 50), p99_latency_s=percentile(latencies, 99),
-        offered_per_s=options.offered_per_s, offered_mentions=len(paced),
         offered_p50_latency_s=percentile(offered, 50),
         offered_p99_latency_s=percentile(offered, 99),
-        campaign_mentions=spread.mentions, campaign_mentions_per_s=spread.per_s,
-        campaign_vs_mix=spread.per_s / rate, campaign_slowest_redis_reply_s=spread.slowest_reply_s,
-        campaign_largest_bucket=spread.largest_bucket,
-        naive_mentions=len(naive), naive_mentions_per_s=naive_rate,
-        speedup_vs_naive=rate / naive_rate if naive_rate else 0.0,
         peak_worker_rss_mb=max((w.peak_rss_mb for w in workers), default=0.0),
-        redis_peak_memory_mb=redis_peak, redis_cpu_s=redis_cpu, ingest_s=ingest_s,
-        stages=stages, workers=workers, cpus=os.cpu_count() or 1,
+        redis_cpu_s=redis_cpu, ingest_s=ingest_s, stages=stages, workers=workers,
+    )  # fmt: skip
+    naive_rate = len(naive) / naive_elapsed if naive else 0.0
+    return StackRun(run, len(paced), spread, len(naive), naive_rate)
+
+
+def _figures(
+    options: BenchOptions,
+    runs: list[StackRun],
+    redis_peak_mb: float,
+    encoding: list[EncodingFigure],
+) -> BenchFigures:
+    naive = next((r for r in runs if r.naive_mentions), None)
+    naive_rate = naive.naive_per_s if naive else 0.0
+    topologies = [
+        r.run.model_copy(
+            update={"speedup_vs_naive": r.run.mentions_per_s / naive_rate if naive_rate else 0.0}
+        )
+        for r in runs
+    ]
+    head, spread = topologies[0], runs[0].campaign or CampaignRun(0, 0.0, 0.0, 0)
+    return BenchFigures(
+        topology=head.topology, mentions=options.mentions, mentions_per_s=head.mentions_per_s,
+        elapsed_s=head.elapsed_s, p50_latency_s=head.p50_latency_s,
+        p99_latency_s=head.p99_latency_s,
+        offered_per_s=options.offered_per_s, offered_mentions=runs[0].paced_mentions,
+        offered_p50_latency_s=head.offered_p50_latency_s,
+        offered_p99_latency_s=head.offered_p99_latency_s,
+        campaign_mentions=spread.mentions, campaign_mentions_per_s=spread.per_s,
+        campaign_vs_mix=spread.per_s / head.mentions_per_s,
+        campaign_slowest_redis_reply_s=spread.slowest_reply_s,
+        campaign_largest_bucket=spread.largest_bucket,
+        naive_mentions=naive.naive_mentions if naive else 0, naive_mentions_per_s=naive_rate,
+        speedup_vs_naive=head.speedup_vs_naive, peak_worker_rss_mb=head.peak_worker_rss_mb,
+        redis_peak_memory_mb=redis_peak_mb, redis_cpu_s=head.redis_cpu_s, ingest_s=head.ingest_s,
+        stages=head.stages, workers=head.workers, cpus=os.cpu_count() or 1,
+        topologies=topologies, encoding=encoding,
     )  # fmt: skip

@@ -9,6 +9,7 @@ from escucha.pipeline.stages import (
     MONITOR,
     QUEUE_NAMES,
     STAGE_NAMES,
+    TASK_STAGE_NAMES,
     queue_name,
     task_name,
 )
@@ -18,7 +19,7 @@ QUEUES = tuple(Queue(name, routing_key=name) for name in QUEUE_NAMES)
 TICKS = {"queue": queue_name(MONITOR), "routing_key": queue_name(MONITOR)}
 WORK = {"queue": queue_name(JOBS), "routing_key": queue_name(JOBS)}
 ROUTES = (
-    {task_name(s): {"queue": queue_name(s), "routing_key": queue_name(s)} for s in STAGE_NAMES}
+    {task_name(s): {"queue": queue_name(s), "routing_key": queue_name(s)} for s in TASK_STAGE_NAMES}
     | {
         # Deletes go to the store's own worker, so they serialise with the writes they undo.
         task_name("delete"): {"queue": queue_name("persist"), "routing_key": queue_name("persist")},

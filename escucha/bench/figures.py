@@ -30,7 +30,37 @@ class WorkerMemory(BaseModel):
     second_half_mb: float
 
 
+class EncodingFigure(BaseModel):
+    kind: str  # the stage record: normalized, analyzed, triaged
+    encoding: str
+    bytes_per_record: float
+    encode_us: float  # per record
+    decode_us: float
+
+
+class TopologyRun(BaseModel):
+    """One topology's figures, from its own worker processes, in the same run as the others."""
+
+    topology: str
+    mentions_per_s: float
+    elapsed_s: float
+    p50_latency_s: float
+    p99_latency_s: float
+    offered_p50_latency_s: float
+    offered_p99_latency_s: float
+    speedup_vs_naive: float = 0.0
+    peak_worker_rss_mb: float
+    redis_cpu_s: float
+    ingest_s: float
+    stages: list[StageTime]
+    workers: list[WorkerMemory]
+
+
 class BenchFigures(BaseModel):
+    """The first topology's figures at the top (the default, fused), every one's in
+    `topologies`."""
+
+    topology: str = "split"
     mentions: int
     mentions_per_s: float
     elapsed_s: float
@@ -55,3 +85,5 @@ class BenchFigures(BaseModel):
     stages: list[StageTime]
     workers: list[WorkerMemory]
     cpus: int
+    topologies: list[TopologyRun] = []
+    encoding: list[EncodingFigure] = []

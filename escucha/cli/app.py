@@ -406,7 +406,7 @@ def up(
         settings.stores.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(settings.stores.effective_database_url)
         env = {"REDIS_URL": settings.stores.effective_redis_url}
-        groups = default_groups(concurrency)
+        groups = default_groups(concurrency, settings.pipeline.topology)
         logs = settings.stores.data_dir / "logs"
         with Launcher(env, logs, groups, beat, supervise=True) as stack:
             if port:

@@ -13,6 +13,7 @@ from escucha.core.errors import TransientError
 from escucha.pipeline.deadletter import DeadLetters
 from escucha.pipeline.deliveries import Deliveries
 from escucha.pipeline.ledger import Ledger
+from escucha.pipeline.stages import DEFAULT_TOPOLOGY, Topology
 from escucha.pipeline.staging import Staging
 from escucha.pipeline.stats import Stats
 
@@ -37,6 +38,7 @@ class PipelineContext:
     deliveries: Deliveries
     dispatch: Dispatch
     batch_size: int
+    topology: Topology = DEFAULT_TOPOLOGY  # where raw records go: ingest's and the sweeper's
 
     @classmethod
     def connect(
@@ -49,6 +51,7 @@ class PipelineContext:
         socket_timeout_s: float | None = None,
         max_dead_letters: int = 10_000,
         dead_letter_spill_dir: Path | None = None,
+        topology: Topology = DEFAULT_TOPOLOGY,
     ) -> PipelineContext:
         client = redis.Redis.from_url(
             redis_url,
@@ -68,6 +71,7 @@ class PipelineContext:
             deliveries=Deliveries(client, ttl_s),
             dispatch=dispatch,
             batch_size=batch_size,
+            topology=topology,
         )
 
 
@@ -80,4 +84,5 @@ def connect_with(settings: Settings, dispatch: Dispatch) -> PipelineContext:
         ttl_s=settings.pipeline.stage_ttl_s,
         max_dead_letters=settings.pipeline.max_dead_letters,
         dead_letter_spill_dir=settings.stores.dead_letter_dir,
+        topology=settings.pipeline.topology,
     )

@@ -20,8 +20,7 @@ from pydantic import ValidationError
 from escucha.core.models import DeadLetter, RawMention, StagedMention, extend
 from escucha.pipeline.context import PipelineContext
 from escucha.pipeline.deadletter import INGEST
-
-FIRST_STAGE = "normalize"
+from escucha.pipeline.stages import ENTRY
 
 
 @dataclass(frozen=True)
@@ -150,5 +149,5 @@ def accept(ctx: PipelineContext, batch: Mapping[str, StagedMention]) -> list[str
         older = {ids[int(n) - 1] for n in pipe.execute()[0]}
     fresh = [i for i in ids if i not in older]
     if fresh:
-        ctx.dispatch(FIRST_STAGE, uuid.uuid4().hex, fresh)
+        ctx.dispatch(ENTRY[ctx.topology].name, uuid.uuid4().hex, fresh)
     return [i for i in ids if i in older]

@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 from escucha.core import keys
 from escucha.pipeline.deadletter import DeadLetters
 from escucha.pipeline.redis_memory import memory_use
-from escucha.pipeline.stages import STAGES
+from escucha.pipeline.stages import TASK_STAGE_NAMES
 
 # kombu's Redis transport keeps delivered-but-unacknowledged messages under these keys.
 UNACKED = "unacked"
@@ -168,7 +168,7 @@ def pipeline_registry(
     """What every /metrics serves: the pipeline from Redis, this process, and `extra`."""
 
     registry = CollectorRegistry()
-    registry.register(PipelineCollector(client, dead_letters, queues, list(STAGES)))
+    registry.register(PipelineCollector(client, dead_letters, queues, TASK_STAGE_NAMES))
     for collector in extra:
         registry.register(collector)
     registry.register(ProcessCollector(registry=None))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from escucha.core.models import DeadLetter
 from escucha.pipeline.context import PipelineContext
-from escucha.pipeline.stages import STAGE_CONSUMING
+from escucha.pipeline.stages import STAGE_CONSUMING, next_stage
 
 
 @dataclass
@@ -62,7 +62,7 @@ def sweep(
                 )
             )
         else:
-            by_stage[STAGE_CONSUMING[kind]].append(mention_id)
+            by_stage[next_stage(kind, ctx.topology)].append(mention_id)
     for stage, ids in by_stage.items():
         for start in range(0, len(ids), ctx.batch_size):
             ctx.dispatch(stage, f"sweep-{uuid.uuid4().hex}", ids[start : start + ctx.batch_size])

@@ -61,6 +61,7 @@ class ApiState:
             socket_timeout_s=5.0,
             max_dead_letters=settings.pipeline.max_dead_letters,
             dead_letter_spill_dir=settings.stores.dead_letter_dir,
+            topology=settings.pipeline.topology,
         )
         store = Store.from_url(settings.stores.effective_database_url)
         tenants = TenantDirectory(Tenants(store.engine), settings.pipeline.tenant_cache_s)

@@ -17,7 +17,7 @@ def test_a_captured_delivery_replayed_with_the_legacy_header_is_not_taken_again(
     again = api.client.post("/webhooks/meta", content=body, headers=legacy)
     assert again.status_code == 200 and again.json() | {"duplicate": True} == again.json()
     assert again.json()["accepted"] == 0
-    assert len(api.recorder.ids_for("normalize")) == 1
+    assert len(api.recorder.entered()) == 1
 
 
 def test_a_platform_retry_is_a_200_not_a_signature_failure(api):
@@ -37,7 +37,7 @@ def test_an_old_add_after_an_edit_does_not_revert_the_text(api):
     assert api.signed("/webhooks/meta", edited).json()["accepted"] == 1
     late = api.signed("/webhooks/meta", add).json()  # a different body: read, then left out
     assert late["superseded"] == ["a:facebook:777_888"] and late["ids"] == []
-    assert api.recorder.ids_for("normalize") == ["a:facebook:777_888"]  # published once
+    assert api.recorder.entered() == ["a:facebook:777_888"]  # published once
     from escucha.core.models import StagedMention
 
     staged = StagedMention.model_validate_json(

@@ -74,7 +74,7 @@ def run_demo(
         _ensure_example_tenant(Store.from_url(settings.stores.effective_database_url), console)
         model = registry.choose(settings.analysis.models_dir, settings.analysis.model_version)
         console.print(f"analysis model {model.describe()}")
-        groups = default_groups()
+        groups = default_groups(topology=settings.pipeline.topology)
         with Launcher(
             {"REDIS_URL": url}, settings.stores.data_dir / "logs", groups, beat=True
         ) as stack:

@@ -16,6 +16,7 @@ from rich.table import Table
 from config.settings import Settings, get_settings
 from escucha.cli import agents, canned, cases, channels, crisis, keys, report, ror, tenants
 from escucha.cli.backend import QueueBackend, backend_of, refuse_dispatch
+from escucha.cli.bench_queries import bench_queries
 from escucha.pipeline.context import Dispatch, PipelineContext, connect_with
 from escucha.pipeline.ingest import IngestReport, Row, ingest
 
@@ -299,6 +300,9 @@ def dlq_replay(
                 name, lambda letter: redrive(pipeline, letter, republish)
             )
             console.print(f"{name}: re-drove {count}")
+
+
+app.command("bench-queries")(bench_queries)
 
 
 @app.command("bench-analysis")

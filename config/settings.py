@@ -30,7 +30,20 @@ class Stores(Section):
     redis_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("REDIS_URL", "ESCUCHA_REDIS_URL"),
-        description="Broker and staging store; unset means escucha starts a private redis-server.",
+        description="Broker and staging store; unset means escucha starts a private redis-server. "
+        "Redis Sentinel: one sentinel://host:port per sentinel, joined by ';'",
+    )
+    redis_master: str = Field(
+        default="mymaster", description="the service the sentinels watch (with sentinel://)"
+    )
+    redis_ack_replicas: int | None = Field(
+        default=None,
+        ge=0,
+        description="replicas an accepted batch must reach before ingest answers (WAIT); "
+        "unset: 1 with Sentinel, else 0",
+    )
+    redis_ack_timeout_ms: int = Field(
+        default=2000, ge=1, description="how long ingest waits for them before answering 503"
     )
     database_url: str | None = Field(
         default=None,
@@ -70,6 +83,18 @@ class Stores(Section):
     @property
     def effective_redis_url(self) -> str:
         return self.redis_url or "redis://127.0.0.1:6379/0"
+
+    @property
+    def uses_sentinel(self) -> bool:
+        return self.effective_redis_url.startswith("sentinel://")
+
+    @property
+    def effective_ack_replicas(self) -> int:
+        # With Sentinel a replica may be promoted at any moment: it must already hold whatever
+        # ingest acknowledged. A single server's own append-only file is its only copy.
+        if self.redis_ack_replicas is not None:
+            return self.redis_ack_replicas
+        return 1 if self.uses_sentinel else 0
 
 
 class Analysis(Section):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from escucha.core.redis_connect import DEFAULT_MASTER, is_sentinel
 from escucha.ops.launcher import Launcher
 from escucha.pipeline.context import Dispatch, PipelineContext
 from escucha.pipeline.stages import ENTRY, Topology, default_groups
@@ -78,12 +79,14 @@ def worker_stack(
     settings: dict[str, str],
     ping: bool = True,
     topology: Topology = "fused",
+    master: str = DEFAULT_MASTER,
     **launcher_options: Any,
 ) -> Iterator[tuple[Launcher, PipelineContext, Store, dict[str, str]]]:
     """The default worker groups of `topology` (two stage children) over `redis_url` and a
     fresh SQLite store under `root`; with a context that dispatches to them, the store, and
     their environment. With `ping`, waits until the workers answer on the test process's
-    broker."""
+    broker. A Sentinel `redis_url` names its service `master`; the context then acknowledges
+    a batch only once a replica has it, as the settings' default does."""
     from workers.ready import wait_for_workers
 
     database_url = migrated_sqlite(root)
@@ -92,6 +95,7 @@ def worker_stack(
         "DATABASE_URL": database_url,
         "ESCUCHA_BATCH_SIZE": str(batch_size),
         "ESCUCHA_TOPOLOGY": topology,
+        **({"ESCUCHA_REDIS_MASTER": master} if is_sentinel(redis_url) else {}),
         **settings,
     }
     groups = default_groups(2, topology)
@@ -100,10 +104,11 @@ def worker_stack(
     try:
         if ping:
             wait_for_workers(2, timeout_s=60, launcher=launcher)
-        with dispatching_to(redis_url) as dispatch:
+        with dispatching_to(redis_url, master) as dispatch:
             ctx = PipelineContext.connect(
-                redis_url, dispatch, batch_size=batch_size, ttl_s=3600, topology=topology
-            )
+                redis_url, dispatch, batch_size=batch_size, ttl_s=3600, topology=topology,
+                master=master, ack_replicas=int(is_sentinel(redis_url)),
+            )  # fmt: skip
             yield launcher, ctx, store, env
     finally:
         launcher.stop()
@@ -111,9 +116,10 @@ def worker_stack(
 
 
 @contextmanager
-def dispatching_to(redis_url: str) -> Iterator[Dispatch]:
-    """A dispatch onto the broker at `redis_url`: the test process's app sends to the session
-    broker, so a stack with a broker of its own gets a sender of its own."""
+def dispatching_to(redis_url: str, master: str = DEFAULT_MASTER) -> Iterator[Dispatch]:
+    """A dispatch onto the broker at `redis_url` (Sentinel's service `master`): the test
+    process's app sends to the session broker, so a stack with a broker of its own gets a
+    sender of its own."""
     from celery import Celery
 
     from workers.app import app
@@ -123,7 +129,12 @@ def dispatching_to(redis_url: str) -> Iterator[Dispatch]:
         yield dispatch
         return
     sender = Celery("escucha-stack-sender", set_as_current=False)
-    sender.config_from_object({**app.conf.table(), "broker_url": redis_url})
+    transport = dict(app.conf.broker_transport_options)
+    if is_sentinel(redis_url):
+        transport["master_name"] = master
+    sender.config_from_object(
+        {**app.conf.table(), "broker_url": redis_url, "broker_transport_options": transport}
+    )
     try:
         yield dispatch_with(sender)
     finally:

@@ -48,6 +48,10 @@ LIBRARY_TRANSIENT: tuple[type[Exception], ...] = (
     redis.ConnectionError,  # BusyLoadingError (a restarting Redis) included
     redis.TimeoutError,
     redis.exceptions.OutOfMemoryError,  # at maxmemory, noeviction refuses writes for now
+    # A failover: the primary this connection knew was demoted (Sentinel's own connections turn
+    # this into ConnectionError and ask again; a plain URL's see it until the operator moves).
+    # MasterNotFoundError (no sentinel knows a primary yet) is a ConnectionError.
+    redis.exceptions.ReadOnlyError,
     OperationalError,  # SQL: connection lost, database locked
     httpx.TransportError,  # connect, read or write failed or timed out
 )

@@ -12,6 +12,7 @@ LEDGER = f"{PREFIX}:ledger"  # sorted set: mention id → accepted time, until s
 LEDGER_SWEEPS = f"{PREFIX}:ledger:sweeps"  # hash: mention id → times re-published by the sweeper
 LEDGER_TENANTS = f"{PREFIX}:ledger:tenants"  # hash: tenant → its mentions in the ledger
 STATS = f"{PREFIX}:stats"  # hash of counters: accepted, stored, dead_lettered, redelivered, ...
+REPLICATED = f"{PREFIX}:replicated"  # counter, bumped after each accepted batch (WAIT probe)
 
 
 def staged(kind: str, mention_id: str) -> str:

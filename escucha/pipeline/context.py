@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import redis
 
 from escucha.core.errors import TransientError
+from escucha.core.redis_connect import DEFAULT_MASTER, connect
 from escucha.pipeline.deadletter import DeadLetters
 from escucha.pipeline.deliveries import Deliveries
 from escucha.pipeline.ledger import Ledger
@@ -39,6 +40,8 @@ class PipelineContext:
     dispatch: Dispatch
     batch_size: int
     topology: Topology = DEFAULT_TOPOLOGY  # where raw records go: ingest's and the sweeper's
+    ack_replicas: int = 0  # replicas an accepted batch must reach before ingest answers
+    ack_timeout_ms: int = 2000
 
     @classmethod
     def connect(
@@ -52,13 +55,13 @@ class PipelineContext:
         max_dead_letters: int = 10_000,
         dead_letter_spill_dir: Path | None = None,
         topology: Topology = DEFAULT_TOPOLOGY,
+        master: str = DEFAULT_MASTER,
+        ack_replicas: int = 0,
+        ack_timeout_ms: int = 2000,
     ) -> PipelineContext:
-        client = redis.Redis.from_url(
-            redis_url,
-            health_check_interval=30,
-            socket_timeout=socket_timeout_s,
-            socket_connect_timeout=socket_timeout_s,
-        )
+        """`redis_url` may be a Sentinel one (escucha.core.redis_connect); `master` names its
+        service."""
+        client = connect(redis_url, master, socket_timeout_s=socket_timeout_s)
         ledger, stats = Ledger(client), Stats(client)
         return cls(
             redis=client,
@@ -72,17 +75,26 @@ class PipelineContext:
             dispatch=dispatch,
             batch_size=batch_size,
             topology=topology,
+            ack_replicas=ack_replicas,
+            ack_timeout_ms=ack_timeout_ms,
         )
 
 
-def connect_with(settings: Settings, dispatch: Dispatch) -> PipelineContext:
-    """The context a worker or a command builds from its settings."""
+def connect_with(
+    settings: Settings, dispatch: Dispatch, socket_timeout_s: float | None = None
+) -> PipelineContext:
+    """The context a worker, a command or the API builds from its settings."""
+    stores = settings.stores
     return PipelineContext.connect(
-        settings.stores.effective_redis_url,
+        stores.effective_redis_url,
         dispatch,
         batch_size=settings.pipeline.batch_size,
         ttl_s=settings.pipeline.stage_ttl_s,
+        socket_timeout_s=socket_timeout_s,
         max_dead_letters=settings.pipeline.max_dead_letters,
-        dead_letter_spill_dir=settings.stores.dead_letter_dir,
+        dead_letter_spill_dir=stores.dead_letter_dir,
         topology=settings.pipeline.topology,
+        master=stores.redis_master,
+        ack_replicas=stores.effective_ack_replicas,
+        ack_timeout_ms=stores.redis_ack_timeout_ms,
     )

@@ -1,7 +1,8 @@
 """The one door every producer uses: validate, stage, record in the ledger, publish.
 
-A mention is accepted once its record and its ledger entry are in Redis; only then is a batch
-message published. If publishing fails after that, the sweeper re-publishes it.
+A mention is accepted once its record and its ledger entry are in Redis (and, with Sentinel,
+on a replica); only then is a batch message published. If publishing fails after that, the
+sweeper re-publishes it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from escucha.core.models import DeadLetter, RawMention, StagedMention, extend
+from escucha.pipeline import replication
 from escucha.pipeline.context import PipelineContext
 from escucha.pipeline.deadletter import INGEST
 from escucha.pipeline.stages import ENTRY
@@ -147,6 +149,10 @@ def accept(ctx: PipelineContext, batch: Mapping[str, StagedMention]) -> list[str
         ctx.ledger.accept(batch, pipe, time.time())
         ctx.stats.add("accepted", len(batch), pipe)
         older = {ids[int(n) - 1] for n in pipe.execute()[0]}
+    # Before anyone hears "accepted": on a replica too, when Sentinel may promote one. Short
+    # of that, the batch stays in the ledger (the sweeper sends it on) and the producer,
+    # told to retry, sends the same ids again: stored once all the same.
+    replication.confirm(ctx.redis, ctx.ack_replicas, ctx.ack_timeout_ms)
     fresh = [i for i in ids if i not in older]
     if fresh:
         ctx.dispatch(ENTRY[ctx.topology].name, uuid.uuid4().hex, fresh)

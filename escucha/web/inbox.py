@@ -133,8 +133,10 @@ async def inbox_events(request: Request, state: State) -> Response:
         agent = await run_in_threadpool(current, request, state)
     except LoginNeeded:
         return Response("log in first", status_code=401, media_type="text/plain")
-    events = live.stream(state.settings.stores.effective_redis_url, agent.tenant,
-                         request.headers.get("last-event-id"), request.is_disconnected)  # fmt: skip
+    stores = state.settings.stores
+    events = live.stream(stores.effective_redis_url, agent.tenant,
+                         request.headers.get("last-event-id"), request.is_disconnected,
+                         stores.redis_master)  # fmt: skip
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # no proxy buffering
     return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 

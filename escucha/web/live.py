@@ -18,6 +18,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from escucha.core import keys
+from escucha.core.redis_connect import DEFAULT_MASTER, connect_async
 from escucha.pipeline.events import EVENT_ID
 
 BLOCK_MS = 5_000  # how long one XREAD waits: also how soon a gone browser is noticed
@@ -29,12 +30,13 @@ EVENT = "cases"
 Gone = Callable[[], Awaitable[bool]]
 
 
-async def stream(redis_url: str, tenant: str, last_id: str | None, gone: Gone
-                 ) -> AsyncIterator[str]:  # fmt: skip
-    """The tenant's events as SSE text, from after `last_id` (or from now), until `gone()`."""
+async def stream(redis_url: str, tenant: str, last_id: str | None, gone: Gone,
+                 master: str = DEFAULT_MASTER) -> AsyncIterator[str]:  # fmt: skip
+    """The tenant's events as SSE text, from after `last_id` (or from now), until `gone()`;
+    `master` names the Sentinel service when `redis_url` is a Sentinel one."""
     block_ms = BLOCK_MS  # read when the stream starts, so a test can shorten it
     ends = time.monotonic() + LIFETIME_S
-    client = aioredis.Redis.from_url(redis_url, socket_timeout=block_ms / 1000 + 10)
+    client = connect_async(redis_url, master, socket_timeout_s=block_ms / 1000 + 10)
     key = keys.events(tenant)
     try:
         after = last_id if last_id and EVENT_ID.match(last_id) else await _newest(client, key)

@@ -12,7 +12,7 @@ from escucha.channels.health import ChannelHealth
 from escucha.channels.seen_signatures import SeenSignatures
 from escucha.core.sealed import installation_sealer
 from escucha.insight.alerting import Alerting
-from escucha.pipeline.context import Dispatch, PipelineContext
+from escucha.pipeline.context import Dispatch, PipelineContext, connect_with
 from escucha.store.agents import Agents
 from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.api_keys import ApiKeys
@@ -53,16 +53,7 @@ class ApiState:
     @classmethod
     def build(cls, settings: Settings, dispatch: Dispatch) -> ApiState:
         # Short socket timeouts: a producer should get a quick 503, not hang, when Redis is away.
-        ctx = PipelineContext.connect(
-            settings.stores.effective_redis_url,
-            dispatch,
-            batch_size=settings.pipeline.batch_size,
-            ttl_s=settings.pipeline.stage_ttl_s,
-            socket_timeout_s=5.0,
-            max_dead_letters=settings.pipeline.max_dead_letters,
-            dead_letter_spill_dir=settings.stores.dead_letter_dir,
-            topology=settings.pipeline.topology,
-        )
+        ctx = connect_with(settings, dispatch, socket_timeout_s=5.0)
         store = Store.from_url(settings.stores.effective_database_url)
         tenants = TenantDirectory(Tenants(store.engine), settings.pipeline.tenant_cache_s)
         return cls(

@@ -19,6 +19,9 @@ from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
 from escucha.store.crm_outbox import Conversions
 from escucha.store.outbox import Outbox
+from escucha.store.schema import MentionRow
+
+Posts = list[tuple[str, MentionRow]]  # (person, post), as `Contacts.posts` gives them
 
 
 def records(cases: Cases, tenant: str, since: datetime, until: datetime) -> list[CaseRecord]:
@@ -27,9 +30,9 @@ def records(cases: Cases, tenant: str, since: datetime, until: datetime) -> list
     # Cases asked about satisfaction in the period count there even when nobody wrote in it:
     # an unanswered question must weigh as much as an answered one.
     surveyed = Outbox(cases.engine).cases_sent(tenant, KEY_PREFIX, since, until)
-    for case_id in sorted({*cases.active(tenant, since, until), *surveyed}):
-        history = cases.history(case_id)
-        if history is None or history.case.tenant != tenant or history.case.merged_into:
+    read = cases.histories(tenant, {*cases.active(tenant, since, until), *surveyed})
+    for case_id, history in sorted(read.items()):
+        if history.case.merged_into:
             continue  # a merged case is read inside the one it joined
         said = tuple(messages(history))
         # A case merged in may have begun earlier: its messages open the first cycle.
@@ -47,19 +50,28 @@ def care_metrics(
 
 
 def complaint_recovery(sources: RecoverySources, tenant: str, since: datetime, until: datetime,
-                       now: datetime) -> Recovery:  # fmt: skip
+                       now: datetime, read: Comebacks | None = None) -> Recovery:  # fmt: skip
     """Recovery of the period's complainers, reading their posts, survey answers and purchases
-    up to 60 days past it."""
-    read = comebacks(sources, tenant, since, min(now, until + WINDOW))
+    up to 60 days past it; `read` is that reading (`comebacks` up to `comeback_end`) when the
+    caller has it already."""
+    if read is None:
+        read = comebacks(sources, tenant, since, comeback_end(until, now))
     bought = [Signal(p.person, p.at, "purchase") for p in read.purchases]
     return recovery([s.post for s in read.said], bought + read.answers, since, until, now)
 
 
 def ror_ledger(sources: RecoverySources, tenant: str, since: datetime, until: datetime,
-               now: datetime) -> Ledger:  # fmt: skip
-    """The ROR ledger of [since, until), comebacks read up to 60 days past it."""
-    read = comebacks(sources, tenant, since, min(now, until + WINDOW))
+               now: datetime, read: Comebacks | None = None) -> Ledger:  # fmt: skip
+    """The ROR ledger of [since, until), comebacks read up to 60 days past it (or given, as
+    `complaint_recovery` takes them)."""
+    if read is None:
+        read = comebacks(sources, tenant, since, comeback_end(until, now))
     return ledger(read.said, read.answers, read.purchases, since, until)
+
+
+def comeback_end(until: datetime, now: datetime) -> datetime:
+    """Where a period's comebacks stop being read: 60 days past it, or now if sooner."""
+    return min(now, until + WINDOW)
 
 
 @dataclass(frozen=True)
@@ -71,10 +83,11 @@ class Comebacks:
     purchases: list[Purchase]
 
 
-def comebacks(sources: RecoverySources, tenant: str, since: datetime, until: datetime
-              ) -> Comebacks:  # fmt: skip
-    """The tenant's customers' posts, survey answers and won deals in [since, until). A
-    survey answer ("5") is no post about the brand, so it is left out of the posts."""
+def comebacks(sources: RecoverySources, tenant: str, since: datetime, until: datetime,
+              posts: Posts | None = None) -> Comebacks:  # fmt: skip
+    """The tenant's customers' posts, survey answers and won deals in [since, until); `posts`
+    are `Contacts.posts` of that span when the caller has read them. A survey answer ("5") is
+    no post about the brand, so it is left out of the posts."""
     contacts = sources.contacts
     purchases = [Purchase(contacts.root(tenant, c.contact_id), as_utc(c.at), c.amount)
                  for c in sources.conversions.of_tenant(tenant, since, until)
@@ -89,7 +102,7 @@ def comebacks(sources: RecoverySources, tenant: str, since: datetime, until: dat
     said = [
         Said(Post(person, as_utc(row.created_at), row.complaint, row.sentiment == "positive",
                   row.case_id, row.sentiment_score), recommends(row.text))
-        for person, row in contacts.posts(tenant, since, until)
+        for person, row in (contacts.posts(tenant, since, until) if posts is None else posts)
         if row.id not in answered
     ]  # fmt: skip
     return Comebacks(said, answers, purchases)
@@ -113,8 +126,7 @@ def csat_ratings(cases: Cases, outbox: Outbox, tenant: str, since: datetime, unt
                  ) -> list[Rating]:  # fmt: skip
     """The answers to the questions asked in [since, until), read from the cases asked."""
     found = []
-    for case_id in outbox.cases_sent(tenant, KEY_PREFIX, since, until):
-        history = cases.history(case_id)
-        if history is not None and history.case.tenant == tenant:
-            found += ratings(history)
+    read = cases.histories(tenant, outbox.cases_sent(tenant, KEY_PREFIX, since, until))
+    for _, history in sorted(read.items()):
+        found += ratings(history)
     return found

@@ -16,10 +16,11 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from escucha.care.casework import CaseMessage, cycle_clocks
+from escucha.care.casework import CaseMessage, cycle_outcomes
 from escucha.care.csat import Asked, Rating
 from escucha.care.lifecycle import StatusChange, cycles
 from escucha.care.response_times import CycleTimes, Span, cycle_times
+from escucha.core.business_time import days_remembered
 from escucha.core.tenant import Tenant
 
 CycleKey = tuple[str, int]  # case id, cycle number
@@ -133,7 +134,7 @@ def measured_cycles(tenant: Tenant, record: CaseRecord, now: datetime) -> list[M
     """Each cycle of one case with its waits, resolution and SLA outcomes."""
     found = []
     for cycle in cycles(record.opened_at, record.messages, list(record.changes), now):
-        _, states = cycle_clocks(tenant, record.channel, cycle, record.messages, now)
+        states = cycle_outcomes(tenant, record.channel, cycle, record.messages, now)
         targets = {
             s.target.value: (s.met_at is not None or s.breached_at is not None,
                              s.met_at is not None and s.breached_at is None)
@@ -153,12 +154,13 @@ def measure(
 ) -> CareMetrics:
     """The care figures of the cycles that began in [since, until), as of `now`."""
     records = list(records)
-    chosen = [
-        c
-        for record in records
-        for c in measured_cycles(tenant, record, now)
-        if since <= c.times.started_at < until
-    ]
+    with days_remembered(tenant):  # every case's clocks walk the same business days
+        chosen = [
+            c
+            for record in records
+            for c in measured_cycles(tenant, record, now)
+            if since <= c.times.started_at < until
+        ]
     every = {c.key for c in chosen}
     needed = {c.key for c in chosen if c.times.needed_answer}
     answered = {c.key for c in chosen if c.times.needed_answer and c.times.first_response}

@@ -17,7 +17,16 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from escucha.care.lifecycle import CaseState, Cycle, Status, StatusChange, replay
-from escucha.care.sla import Author, Entry, TargetState, Timeline, clocks, explain
+from escucha.care.sla import (
+    Author,
+    Entry,
+    Outcome,
+    TargetState,
+    Timeline,
+    clocks,
+    explain,
+    outcomes,
+)
 from escucha.core.models import Intent, PriorityLabel
 from escucha.core.sla_policy import SlaPolicy, choose_policy
 from escucha.core.tenant import Tenant
@@ -138,15 +147,36 @@ def cycle_clocks(
     now: datetime,
 ) -> tuple[SlaPolicy | None, list[TargetState]]:
     """The SLA targets of any cycle, past or current, under the policy it matches today."""
+    policy, timeline, as_of = _cycle_timeline(tenant, channel, cycle, messages, now)
+    return policy, clocks(tenant, policy, timeline, as_of) if policy is not None else []
+
+
+def cycle_outcomes(
+    tenant: Tenant,
+    channel: str,
+    cycle: Cycle,
+    messages: Sequence[CaseMessage],
+    now: datetime,
+) -> list[Outcome]:
+    """How `cycle_clocks`' targets ended (met, breached), without what only a live case shows."""
+    policy, timeline, as_of = _cycle_timeline(tenant, channel, cycle, messages, now)
+    return outcomes(tenant, policy, timeline, as_of) if policy is not None else []
+
+
+def _cycle_timeline(
+    tenant: Tenant,
+    channel: str,
+    cycle: Cycle,
+    messages: Sequence[CaseMessage],
+    now: datetime,
+) -> tuple[SlaPolicy | None, Timeline, datetime]:
+    """A cycle's policy, its messages and pauses, and the moment its clocks stop."""
     own = [m for m in messages if m.at >= cycle.started_at
            and (cycle.ended_at is None or m.at < cycle.ended_at)]  # fmt: skip
     priority, intent = _weightiest(own)
     policy = choose_policy(tenant.sla, priority, intent, channel)
-    if policy is None:
-        return None, []
     timeline = Timeline(entries=tuple(own), pauses=cycle.pauses, resolved_at=cycle.resolved_at)
-    as_of = min(now, cycle.resolved_at) if cycle.resolved_at else now
-    return policy, clocks(tenant, policy, timeline, as_of)
+    return policy, timeline, min(now, cycle.resolved_at) if cycle.resolved_at else now
 
 
 def _view(tenant: Tenant, policy: SlaPolicy, state: TargetState, language: str) -> TargetView:

@@ -9,6 +9,7 @@ the tenant, the policy and the case's timeline, recomputed (never ticked) whenev
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -114,18 +115,50 @@ def clocks(
     tenant: Tenant, policy: SlaPolicy, timeline: Timeline, now: datetime
 ) -> list[TargetState]:
     """Each of the policy's targets for one cycle of a case, as of `now`."""
+    return [
+        _state(tenant, policy, target, spec, started, met, timeline.pauses, now)
+        for target, spec, started, met in _started(policy, timeline)
+    ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a target of a cycle ended, as `clocks` has it: met, breached, both (met late) or
+    neither yet."""
+
+    target: Target
+    met_at: datetime | None
+    breached_at: datetime | None
+
+
+def outcomes(tenant: Tenant, policy: SlaPolicy, timeline: Timeline, now: datetime
+             ) -> list[Outcome]:  # fmt: skip
+    """`clocks`' met and breach moments alone: the figures of a period need no time used nor
+    warnings, which walk every business day of a long-breached clock up to `now`."""
+    found = []
+    for target, spec, started, met in _started(policy, timeline):
+        due = due_at(tenant, spec, started, timeline.pauses)
+        found.append(Outcome(target, met, due if _late(due, met, now) else None))
+    return found
+
+
+def _started(policy: SlaPolicy, timeline: Timeline
+             ) -> Iterator[tuple[Target, TargetSpec, datetime, datetime | None]]:  # fmt: skip
+    """Each target whose clock started in the cycle: when, and when it was met, if it was."""
     customer = [e for e in timeline.entries if e.author is Author.customer]
     if not customer:
-        return []
+        return
     replies = sorted(e.at for e in timeline.entries if counts(policy, e))
     first = customer[0].at
-    states = []
     for target, spec in policy.targets.items():
         started, met = _span(target, first, customer, replies, timeline.resolved_at)
-        if started is None:
-            continue
-        states.append(_state(tenant, policy, target, spec, started, met, timeline.pauses, now))
-    return states
+        if started is not None:
+            yield target, spec, started, met
+
+
+def _late(due: datetime | None, met: datetime | None, now: datetime) -> bool:
+    """Past its due time: met after it, or unmet by `now`."""
+    return due is not None and (met > due if met else now >= due)
 
 
 def _span(
@@ -176,7 +209,7 @@ def _state(
 ) -> TargetState:
     due = due_at(tenant, spec, started, pauses)
     until = met or now
-    late = due is not None and (met > due if met else now >= due)
+    late = _late(due, met, now)
     warnings = []
     for fraction in policy.warn_at:
         amount = timedelta(minutes=spec.minutes * fraction)

@@ -8,6 +8,8 @@ at the edge), so SLA clocks are calculated, never ticked, and tests choose the i
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 
 from escucha.core import holiday_calendar
@@ -30,6 +32,10 @@ def is_open(tenant: Tenant, at: datetime) -> bool:
 
 MAX_SEARCH = timedelta(days=3 * 366)  # a clock that finds no open minute in 3 years never will
 Periods = Iterable[tuple[datetime, datetime]]
+Day = tuple[tuple[datetime, datetime], ...]  # a local day's open stretches, in UTC
+_remembered: ContextVar[tuple[Tenant, dict[date, Day]] | None] = ContextVar(
+    "business_days", default=None
+)
 
 
 def open_periods(
@@ -80,9 +86,31 @@ def after(periods: Periods, amount: timedelta) -> datetime | None:
     return None
 
 
-def _day_periods(tenant: Tenant, day: date) -> list[tuple[datetime, datetime]]:
+@contextmanager
+def days_remembered(tenant: Tenant) -> Iterator[None]:
+    """Inside, each local day's open stretches of `tenant` (this very object) are worked out
+    once: a period's figures run thousands of clocks over the same days. Nothing is kept
+    outside, so an edit to the tenant's hours is never missed."""
+    token = _remembered.set((tenant, {}))
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def _day_periods(tenant: Tenant, day: date) -> Day:
+    memo = _remembered.get()
+    if memo is None or memo[0] is not tenant:
+        return _periods_of(tenant, day)
+    found = memo[1].get(day)
+    if found is None:
+        found = memo[1][day] = _periods_of(tenant, day)
+    return found
+
+
+def _periods_of(tenant: Tenant, day: date) -> Day:
     if holiday_calendar.is_holiday(tenant.holidays, tenant.closed_dates, day):
-        return []
+        return ()
     midnight = datetime.combine(day, time(), tenant.zone)
     periods = []
     for interval in tenant.hours.days[day.weekday()]:
@@ -90,7 +118,7 @@ def _day_periods(tenant: Tenant, day: date) -> list[tuple[datetime, datetime]]:
         closed = _wall(midnight, interval.end)
         if closed > opened:
             periods.append((opened.astimezone(UTC), closed.astimezone(UTC)))
-    return periods
+    return tuple(periods)
 
 
 def _wall(midnight: datetime, minutes: int) -> datetime:

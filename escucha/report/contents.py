@@ -15,8 +15,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from escucha.care.care_history import (
+    Posts,
     RecoverySources,
     care_metrics,
+    comeback_end,
+    comebacks,
     complaint_recovery,
     ror_ledger,
 )
@@ -104,7 +107,11 @@ class Report:
 def build_report(engine: Engine, tenant: Tenant, period: Period, now: datetime) -> Report:
     contacts, conversions = Contacts(engine), Conversions(engine)
     sources = RecoverySources.on(engine)
-    posts = contacts.posts(tenant.id, period.since, period.until)
+    reach = comeback_end(period.until, now)
+    # One read of the posts serves the report and its comebacks: the longer span, cut for each.
+    read = contacts.posts(tenant.id, period.since, max(period.until, reach))
+    posts = before(read, period.until)
+    comeback = comebacks(sources, tenant.id, period.since, reach, before(read, reach))
     rows = [row for _, row in posts]
     return Report(
         tenant=tenant,
@@ -113,13 +120,18 @@ def build_report(engine: Engine, tenant: Tenant, period: Period, now: datetime) 
         days=volume_by_day(rows, tenant, period),
         voices=share_of_voice(rows, tenant),
         care=care_metrics(Cases(engine), tenant, period.since, period.until, now),
-        recovery=complaint_recovery(sources, tenant.id, period.since, period.until, now),
-        ledger=ror_ledger(sources, tenant.id, period.since, period.until, now),
+        recovery=complaint_recovery(sources, tenant.id, period.since, period.until, now, comeback),
+        ledger=ror_ledger(sources, tenant.id, period.since, period.until, now, comeback),
         funnels=funnels(posts, contacts, conversions, tenant.id, period, now),
         topics=top_topics(rows),
         incidents=incidents_in(Incidents(engine), tenant.id, period),
         posts=rows,
     )
+
+
+def before(posts: Posts, end: datetime) -> Posts:
+    """The posts (in time order, as `Contacts.posts` gives them) written before `end`."""
+    return [(person, row) for person, row in posts if as_utc(row.created_at) < end]
 
 
 def volume_by_day(rows: list[MentionRow], tenant: Tenant, period: Period) -> list[DayVolume]:

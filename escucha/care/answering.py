@@ -120,7 +120,8 @@ class Answering:
         )  # fmt: skip
         self.outbox.add(new)
         row = self.outbox.get(new.key)
-        if row is None or row.tenant != tenant:
+        if row is None or row.tenant != tenant or row.case_id != case_id:
+            # The key was used for another case's reply: saying "queued" would drop this one.
             raise CannotAnswer("that Idempotency-Key belongs to another reply")
         return Queued(row, findings)
 

@@ -71,14 +71,24 @@ class Logins:
                           as_utc(r.locked_until) if r.locked_until else None)
                     for r in session.scalars(query)]  # fmt: skip
 
+    def attempt(self, agent_id: str, now: datetime) -> bool:
+        """Count a password check before it is made; False when the agent is locked out or
+        `LOCK_AFTER` checks are already under way. One UPDATE, so parallel guesses cannot all
+        slip in before the first failure is counted."""
+        with Session(self.engine) as session, session.begin():
+            counted = session.execute(
+                update(AgentRow)
+                .where(AgentRow.id == agent_id, AgentRow.failed_logins < LOCK_AFTER,
+                       (AgentRow.locked_until.is_(None)) | (AgentRow.locked_until <= now))
+                .values(failed_logins=AgentRow.failed_logins + 1)
+            )  # fmt: skip
+            return bool(getattr(counted, "rowcount", 0))
+
     def failed(self, agent_id: str, now: datetime) -> None:
-        """Count a wrong password; the `LOCK_AFTER`th in a row locks the agent out."""
+        """After a wrong password (counted by `attempt`): the `LOCK_AFTER`th in a row locks."""
         with Session(self.engine) as session, session.begin():
             row = session.get(AgentRow, agent_id, with_for_update=True)
-            if row is None:
-                return
-            row.failed_logins += 1
-            if row.failed_logins >= LOCK_AFTER:
+            if row is not None and row.failed_logins >= LOCK_AFTER:
                 row.locked_until, row.failed_logins = now + LOCK_FOR, 0
 
     def succeeded(self, agent_id: str, rehashed: str | None = None) -> None:

@@ -26,6 +26,9 @@ SESSION_COOKIE = "escucha_session"
 LOGIN_COOKIE = "escucha_login"  # the login form's CSRF token, before any session exists
 CSRF_HEADER = "x-csrf-token"  # what htmx requests carry (base.html.j2 sets it on <body>)
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# Every template escapes what it writes: Starlette's default escapes only names ending .html,
+# and ours end .html.j2, so a customer's name or words would otherwise reach the page as HTML.
+TEMPLATES.env.autoescape = True
 install(TEMPLATES.env)
 
 
@@ -55,6 +58,16 @@ def current(request: Request, state: Annotated[ApiState, Depends(get_state)]) ->
 
 
 Agent = Annotated[WebSession, Depends(current)]
+
+
+def carer(agent: Agent) -> WebSession:
+    """An agent who may act on cases and incidents: the `read` role only looks."""
+    if agent.role == "read":
+        raise HTTPException(403, "a read-only agent cannot change cases or incidents")
+    return agent
+
+
+Carer = Annotated[WebSession, Depends(carer)]
 
 
 def check_csrf(given: str | None, expected: str) -> None:

@@ -42,7 +42,15 @@ from escucha.store.contacts import ContactView, identity_of
 from escucha.store.crm_outbox import CONTACT_WRITE
 from escucha.store.schema import CaseRow, CrmOutboxRow, MentionRow
 from escucha.store.web_logins import WebSession
-from escucha.web.browser import TEMPLATES, Agent, check_csrf, given_csrf, language_of, page
+from escucha.web.browser import (
+    TEMPLATES,
+    Agent,
+    Carer,
+    check_csrf,
+    given_csrf,
+    language_of,
+    page,
+)
 from escucha.web.inbox import local_time
 from escucha.web.state import ApiState, get_state
 
@@ -132,7 +140,7 @@ async def draft(request: Request, state: State, agent: Agent, case_id: str) -> R
 
 
 @router.post("/cases/{case_id}/reply")
-async def reply(request: Request, state: State, agent: Agent, case_id: str, text: Field = None,
+async def reply(request: Request, state: State, agent: Carer, case_id: str, text: Field = None,
                 key: Field = None, private: Field = None, confirm: Field = None,
                 csrf: Field = None) -> Response:  # fmt: skip
     """Queue the reply through the outbox; the form's key makes a double submit send once."""
@@ -147,7 +155,7 @@ async def reply(request: Request, state: State, agent: Agent, case_id: str, text
 
 
 @router.post("/cases/{case_id}/assign")
-def assign(request: Request, state: State, agent: Agent, case_id: str, assignee: Field = None,
+def assign(request: Request, state: State, agent: Carer, case_id: str, assignee: Field = None,
            csrf: Field = None) -> Response:  # fmt: skip
     """Give the case to an agent of the tenant, or back to the queue (no one chosen)."""
     _allowed(request, state, agent, case_id, csrf)
@@ -162,7 +170,7 @@ def assign(request: Request, state: State, agent: Agent, case_id: str, assignee:
 
 
 @router.post("/cases/{case_id}/resolve")
-def resolve(request: Request, state: State, agent: Agent, case_id: str, csrf: Field = None
+def resolve(request: Request, state: State, agent: Carer, case_id: str, csrf: Field = None
             ) -> Response:  # fmt: skip
     _allowed(request, state, agent, case_id, csrf)
 
@@ -174,7 +182,7 @@ def resolve(request: Request, state: State, agent: Agent, case_id: str, csrf: Fi
 
 
 @router.post("/cases/{case_id}/reopen")
-def reopen(request: Request, state: State, agent: Agent, case_id: str, csrf: Field = None
+def reopen(request: Request, state: State, agent: Carer, case_id: str, csrf: Field = None
            ) -> Response:  # fmt: skip
     _allowed(request, state, agent, case_id, csrf)
     actor = _actor(agent)
@@ -184,7 +192,7 @@ def reopen(request: Request, state: State, agent: Agent, case_id: str, csrf: Fie
 
 
 @router.post("/cases/{case_id}/merge")
-def merge(request: Request, state: State, agent: Agent, case_id: str, into: Field = None,
+def merge(request: Request, state: State, agent: Carer, case_id: str, into: Field = None,
           csrf: Field = None) -> Response:  # fmt: skip
     """Fold this case into the one the agent chose, which stays; its page comes next."""
     _allowed(request, state, agent, case_id, csrf)
@@ -197,7 +205,7 @@ def merge(request: Request, state: State, agent: Agent, case_id: str, into: Fiel
 
 
 @router.post("/cases/{case_id}/unmerge")
-def unmerge(request: Request, state: State, agent: Agent, case_id: str, csrf: Field = None
+def unmerge(request: Request, state: State, agent: Carer, case_id: str, csrf: Field = None
             ) -> Response:  # fmt: skip
     _allowed(request, state, agent, case_id, csrf)
     actor = _actor(agent)

@@ -19,7 +19,7 @@ from escucha.insight.explain import topic_name
 from escucha.store.incidents import STATUSES, IncidentClosed, UnknownIncident
 from escucha.store.schema import IncidentRow
 from escucha.store.web_logins import WebSession
-from escucha.web.browser import Agent, check_csrf, given_csrf, language_of, page
+from escucha.web.browser import Agent, Carer, check_csrf, given_csrf, language_of, page
 from escucha.web.inbox import local_time
 from escucha.web.state import ApiState, get_state
 
@@ -44,7 +44,7 @@ def incident(request: Request, state: State, agent: Agent, incident_id: str) -> 
 
 
 @router.post("/incidents/{incident_id}/acknowledge")
-def acknowledge(request: Request, state: State, agent: Agent, incident_id: str,
+def acknowledge(request: Request, state: State, agent: Carer, incident_id: str,
                 csrf: Annotated[str | None, Form()] = None) -> Response:  # fmt: skip
     """The agent takes the incident: the ladder climbs no further; back to its page."""
     check_csrf(given_csrf(request, csrf), agent.csrf)

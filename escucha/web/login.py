@@ -80,7 +80,8 @@ def _check(state: ApiState, email: str, password: str, now: datetime
     for candidate in candidates:
         if candidate.password_hash is None:
             continue
-        if candidate.locked_until is not None and candidate.locked_until > now:
+        if not state.logins.attempt(candidate.agent_id, now):
+            verify(DUMMY, password)  # a locked address takes as long as any other
             locked = True
             continue
         if verify(candidate.password_hash, password):

@@ -9,6 +9,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -113,7 +114,7 @@ def test_the_most_urgent_case_is_answered_in_tone_and_its_sla_met(stack, page: P
 
     page.keyboard.press("j")  # the shortcut selects the first row, o opens it
     page.keyboard.press("o")
-    expect(page).to_have_url(re.compile(re.escape(f"/cases/{most_urgent['id']}")))
+    expect(page).to_have_url(re.compile(re.escape(f"/cases/{quote(most_urgent['id'], safe='')}")))
     page.keyboard.press("r")
     expect(page.locator("#reply-text")).to_be_focused()
     page.locator("#reply-text").press_sequentially(INFORMAL, delay=20)

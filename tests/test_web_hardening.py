@@ -134,3 +134,17 @@ def test_no_more_password_checks_are_let_through_than_the_lockout_allows(site):
     for thread in threads:
         thread.join()
     assert allowed.count(True) == LOCK_AFTER  # the rest never reach Argon2
+
+
+def test_pages_are_never_framed_sniffed_or_cached(site):
+    api, _ = site
+    log_in(api.client, "ana@tienda.es")
+    for path in ("/login", "/inbox", "/cases/a:x:marcos_p"):
+        answer = api.client.get(path)
+        assert answer.headers["x-frame-options"] == "DENY", path
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["cache-control"] == "no-store", path
+    script = api.client.get("/static/escucha.js")
+    assert script.headers["x-frame-options"] == "DENY" and "no-store" not in script.headers.get(
+        "cache-control", ""
+    )

@@ -44,6 +44,7 @@ from escucha.web import (
     webhooks,
 )
 from escucha.web.browser import LoginNeeded
+from escucha.web.headers import SecurityHeaders
 from escucha.web.state import ApiState
 
 STATIC = Path(__file__).parent / "static"  # the inbox's CSS, script and vendored htmx
@@ -89,6 +90,7 @@ def create_app(settings: Settings, dispatch: Dispatch, queues: Sequence[str] = (
     app.include_router(incident_pages.router)
     app.include_router(settings_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     for error in UNAVAILABLE:
         app.add_exception_handler(error, _unavailable)

@@ -148,3 +148,38 @@ def test_pages_are_never_framed_sniffed_or_cached(site):
     assert script.headers["x-frame-options"] == "DENY" and "no-store" not in script.headers.get(
         "cache-control", ""
     )
+
+
+def test_an_invite_whose_agent_could_not_be_made_is_still_good(site, monkeypatch):
+    _, engine = site
+    from datetime import UTC, datetime
+
+    from escucha.core.passwords import hash_password
+    from escucha.store import invites as invites_module
+    from escucha.store.invites import Invites
+
+    invites, now = Invites(engine), datetime.now(UTC)
+    _, token = invites.create("a", "nuria@tienda.es", "agent", "ana", now)
+
+    def broken(self, tenant, agent):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(invites_module.Agents, "add", broken)
+    with pytest.raises(RuntimeError):
+        invites.accept(token, "Nuria", hash_password("otra-contraseña-larga"), ("es",), now)
+    monkeypatch.undo()
+    invite, agent_id = invites.accept(token, "Nuria", hash_password("otra-contraseña-larga"),
+                                      ("es",), now)  # fmt: skip
+    assert invite.email == "nuria@tienda.es" and agent_id.startswith("nuria")
+
+
+def test_one_client_guessing_many_addresses_is_slowed_down(redis_server, sqlite_url):
+    for api in make_api(redis_server.url, sqlite_url, unverified_rate_limit_per_minute=5):
+        api.redis.flushdb()  # earlier tests' unverified requests came from this address too
+        answers = []
+        for n in range(8):
+            token = csrf_of(api.client.get("/login").text)
+            answer = api.client.post("/login", data={"email": f"p{n}@tienda.es", "csrf": token,
+                                                     "password": "adivina-adivina"})  # fmt: skip
+            answers.append(answer.status_code)
+        assert answers[:5] == [401] * 5 and 429 in answers[5:], answers

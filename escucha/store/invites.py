@@ -125,11 +125,20 @@ class Invites:
             )  # fmt: skip
             if not getattr(claimed, "rowcount", 0):
                 raise InviteRefused("this invite is unknown, used or expired")
-        agent_id = self._free_id(found.email)
-        record = AgentRecord(agent_id, name, found.email, languages, CAPACITY, None)
-        Agents(self.engine).add(found.tenant, record)
-        Logins(self.engine).set_password(found.tenant, agent_id, password_hash, found.role)
+        try:
+            agent_id = self._free_id(found.email)
+            record = AgentRecord(agent_id, name, found.email, languages, CAPACITY, None)
+            Agents(self.engine).add(found.tenant, record)
+            Logins(self.engine).set_password(found.tenant, agent_id, password_hash, found.role)
+        except Exception:
+            self._unclaim(found.id)  # no agent was made: the invite is still good
+            raise
         return found, agent_id
+
+    def _unclaim(self, invite_id: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(InviteRow).where(InviteRow.id == invite_id)
+                            .values(accepted_at=None))  # fmt: skip
 
     def _free_id(self, email: str) -> str:
         """An agent id from the address that no agent of any tenant has (ids are global); the

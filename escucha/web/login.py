@@ -26,6 +26,7 @@ from escucha.web.browser import (
     page,
     set_cookie,
 )
+from escucha.web.receiving import count_unverified
 from escucha.web.state import ApiState, get_state
 
 router = APIRouter(include_in_schema=False)
@@ -48,6 +49,7 @@ async def log_in(request: Request, state: State, email: Annotated[str, Form()],
     now = datetime.now(UTC)
     found, locked = await run_in_threadpool(_check, state, email, password, now)
     if found is None:
+        await count_unverified(state, request)  # one client spraying addresses gets 429s
         response = page(request, "login.html.j2", lang, csrf=csrf,
                         error="locked" if locked else "wrong")  # fmt: skip
         response.status_code = 401

@@ -62,10 +62,18 @@ def bench(
     encoding: Annotated[
         bool, typer.Option("--encoding", help="only measure the stage records' encodings")
     ] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="store in this PostgreSQL database (postgresql://...), migrated first; it must "
+            "be empty or fresh (one holding mentions is refused), and the topologies share it. "
+            "Default: a temporary SQLite file per topology"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="end with one line of JSON")] = False,
 ) -> None:
-    """Benchmark the real pipeline (private Redis, workers, SQLite), fused and split side by
-    side, against a naive one."""
+    """Benchmark the real pipeline (private Redis, workers, SQLite or --database), fused and
+    split side by side, against a naive one."""
     from escucha.bench.report import render, render_encoding
     from escucha.pipeline.stages import TOPOLOGIES
 
@@ -77,16 +85,24 @@ def bench(
         if as_json:
             print(json.dumps([f.model_dump() for f in measured]))
         return
-    from workers.pipeline_bench import BenchOptions, run_bench
+    from workers.pipeline_bench import BenchOptions, DatabaseNotEmpty, postgres_url, run_bench
 
     unknown = set(topology or ()) - set(TOPOLOGIES)
     if unknown:
         raise typer.BadParameter(f"no such topology: {', '.join(sorted(unknown))}")
     chosen = tuple(t for t in BenchOptions.topologies if t in (topology or TOPOLOGIES))
+    try:
+        database_url = postgres_url(database) if database else None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--database") from None
     options = BenchOptions(mentions=mentions, naive_mentions=min(naive, mentions),
                            offered_per_s=rate, offered_seconds=seconds,
-                           campaign_mentions=campaign, topologies=chosen)  # fmt: skip
-    figures = run_bench(options, err)
+                           campaign_mentions=campaign, topologies=chosen,
+                           database_url=database_url)  # fmt: skip
+    try:
+        figures = run_bench(options, err)
+    except DatabaseNotEmpty as error:
+        raise typer.BadParameter(str(error), param_hint="--database") from None
     render(figures, console)
     if as_json:
         print(figures.model_dump_json())

@@ -1,6 +1,7 @@
 """`escucha bench`: mentions through the real pipeline (private Redis, real worker processes,
-SQLite, full analysis, acks_late), then a paced run, in each topology (fused, then split, each
-on its own workers and store), then the naive baseline, in one run."""
+SQLite or a given PostgreSQL database, full analysis, acks_late), then a paced run, in each
+topology (fused, then split, each on its own workers; on SQLite each on its own store too),
+then the naive baseline, in one run."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import redis
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, make_url, select
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
@@ -65,6 +66,45 @@ class BenchOptions:
         *(t for t in TOPOLOGIES if t != DEFAULT_TOPOLOGY),
     )  # the default first: the campaign runs on it
     encoding: bool = True  # also measure the stage records' encodings (a second or two)
+    # A PostgreSQL database holding no mentions, which the topologies share (each writes under
+    # its own sources); None: a temporary SQLite file for each topology.
+    database_url: str | None = None
+
+
+def postgres_url(url: str) -> str:
+    """A PostgreSQL URL as given (postgresql://, postgresql+psycopg://), on psycopg 3."""
+    if url.startswith("postgresql://"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    if not url.startswith("postgresql+psycopg://"):
+        raise ValueError(f"not a PostgreSQL URL (postgresql://...): {url.split(':', 1)[0]}:...")
+    return url
+
+
+class DatabaseNotEmpty(ValueError):
+    pass
+
+
+def prepare_database(url: str) -> str:
+    """Migrate the benchmark's database, refusing one that holds mentions (checked before
+    migrating: a production database is neither migrated nor written); the store's name."""
+    store = Store.from_url(url)
+    try:
+        if "mentions" in inspect(store.engine).get_table_names() and (held := store.count()):
+            raise DatabaseNotEmpty(
+                f"{_shown(url)} holds {held:,} mentions: the benchmark needs an empty or a fresh "
+                "database"
+            )
+        upgrade(url)
+        with store.engine.connect():  # the server's version is read on connecting
+            version = ".".join(map(str, store.engine.dialect.server_version_info or ()))
+    finally:
+        store.dispose()
+    return f"PostgreSQL {version} ({_shown(url)})"
+
+
+def _shown(url: str) -> str:
+    parsed = make_url(url)
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}"
 
 
 class MemorySampler:
@@ -229,10 +269,14 @@ class StackRun:
 
 
 def run_bench(options: BenchOptions, console: Console) -> BenchFigures:
+    store = "SQLite (a temporary file per topology)"
+    if options.database_url:  # before anything starts: a database holding mentions is refused
+        store = prepare_database(options.database_url)
     encoding = measure_encoding() if options.encoding else []
     root = Path(tempfile.mkdtemp(prefix="escucha-bench-"))
     try:
-        return _run(options, console, root, encoding)
+        figures = _run(options, console, root, encoding)
+        return figures.model_copy(update={"store": store})
     finally:  # a 100k run leaves about 100 MB behind otherwise, and a failed one as much
         shutil.rmtree(root, ignore_errors=True)
 
@@ -246,8 +290,10 @@ def _run(
         app.conf.broker_url = server.url  # this process sends the naive chain and pings
         runs: list[StackRun] = []
         for n, topology in enumerate(options.topologies):
-            database_url = f"sqlite:///{root / f'bench-{topology}.db'}"  # each its own store
-            upgrade(database_url)
+            database_url = options.database_url  # migrated by run_bench
+            if not database_url:
+                database_url = f"sqlite:///{root / f'bench-{topology}.db'}"  # each its own store
+                upgrade(database_url)
             settings = Settings(redis_url=server.url, database_url=database_url,
                                 topology=topology)  # fmt: skip
             last = n == len(options.topologies) - 1

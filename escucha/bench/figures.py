@@ -61,6 +61,7 @@ class BenchFigures(BaseModel):
     `topologies`."""
 
     topology: str = "split"
+    store: str = "SQLite"  # the system of record the workers wrote to
     mentions: int
     mentions_per_s: float
     elapsed_s: float

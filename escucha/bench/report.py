@@ -15,7 +15,7 @@ def render(figures: BenchFigures, console: Console) -> None:
         render_encoding(figures.encoding, console)
     main = Table(
         title=f"escucha bench, {figures.topology}: {figures.mentions:,} mentions, "
-        f"{figures.cpus} CPUs"
+        f"{figures.cpus} CPUs, stored in {figures.store}"
     )
     main.add_column("measure")
     main.add_column("value", justify="right")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from escucha.core.models import TriagedMention
 from escucha.store import rollups, threads
-from escucha.store.bulk import BulkStatement
+from escucha.store.bulk import ArrayStatement, BulkStatement, unnested
 from escucha.store.schema import CaseRow, MentionRow
 
 
@@ -60,19 +60,38 @@ def _insert(engine: Engine, table: Any) -> Any:
     return dialect.insert(table)
 
 
-def _mention_upsert(engine: Engine) -> Any:
-    insert = _insert(engine, MentionRow.__table__)
-    updated = {c: insert.excluded[c] for c in MENTION_COLUMNS if c != "id"}
+def _version(row: Any) -> Any:
     # Versions are ordered by the platform's own clock (an edit's time, else the post's), and
     # only a tie by arrival: a late redelivery or a replay of an older version loses.
+    return func.coalesce(row.updated_at, row.created_at)
+
+
+def _mention_upsert(engine: Engine) -> Any:
+    insert: Any
+    if engine.dialect.name == "postgresql":  # the whole batch, as arrays (bulk.ArrayStatement)
+        insert = postgresql.insert(MENTIONS).from_select(list(MENTION_COLUMNS), _batch_winners())
+    else:
+        insert = sqlite.insert(MENTIONS)
+    updated = {c: insert.excluded[c] for c in MENTION_COLUMNS if c != "id"}
     stored, given = MentionRow.__table__.c, insert.excluded
-    stored_version = func.coalesce(stored.updated_at, stored.created_at)
-    given_version = func.coalesce(given.updated_at, given.created_at)
     newer = or_(
-        stored_version < given_version,
-        and_(stored_version == given_version, stored.accepted_at <= given.accepted_at),
+        _version(stored) < _version(given),
+        and_(_version(stored) == _version(given), stored.accepted_at <= given.accepted_at),
     )
     return insert.on_conflict_do_update(index_elements=["id"], set_=updated, where=newer)
+
+
+def _batch_winners() -> Any:
+    """The batch's rows as arrays, one row an id: the one that would be left if they were
+    upserted one after another (the newest version; on a tie, the latest arrival; on a tie
+    again, the later in the batch), since one statement may not update a row twice."""
+    given = unnested(MENTIONS, MENTION_COLUMNS)
+    newest_first = (_version(given.c).desc(), given.c.accepted_at.desc(), given.c.position.desc())
+    return (
+        select(*(given.c[c] for c in MENTION_COLUMNS))
+        .ext(postgresql.distinct_on(given.c.id))
+        .order_by(given.c.id, *newest_first)
+    )
 
 
 def _case_upsert(engine: Engine) -> Any:
@@ -138,7 +157,10 @@ CASE_COLUMNS = (*CASE_SUMMARY, "status", "check_at")
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._mention_upsert = BulkStatement.compile(
+        # On PostgreSQL the batch is one statement over arrays; on SQLite, one row at a time
+        # through a statement compiled once (SQLite runs in-process: no round trip to save).
+        upsert = ArrayStatement if engine.dialect.name == "postgresql" else BulkStatement
+        self._mention_upsert: ArrayStatement | BulkStatement = upsert.compile(
             _mention_upsert(engine), MENTIONS, MENTION_COLUMNS, engine.dialect
         )
         self._case_upsert = BulkStatement.compile(

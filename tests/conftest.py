@@ -11,11 +11,17 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import redis
 
 from escucha.ops.redis_server import RedisServer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from escucha.store.store import Store
 
 # ESCUCHA_SHARED_DATA moves it, or hides it (CI runs the analysis tests once without it).
 SHARED_DATA = Path(
@@ -90,6 +96,30 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = f"t_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
     with fresh_database(base, name) as url:
         yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on `database_url`, migrated to head."""
+    from escucha.store.migrate import upgrade
+    from escucha.store.store import make_engine
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """The store on `database_url`, migrated to head."""
+    from escucha.store.migrate import upgrade
+    from escucha.store.store import Store
+
+    upgrade(database_url)
+    store = Store.from_url(database_url)
+    yield store
+    store.dispose()
 
 
 @pytest.fixture(scope="session")

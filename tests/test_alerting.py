@@ -20,7 +20,6 @@ from escucha.insight.watch import Watch
 from escucha.pipeline import events
 from escucha.store.alert_outbox import AlertOutbox
 from escucha.store.incidents import Incidents
-from escucha.store.migrate import upgrade
 from escucha.store.queries import MentionFilter, find_mentions
 from escucha.store.rollups import Rollups
 from escucha.store.store import Store
@@ -38,14 +37,6 @@ LADDER = (
 def shop(ladder: tuple[LadderStep, ...] = ()) -> Tenant:
     return Tenant(id="shop", name="La Tienda", timezone="Europe/Madrid", brands=["aerosol"],
                   crisis=CrisisPolicy(ladder=ladder))  # fmt: skip
-
-
-@pytest.fixture
-def store(database_url):
-    upgrade(database_url)
-    store = Store.from_url(database_url)
-    yield store
-    store.dispose()
 
 
 @pytest.fixture

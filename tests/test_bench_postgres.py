@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escucha.store.migrate import upgrade
 from escucha.store.schema import MentionRow
 from escucha.store.store import Store
 from tests.factories import triaged
@@ -79,14 +78,6 @@ def test_a_database_holding_mentions_is_refused_before_it_is_migrated(postgres_u
         store.dispose()
         with pytest.raises(DatabaseNotEmpty, match="holds 1 mentions"):
             prepare_database(url)
-
-
-@pytest.fixture
-def store(database_url):
-    upgrade(database_url)
-    store = Store.from_url(database_url)
-    yield store
-    store.dispose()
 
 
 @pytest.mark.postgres

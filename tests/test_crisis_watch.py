@@ -11,7 +11,6 @@ from escucha.insight.incident import Change
 from escucha.insight.series import BIN
 from escucha.insight.watch import Watch
 from escucha.store.incidents import Incidents, UnknownIncident
-from escucha.store.migrate import upgrade
 from escucha.store.queries import MentionFilter, find_mentions
 from escucha.store.rollups import Rollups
 from escucha.store.store import Store
@@ -19,14 +18,6 @@ from tests.crisis_history import NEGATIVE, SEVERE, burst, quiet_month
 
 NOW = datetime(2026, 11, 24, 10, 7, tzinfo=UTC)  # a Tuesday, 11:07 in Madrid
 SHOP = Tenant(id="shop", timezone="Europe/Madrid", brands=["aerosol"], languages=["es", "en"])
-
-
-@pytest.fixture
-def store(database_url):
-    upgrade(database_url)
-    store = Store.from_url(database_url)
-    yield store
-    store.dispose()
 
 
 def watch_over(store: Store, published: list) -> Watch:

@@ -19,8 +19,7 @@ from escucha.insight.alerts.standard_webhooks import WebhookVerificationError, v
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
 from escucha.store.crm_outbox import LEASE, CrmOutbox, NewWrite
-from escucha.store.migrate import upgrade
-from escucha.store.store import Store, make_engine
+from escucha.store.store import Store
 from tests.factories import triaged
 from tests.platform_servers import PlatformServer, Reply, Seen
 from tests.salesforce_server import TOKEN as SALESFORCE_TOKEN
@@ -30,14 +29,6 @@ pytestmark = pytest.mark.postgres
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
 HOOK = "webhook:acme/pipedrive"
 SECRET = new_webhook_secret()
-
-
-@pytest.fixture
-def engine(database_url):
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 class Receiver:

@@ -23,23 +23,14 @@ from escucha.core.models import as_utc
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
 from escucha.store.crm_outbox import LEASE, Conversions, CrmOutbox, NewWrite
-from escucha.store.migrate import upgrade
 from escucha.store.outbox import Outbox
 from escucha.store.schema import ConversionRow
-from escucha.store.store import Store, make_engine
+from escucha.store.store import Store
 from tests.crm_servers import TOKEN, LocalHubSpot
 from tests.factories import triaged
 
 NOW = datetime(2026, 12, 1, 10, tzinfo=UTC)
 ACCOUNT = "hubspot:4242"
-
-
-@pytest.fixture
-def engine(database_url):
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

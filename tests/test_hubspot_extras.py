@@ -29,9 +29,8 @@ from escucha.core.tenant import Tenant
 from escucha.store.cases import Cases
 from escucha.store.contacts import Contacts
 from escucha.store.crm_outbox import LEASE, Conversions, CrmOutbox, NewWrite
-from escucha.store.migrate import upgrade
 from escucha.store.schema import ConversionRow
-from escucha.store.store import Store, make_engine
+from escucha.store.store import Store
 from tests.crm_servers import SEARCH, TOKEN, LocalHubSpot
 from tests.factories import triaged
 
@@ -42,14 +41,6 @@ FIRST = "Perdieron mi maleta <b>otra vez</b> en Barajas y nadie   me dice nada.\
 ASKS = "¿Cuánto cuesta el plan familiar? Quiero contratarlo hoy"
 NOTE_TYPE = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}]
 DEAL_TYPE = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}]
-
-
-@pytest.fixture
-def engine(database_url):
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

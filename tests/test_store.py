@@ -15,14 +15,6 @@ from tests.factories import triaged
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def store(database_url):
-    upgrade(database_url)
-    store = Store.from_url(database_url)
-    yield store
-    store.dispose()
-
-
 def test_migrations_create_and_drop_the_schema(database_url):
     upgrade(database_url)
     store = Store.from_url(database_url)

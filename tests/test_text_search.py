@@ -17,14 +17,6 @@ pytestmark = pytest.mark.postgres
 DAY = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(database_url):
-    upgrade(database_url)
-    store = Store.from_url(database_url)
-    yield store
-    store.dispose()
-
-
 def at(hours: int) -> str:
     return (DAY + timedelta(hours=hours)).isoformat()
 

@@ -139,7 +139,7 @@ def test_no_more_password_checks_are_let_through_than_the_lockout_allows(site):
 def test_pages_are_never_framed_sniffed_or_cached(site):
     api, _ = site
     log_in(api.client, "ana@tienda.es")
-    for path in ("/login", "/inbox", "/cases/a:x:marcos_p"):
+    for path in ("/login", "/inbox", "/inbox/rows", "/cases/a:x:marcos_p"):
         answer = api.client.get(path)
         assert answer.headers["x-frame-options"] == "DENY", path
         assert answer.headers["x-content-type-options"] == "nosniff"

@@ -29,9 +29,8 @@ from escucha.store.cases import CaseFacts, CaseFilter, rank_of
 from escucha.store.schema import CaseRow
 from escucha.store.web_logins import WebSession
 from escucha.web import live
-from escucha.web.browser import SESSION_COOKIE, TEMPLATES, Agent, LoginNeeded, current, page
+from escucha.web.browser import SESSION_COOKIE, Agent, LoginNeeded, current, page
 from escucha.web.browser import language_of as page_language
-from escucha.web.i18n import DEFAULT, LANGUAGES
 from escucha.web.state import ApiState, get_state
 
 router = APIRouter(include_in_schema=False)
@@ -118,11 +117,10 @@ def inbox_rows(
 ) -> Response:
     """The table's rows alone: what htmx swaps into `#cases tbody`."""
     tenant = state.casebook.tenant_of(agent.tenant)
-    lang = page_language(agent)
-    return TEMPLATES.TemplateResponse(request, "inbox_rows.html.j2", {
-        "lang": lang if lang in LANGUAGES else DEFAULT, "agent": agent, "wanted": wanted,
-        "rows": rows(state, agent, tenant, wanted), **_helpers(tenant),
-    }, headers={"Cache-Control": "no-store"})  # fmt: skip
+    # Not cached, as no page is (escucha/web/headers.py).
+    return page(request, "inbox_rows.html.j2", page_language(agent), agent=agent,
+                wanted=wanted, rows=rows(state, agent, tenant, wanted),
+                **_helpers(tenant))  # fmt: skip
 
 
 @router.get("/inbox/events")

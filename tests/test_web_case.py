@@ -42,7 +42,7 @@ def site(redis_server, sqlite_url):
                         created_at=datetime.now(UTC).isoformat())  # fmt: skip
         on_mastodon = triaged(3, tenant="a", source="mastodon", author="lucia@mastodon.social",
                               text="@aerosol mi maleta sigue sin llegar, fatal")  # fmt: skip
-        store = Store.from_url(sqlite_url)
+        store = Store(engine)
         store.save(
             [
                 lucia,
@@ -51,7 +51,6 @@ def site(redis_server, sqlite_url):
                 triaged(4, tenant="a", author="marcos_p", text="el pedido 4411 no llega"),
             ]
         )
-        store.dispose()
         ChannelCredentials(engine, Sealer([new_key()])).connect("a", "x", "777", "token")
         yield api.client, engine, api.redis
         engine.dispose()

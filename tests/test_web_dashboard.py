@@ -33,7 +33,7 @@ def site(redis_server, sqlite_url):
         with_logins(engine, ANA, replace(BEA, languages=("en",)))
         tenants.put(tenants.get("a").model_copy(update={"name": "Tienda Sol",
                                                        "competitors": ["Rivalia"]}))  # fmt: skip
-        store = Store.from_url(sqlite_url)
+        store = Store(engine)
         store.save([
             triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó, fatal",
                     created_at=ago(2)),
@@ -46,7 +46,6 @@ def site(redis_server, sqlite_url):
             triaged(5, tenant="b", author="pepe_b", text="el pedido llegó roto", created_at=ago(1)),
             triaged(6, tenant="b", author="rosa_b", text="no contestan nunca", created_at=ago(1)),
         ])  # fmt: skip
-        store.dispose()
         yield api, engine
         engine.dispose()
 

@@ -27,13 +27,12 @@ def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
         with_logins(engine, ANA, Person("a", "rita", "rita@tienda.es", "read"))
-        store = Store.from_url(sqlite_url)
+        store = Store(engine)
         store.save([
             triaged(1, tenant="a", author=EVIL, text=f"mi maleta no llegó, fatal {EVIL}"),
             triaged(2, tenant="a", author="marcos_p", text="el pedido 4411 no llega, fatal"),
             triaged(3, tenant="a", author="lucia_g", text="perdieron mi maleta, vergonzoso"),
         ])  # fmt: skip
-        store.dispose()
         yield api, engine
         engine.dispose()
 

@@ -21,14 +21,13 @@ def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
         with_logins(engine, ANA, BEA)
-        store = Store.from_url(sqlite_url)
+        store = Store(engine)
         store.save(
             [
                 triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó, fatal"),
                 triaged(2, tenant="b", author="pepe_b", text="el pedido llegó roto"),
             ]
         )
-        store.dispose()
         yield api, engine
         engine.dispose()
 

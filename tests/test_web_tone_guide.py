@@ -34,10 +34,9 @@ def site(redis_server, sqlite_url):
         engine = make_engine(sqlite_url)
         alex = Person("a", "alex", "alex@tienda.es", "agent")
         with_logins(engine, replace(ANA, role="admin"), alex, replace(BEA, role="admin"))
-        store = Store.from_url(sqlite_url)
+        store = Store(engine)
         store.save([triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó, fatal",
                             created_at=datetime.now(UTC).isoformat())])  # fmt: skip
-        store.dispose()
         yield api, engine
         engine.dispose()
 

@@ -27,10 +27,9 @@ def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
         with_logins(engine, ANA)
-        store = Store.from_url(sqlite_url)
+        store = Store(engine)
         store.save([triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó, fatal",
                             created_at=datetime.now(UTC).isoformat())])  # fmt: skip
-        store.dispose()
         ChannelCredentials(engine, Sealer([new_key()])).connect("a", "x", "777", "token")
         yield str(api.client.base_url).rstrip("/"), engine
         engine.dispose()

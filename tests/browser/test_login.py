@@ -16,9 +16,8 @@ def site(redis_server, sqlite_url):
     for api in make_api(redis_server.url, sqlite_url):
         engine = make_engine(sqlite_url)
         with_logins(engine, ANA)
-        store = Store.from_url(sqlite_url)
+        store = Store(engine)
         store.save([triaged(1, tenant="a", author="lucia_g", text="mi maleta no llegó")])
-        store.dispose()
         yield str(api.client.base_url).rstrip("/")
         engine.dispose()
 
